@@ -1,0 +1,3 @@
+from reconnectd.cli import main
+
+main()

@@ -1,0 +1,196 @@
+"""The CalDAV edge: the only module that imports caldav.
+
+It speaks in hrefs, ETags and bytes, and knows nothing of people or plans. Writes are
+conditional: If-None-Match on create, If-Match on update and delete. A 412 means the
+user got there first, and is reported as a conflict rather than overwritten.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+from xml.sax.saxutils import escape
+
+import niquests
+from caldav.davclient import DAVClient
+from caldav.lib import error as caldav_error
+
+from reconnectd.errors import CalendarError, CalendarUnreachable
+
+log = logging.getLogger(__name__)
+
+_PROPFIND_ETAGS = (
+    '<?xml version="1.0" encoding="utf-8"?>'
+    '<d:propfind xmlns:d="DAV:"><d:prop><d:getetag/><d:resourcetype/></d:prop></d:propfind>'
+)
+
+
+@dataclass(frozen=True)
+class Written:
+    href: str
+    etag: str | None
+
+
+class Conflict(Exception):
+    """The object changed on the server since we last saw it (HTTP 412)."""
+
+
+class CalendarClient:
+    """One calendar collection on one CalDAV server."""
+
+    def __init__(
+        self, url: str, username: str | None, password: str | None, *, verify_tls: bool = True, timeout: float = 30
+    ) -> None:
+        self.server_url = url
+        self.client = DAVClient(
+            url=url,
+            username=username,
+            password=password,
+            ssl_verify_cert=verify_tls,
+            timeout=int(timeout),
+            enable_rfc6764=False,
+        )
+        self.url: str = ""
+
+    def close(self) -> None:
+        self.client.close()
+
+    def __enter__(self) -> CalendarClient:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def open(self, name: str) -> str:
+        """Find the calendar whose display name is `name`, creating it when missing."""
+        principal = self._call(self.client.principal)
+        calendars = self._call(principal.get_calendars)
+        for calendar in calendars:
+            display = self._call(calendar.get_display_name)
+            if name in (display, _last_segment(str(calendar.url))):
+                self.url = str(calendar.url)
+                return self.url
+        try:
+            created = self._call(principal.make_calendar, name=name)
+        except CalendarUnreachable:
+            raise
+        except CalendarError as failure:
+            raise CalendarError(
+                f'no calendar named "{name}" on {self._where()}, and creating it failed ({failure}); '
+                "create it in your calendar app, or set calendar.name to an existing one"
+            ) from None
+        log.info('created the calendar "%s" at %s', name, created.url)
+        self.url = str(created.url)
+        return self.url
+
+    def etags(self) -> dict[str, str]:
+        """Every object in the calendar: href to ETag. One request."""
+        response = self._request(
+            self.url, "PROPFIND", _PROPFIND_ETAGS, {"Depth": "1", "Content-Type": "application/xml"}
+        )
+        self._expect(response, (207,), "list the calendar")
+        found: dict[str, str] = {}
+        for result in response.parse_propfind():
+            if "{DAV:}collection" in (result.properties.get("{DAV:}resourcetype") or ()):
+                continue
+            etag = result.properties.get("{DAV:}getetag")
+            if etag:
+                found[result.href] = str(etag)
+        return found
+
+    def fetch(self, hrefs: list[str]) -> dict[str, tuple[str | None, str]]:
+        """The data of the given objects: href to (ETag, iCalendar text). One request."""
+        if not hrefs:
+            return {}
+        body = (
+            '<?xml version="1.0" encoding="utf-8"?>'
+            '<c:calendar-multiget xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">'
+            "<d:prop><d:getetag/><c:calendar-data/></d:prop>"
+            + "".join(f"<d:href>{escape(h)}</d:href>" for h in hrefs)
+            + "</c:calendar-multiget>"
+        )
+        response = self._request(self.url, "REPORT", body, {"Depth": "1", "Content-Type": "application/xml"})
+        self._expect(response, (207,), "read events")
+        return {r.href: (r.etag, r.calendar_data) for r in response.parse_calendar_query() if r.calendar_data}
+
+    def create(self, uid: str, body: bytes) -> Written:
+        """PUT a new object. Never overwrites: a taken name gets a fresh one."""
+        href = urljoin(self.url if self.url.endswith("/") else self.url + "/", f"{uid}.ics")
+        response = self._put(href, body, {"If-None-Match": "*"})
+        if response.status == 412:
+            href = urljoin(href, f"{uid}-{uuid.uuid4().hex[:8]}.ics")
+            response = self._put(href, body, {"If-None-Match": "*"})
+        self._expect(response, (200, 201, 204), "create an event")
+        return Written(urlsplit(href).path, _etag(response))
+
+    def update(self, href: str, etag: str, body: bytes) -> Written:
+        response = self._put(self._absolute(href), body, {"If-Match": etag})
+        if response.status == 412:
+            raise Conflict(href)
+        self._expect(response, (200, 201, 204), "update an event")
+        return Written(href, _etag(response))
+
+    def delete(self, href: str, etag: str) -> None:
+        response = self._request(self._absolute(href), "DELETE", "", {"If-Match": etag})
+        if response.status == 412:
+            raise Conflict(href)
+        if response.status != 404:
+            self._expect(response, (200, 204), "delete an event")
+
+    # -- plumbing ------------------------------------------------------------
+
+    def _put(self, url: str, body: bytes, headers: dict[str, str]) -> Any:
+        headers = {"Content-Type": "text/calendar; charset=utf-8", **headers}
+        return self._request(url, "PUT", body.decode("utf-8"), headers)
+
+    def _absolute(self, href: str) -> str:
+        return urljoin(self.url, href)
+
+    def _request(self, url: str, method: str, body: str, headers: dict[str, str]) -> Any:
+        return self._call(self.client.request, url, method, body, headers)
+
+    def _call(self, function: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except caldav_error.AuthorizationError:
+            raise CalendarError(
+                f"{self._where()} refused the login (check calendar.username and the password)"
+            ) from None
+        except caldav_error.RateLimitError:
+            raise CalendarUnreachable(f"{self._where()} asked us to slow down (HTTP 429/503); will retry") from None
+        except caldav_error.NotFoundError:
+            raise CalendarError(f"{self._where()} has no CalDAV service at that URL (check calendar.url)") from None
+        except caldav_error.DAVError as failure:
+            raise CalendarError(f"{self._where()} answered with an error: {_short(failure)}") from None
+        except (niquests.exceptions.RequestException, OSError) as failure:
+            raise CalendarUnreachable(f"cannot reach {self._where()}: {_short(failure)}") from None
+
+    def _expect(self, response: Any, statuses: tuple[int, ...], doing: str) -> None:
+        if response.status in statuses:
+            return
+        message = f"{self._where()} could not {doing}: HTTP {response.status} {response.reason or ''}".strip()
+        if response.status >= 500:
+            raise CalendarUnreachable(message)
+        raise CalendarError(message)
+
+    def _where(self) -> str:
+        parts = urlsplit(self.server_url)
+        return f"the calendar server {parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+
+
+def _etag(response: Any) -> str | None:
+    headers = response.headers or {}
+    value = headers.get("ETag") or headers.get("etag")
+    return str(value) if value else None
+
+
+def _last_segment(url: str) -> str:
+    return urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _short(failure: BaseException) -> str:
+    text = str(failure).splitlines()[0] if str(failure) else type(failure).__name__
+    return text[:200]

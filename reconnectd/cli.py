@@ -1,0 +1,241 @@
+"""The command line. The only place that reads the clock and maps errors to exit codes."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import NoReturn
+
+import click
+
+from reconnectd import __version__
+from reconnectd.config import Config
+from reconnectd.cycle import run_cycle
+from reconnectd.daemon import Daemon
+from reconnectd.errors import EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, ConfigError, ReconnectdError, UsageError
+from reconnectd.model import Contact, Outcome
+from reconnectd.runtime import default_config_path, default_state_dir, open_runtime, read_config, wall_clock
+from reconnectd.state import Store
+from reconnectd.status import summarize
+from reconnectd.yamlnodes import suggest
+
+log = logging.getLogger("reconnectd")
+
+
+@dataclass
+class Options:
+    config_path: Path
+    state_dir: Path
+    clock: Callable[[], datetime]
+
+    def config(self) -> Config:
+        return read_config(self.config_path)
+
+
+pass_options = click.make_pass_decorator(Options)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "-c",
+    "config_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Config file. Default: $XDG_CONFIG_HOME/reconnectd/config.yaml",
+)
+@click.option(
+    "--state-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Where state lives. Default: $STATE_DIRECTORY, else $XDG_STATE_HOME/reconnectd",
+)
+@click.option("--verbose", "-v", is_flag=True, help="Log more (debug).")
+@click.option("--quiet", "-q", is_flag=True, help="Log only warnings and errors.")
+@click.version_option(__version__, prog_name="reconnectd")
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path | None, state_dir: Path | None, verbose: bool, quiet: bool) -> None:
+    """Keep in touch with the people who matter.
+
+    reconnectd writes gentle check-ins into your calendar and nudges your phone when
+    one comes due.
+
+    \b
+    Example:
+      reconnectd --config config.example.yaml run
+    """
+    setup_logging(logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO)
+    ctx.obj = Options(config_path or default_config_path(), state_dir or default_state_dir(), wall_clock)
+
+
+@cli.command()
+@pass_options
+def check(options: Options) -> None:
+    """Validate the config file; exit 0 if it is valid, 2 if not.
+
+    \b
+    Example:
+      reconnectd --config ~/.config/reconnectd/config.yaml check
+    """
+    config = options.config()
+    click.echo(f"{config.file}: OK ({len(config.people)} people, calendar: {describe_calendar(config)})")
+
+
+@cli.command()
+@click.option("--now", "now_text", metavar="ISO-8601", help="Act as if it were this moment (preview a date).")
+@pass_options
+def sync(options: Options, now_text: str | None) -> None:
+    """Run one full cycle: update the calendar, send the nudges due now, exit.
+
+    \b
+    Example:
+      reconnectd sync --now 2026-12-01T18:00
+    """
+    config = options.config()
+    now = parse_moment(now_text, config) if now_text else options.clock()
+    with open_runtime(config, options.state_dir) as runtime:
+        report = run_cycle(config, runtime.store, runtime.calendar, runtime.notifier, now)
+        log.info(report.summary())
+        error = report.calendar_error or runtime.calendar_error
+    if error:
+        click.echo(f"reconnectd: calendar unavailable: {error}", err=True)
+        sys.exit(EXIT_RUNTIME)
+
+
+@cli.command()
+@pass_options
+def run(options: Options) -> None:
+    """Run in the foreground: sync, sleep until the next check-in or poll, repeat.
+
+    Stop it with Ctrl-C or SIGTERM.
+
+    \b
+    Example:
+      reconnectd --config config.example.yaml run
+    """
+    config = options.config()
+    log.info("reconnectd %s: %d people, calendar: %s", __version__, len(config.people), describe_calendar(config))
+    with open_runtime(config, options.state_dir) as runtime:
+        daemon = Daemon(runtime, options.clock)
+        daemon.install_signals()
+        daemon.run()
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--now", "now_text", metavar="ISO-8601", help="Report as of this moment.")
+@pass_options
+def status(options: Options, as_json: bool, now_text: str | None) -> None:
+    """Show each person's last contact, next check-in, and whether they are overdue.
+
+    \b
+    Example:
+      reconnectd status --json
+    """
+    config = options.config()
+    now = parse_moment(now_text, config) if now_text else options.clock()
+    with Store(options.state_dir / "state.db") as store:
+        rows = summarize(config, store.ledger(), now)
+    if as_json:
+        click.echo(json.dumps([r.as_json() for r in rows], indent=2))
+        return
+    tz = config.timezone
+    for r in rows:
+        last = r.last_contact.isoformat() if r.last_contact else "never"
+        upcoming = r.next_checkin.astimezone(tz).strftime("%a %d %b %H:%M") if r.next_checkin else "not planned yet"
+        overdue = f", {r.overdue_days} days overdue" if r.overdue_days else ""
+        click.echo(f"{r.name:<16} {r.every:<14} last: {last:<10}  next: {upcoming}{overdue}")
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--at", "at_text", metavar="DATE", help="When you were in touch (default: now).")
+@click.option("--note", help="A few words to remember.")
+@click.option("--no-reply", is_flag=True, help="You reached out but have not heard back.")
+@pass_options
+def done(options: Options, name: str, at_text: str | None, note: str | None, no_reply: bool) -> None:
+    """Record that you were in touch with someone. Their next check-in moves to one cadence later.
+
+    \b
+    Example:
+      reconnectd done Priya --note "voice note about the new job"
+    """
+    config = options.config()
+    person = match_person(config, name)
+    now = options.clock()
+    at = parse_moment(at_text, config) if at_text else now
+    outcome = Outcome.NO_REPLY if no_reply else Outcome.REPLIED
+    with Store(options.state_dir / "state.db") as store:
+        store.record_contact(Contact(person, at, outcome, note), recorded_at=now)
+    click.echo(
+        f"Recorded: in touch with {person} on {at.astimezone(config.timezone):%a %d %b %Y}"
+        + (" (no reply yet)" if no_reply else "")
+        + ". The calendar follows on the next sync."
+    )
+
+
+def match_person(config: Config, name: str) -> str:
+    """A configured person by exact name or unique prefix, case-insensitively."""
+    exact = config.person(name)
+    if exact:
+        return exact.name
+    matches = [p.name for p in config.people if p.name.casefold().startswith(name.casefold())]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        raise UsageError(f'"{name}" matches {", ".join(matches)}; type a little more of the name')
+    close = config.person(suggest(name, [p.name.lower() for p in config.people]) or "")
+    hint = f' (did you mean "{close.name}"?)' if close else ""
+    raise UsageError(f'nobody called "{name}" in {config.file}{hint}')
+
+
+def parse_moment(text: str, config: Config) -> datetime:
+    """An ISO date or date-time; without an offset it is read in the configured time zone."""
+    try:
+        if len(text) == 10:
+            moment = datetime.combine(date.fromisoformat(text), time(12, 0))
+        else:
+            moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f'"{text}" is not a date or time (write it like 2026-12-01 or 2026-12-01T18:00)') from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=config.timezone)
+
+
+def describe_calendar(config: Config) -> str:
+    if config.calendar.url is None:
+        host, port = config.calendar.listen
+        return f'embedded, at http://{host}:{port}/ ("{config.calendar.name}")'
+    return f'"{config.calendar.name}" on {config.calendar.url}'
+
+
+def setup_logging(level: int) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(message)s", "%H:%M:%S"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for noisy in ("radicale", "caldav", "urllib3", "niquests", "apprise"):
+        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+
+
+def main(argv: list[str] | None = None) -> NoReturn:
+    try:
+        cli.main(args=argv, prog_name="reconnectd", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(EXIT_RUNTIME)
+    except click.ClickException as failure:
+        failure.show()
+        sys.exit(EXIT_USAGE)
+    except ConfigError as failure:
+        click.echo(str(failure), err=True)
+        sys.exit(failure.exit_code)
+    except ReconnectdError as failure:
+        click.echo(f"reconnectd: {failure}", err=True)
+        sys.exit(failure.exit_code)
+    sys.exit(EXIT_OK)

@@ -1,0 +1,417 @@
+"""The user's YAML, validated into frozen settings.
+
+Every default lives once, on the dataclass field. Every problem is reported at once,
+with its file, line and path, and what to write instead.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from reconnectd.cadence import CadenceError, DurationError, parse_cadence, parse_duration
+from reconnectd.errors import ConfigError, Problem
+from reconnectd.model import Person
+from reconnectd.yamlnodes import Node, Reader, compose, join, suggest
+
+CHANNELS = ("text", "voice note", "call", "video", "in person", "social media", "email", "letter")
+CHANNEL_ALIASES = {
+    "message": "text",
+    "sms": "text",
+    "voice message": "voice note",
+    "phone": "call",
+    "phone call": "call",
+    "video call": "video",
+    "meet": "in person",
+    "social": "social media",
+    "mail": "email",
+    "e-mail": "email",
+    "post": "letter",
+}
+
+
+class Secret:
+    """A value that never shows itself in logs, reprs or error messages."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('****')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+@dataclass(frozen=True)
+class CalendarSettings:
+    url: str | None = None
+    username: str | None = None
+    password: Secret | None = None
+    password_file: Path | None = None
+    password_file_line: int | None = field(default=None, repr=False, compare=False)
+    name: str = "Reconnect"
+    verify_tls: bool = True
+    listen: tuple[str, int] = ("127.0.0.1", 5232)
+    poll: timedelta = timedelta(minutes=5)
+    timeout: timedelta = timedelta(seconds=30)
+
+    @property
+    def embedded(self) -> bool:
+        return self.url is None
+
+
+@dataclass(frozen=True)
+class NotifySettings:
+    urls: tuple[Secret, ...] = ()
+    url_lines: tuple[int, ...] = field(default=(), repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    time: time = time(18, 0)
+    duration: timedelta = timedelta(minutes=15)
+    max_per_day: int = 2
+    alarm: timedelta = timedelta(0)
+
+
+@dataclass(frozen=True)
+class Config:
+    file: str
+    timezone: ZoneInfo
+    calendar: CalendarSettings = field(default_factory=CalendarSettings)
+    notify: NotifySettings = field(default_factory=NotifySettings)
+    schedule: Schedule = field(default_factory=Schedule)
+    people: tuple[Person, ...] = ()
+
+    def person(self, name: str) -> Person | None:
+        return next((p for p in self.people if p.name.casefold() == name.casefold()), None)
+
+
+TOP_KEYS = {
+    "timezone": "IANA time zone",
+    "calendar": "CalDAV calendar",
+    "notify": "where nudges go",
+    "schedule": "when check-ins happen",
+    "people": "the people to keep in touch with",
+}
+CALENDAR_KEYS = {
+    "url": "CalDAV URL",
+    "username": "login",
+    "password": "password",
+    "password_file": "file holding the password",
+    "name": "calendar display name",
+    "verify_tls": "check certificates",
+    "listen": "embedded server address",
+    "poll": "how often to look for changes",
+    "timeout": "network timeout",
+}
+NOTIFY_KEYS = {"urls": "Apprise URLs"}
+SCHEDULE_KEYS = {
+    "time": "time of day",
+    "duration": "event length",
+    "max_per_day": "check-ins per day",
+    "alarm": "reminder lead time",
+}
+PERSON_KEYS = {
+    "name": "who",
+    "every": "cadence",
+    "prefers": "channel",
+    "notes": "notes",
+    "last_contact": "date",
+}
+
+
+def load_config(path: Path, fallback_timezone: str | None = None) -> Config:
+    """Read, parse and validate the file at `path`, resolving secret files."""
+    file = str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        reason = error.strerror or str(error)
+        hint = "run `reconnectd init` or pass --config" if isinstance(error, FileNotFoundError) else ""
+        raise ConfigError(
+            [Problem(file, None, "", f"cannot read the config: {reason}" + (f" ({hint})" if hint else ""))]
+        ) from None
+    config = parse_config(decode(data, file), file, fallback_timezone)
+    return resolve_secrets(config, path.parent)
+
+
+def decode(data: bytes, file: str) -> str:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise ConfigError([Problem(file, line, "", "is not UTF-8 text (save the file as UTF-8)")]) from None
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise ConfigError([Problem(file, line, "", "contains binary data, not YAML text")])
+    return text
+
+
+def parse_config(text: str, file: str, fallback_timezone: str | None = None) -> Config:
+    """Pure: YAML text to Config, or a ConfigError listing every problem."""
+    root = compose(text, file)
+    reader = Reader(file)
+    if root is None:
+        reader.problem(None, "", "the file is empty (start from config.example.yaml)")
+        reader.raise_if_any()
+    assert root is not None
+    top = reader.mapping(root, "", TOP_KEYS)
+    if reader.problems and not top:
+        reader.raise_if_any()  # not a mapping at all: nothing else is worth saying
+    values: dict[str, Any] = {}
+    timezone = _timezone(reader, top.get("timezone"), fallback_timezone)
+    if "calendar" in top:
+        values["calendar"] = _calendar(reader, top["calendar"])
+    if "notify" in top:
+        values["notify"] = _notify(reader, top["notify"])
+    if "schedule" in top:
+        values["schedule"] = _schedule(reader, top["schedule"])
+    if "people" in top:
+        values["people"] = _people(reader, top["people"])
+    reader.raise_if_any()
+    assert timezone is not None
+    return Config(file=file, timezone=timezone, **values)
+
+
+def _timezone(reader: Reader, node: Node | None, fallback: str | None) -> ZoneInfo | None:
+    if node is None:
+        if fallback:
+            return ZoneInfo(fallback)
+        reader.problem(None, "timezone", 'is missing (write your time zone, for example "Europe/London")')
+        return None
+    name = reader.text(node, "timezone")
+    if name is None:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        close = suggest(name, sorted(available_timezones()))
+        hint = f'did you mean "{close}"?' if close else 'write an IANA name such as "Europe/London"'
+        reader.problem(node, "timezone", f'"{name}" is not a known time zone ({hint})')
+        return None
+
+
+def _calendar(reader: Reader, node: Node) -> CalendarSettings:
+    keys = reader.mapping(node, "calendar", CALENDAR_KEYS)
+    values: dict[str, Any] = {}
+    for key in ("url", "username", "name"):
+        if key in keys:
+            values[key] = reader.text(keys[key], join("calendar", key))
+    if values.get("url") is not None and not re.match(r"https?://[^/\s]+", values["url"]):
+        reader.problem(
+            keys["url"],
+            "calendar.url",
+            f'"{values["url"]}" is not an http(s) URL (write it like "https://dav.example.com/")',
+        )
+    if "password" in keys:
+        password = reader.text(keys["password"], "calendar.password")
+        values["password"] = Secret(password) if password is not None else None
+    if "password_file" in keys:
+        raw = reader.text(keys["password_file"], "calendar.password_file")
+        values["password_file"] = Path(raw).expanduser() if raw else None
+        values["password_file_line"] = keys["password_file"].start_mark.line + 1
+    if "password" in keys and "password_file" in keys:
+        reader.problem(keys["password"], "calendar.password", "is given together with password_file; keep only one")
+    if "verify_tls" in keys:
+        values["verify_tls"] = reader.boolean(keys["verify_tls"], "calendar.verify_tls")
+    if "listen" in keys:
+        values["listen"] = reader.parsed(keys["listen"], "calendar.listen", parse_listen)
+    for key in ("poll", "timeout"):
+        if key in keys:
+            values[key] = reader.parsed(keys[key], join("calendar", key), _positive_duration)
+    return CalendarSettings(**{k: v for k, v in values.items() if v is not None})
+
+
+def parse_listen(text: str) -> tuple[str, int]:
+    match = re.fullmatch(r"(\[[0-9a-fA-F:]+\]|[\w.-]+):(\d{1,5})", text)
+    if not match or not 0 < int(match.group(2)) < 65536:
+        raise ValueError(f'"{text}" is not an address (write host:port, for example "127.0.0.1:5232")')
+    return match.group(1).strip("[]"), int(match.group(2))
+
+
+def _positive_duration(text: str) -> timedelta:
+    try:
+        value = parse_duration(text)
+    except DurationError as error:
+        raise ValueError(str(error)) from None
+    if value <= timedelta(0):
+        raise ValueError(f'"{text}" must be longer than zero (try "5m")')
+    return value
+
+
+def _duration(text: str) -> timedelta:
+    try:
+        return parse_duration(text)
+    except DurationError as error:
+        raise ValueError(str(error)) from None
+
+
+def _notify(reader: Reader, node: Node) -> NotifySettings:
+    keys = reader.mapping(node, "notify", NOTIFY_KEYS)
+    if "urls" not in keys:
+        return NotifySettings()
+    urls: list[Secret] = []
+    lines: list[int] = []
+    for index, item in enumerate(reader.sequence(keys["urls"], "notify.urls")):
+        path = join("notify.urls", index)
+        url = reader.text(item, path)
+        if url is None:
+            continue
+        if not re.match(r"[a-zA-Z][\w+.-]*://", url):
+            reader.problem(item, path, 'is not an Apprise URL (write it like "ntfy://ntfy.sh/my-topic")')
+            continue
+        urls.append(Secret(url))
+        lines.append(item.start_mark.line + 1)
+    return NotifySettings(urls=tuple(urls), url_lines=tuple(lines))
+
+
+def _schedule(reader: Reader, node: Node) -> Schedule:
+    keys = reader.mapping(node, "schedule", SCHEDULE_KEYS)
+    values: dict[str, Any] = {}
+    if "time" in keys:
+        values["time"] = _time_of_day(reader, keys["time"], "schedule.time")
+    if "duration" in keys:
+        values["duration"] = reader.parsed(keys["duration"], "schedule.duration", _positive_duration)
+    if "alarm" in keys:
+        values["alarm"] = reader.parsed(keys["alarm"], "schedule.alarm", _duration)
+    if "max_per_day" in keys:
+        values["max_per_day"] = reader.integer(keys["max_per_day"], "schedule.max_per_day", 1, 50)
+    return Schedule(**{k: v for k, v in values.items() if v is not None})
+
+
+def _time_of_day(reader: Reader, node: Node, path: str) -> time | None:
+    # YAML 1.1 reads an unquoted 18:00 as the sexagesimal number 1080.
+    if getattr(node, "tag", "") == "tag:yaml.org,2002:int" and ":" in str(node.value):
+        text = str(node.value)
+    else:
+        raw = reader.text(node, path)
+        if raw is None:
+            return None
+        text = raw
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})", text)
+    if match and int(match.group(1)) < 24 and int(match.group(2)) < 60:
+        return time(int(match.group(1)), int(match.group(2)))
+    reader.problem(node, path, f'"{text}" is not a time of day (write 24-hour HH:MM, for example "18:00")')
+    return None
+
+
+def _people(reader: Reader, node: Node) -> tuple[Person, ...]:
+    people: list[Person] = []
+    seen: dict[str, int] = {}
+    for index, item in enumerate(reader.sequence(node, "people")):
+        path = join("people", index)
+        name, person = _person(reader, item, path)
+        if name is not None:
+            folded = name.casefold()
+            if folded in seen:
+                reader.problem(
+                    item,
+                    join(path, "name"),
+                    f'"{name}" appears twice (also at line {seen[folded]}); give each person a distinct name',
+                )
+                continue
+            seen[folded] = item.start_mark.line + 1
+        if person is not None:
+            people.append(person)
+    return tuple(people)
+
+
+def _person(reader: Reader, node: Node, path: str) -> tuple[str | None, Person | None]:
+    """The person's name (for duplicate checks) and the person, if every field is valid."""
+    keys = reader.mapping(node, path, PERSON_KEYS)
+    if not keys:
+        return None, None
+    ok = True
+    for required, example in (("name", '"Priya"'), ("every", '"2 weeks"')):
+        if required not in keys:
+            reader.problem(node, join(path, required), f"is missing (write, for example, {required}: {example})")
+            ok = False
+    name = reader.text(keys["name"], join(path, "name")) if "name" in keys else None
+    every = reader.parsed(keys["every"], join(path, "every"), _cadence) if "every" in keys else None
+    values: dict[str, Any] = {}
+    if "prefers" in keys:
+        values["prefers"] = reader.parsed(keys["prefers"], join(path, "prefers"), parse_channel)
+    if "notes" in keys:
+        values["notes"] = reader.text(keys["notes"], join(path, "notes"))
+    if "last_contact" in keys:
+        values["last_contact"] = reader.parsed(keys["last_contact"], join(path, "last_contact"), parse_date)
+    if not ok or name is None or every is None or any(v is None for v in values.values()):
+        return name, None
+    return name, Person(name=name, every=every, **values)
+
+
+def _cadence(text: str) -> Any:
+    try:
+        return parse_cadence(text)
+    except CadenceError as error:
+        raise ValueError(str(error)) from None
+
+
+def parse_channel(text: str) -> str:
+    word = " ".join(text.lower().replace("-", " ").replace("_", " ").split())
+    word = CHANNEL_ALIASES.get(word, word)
+    if word in CHANNELS:
+        return word
+    close = suggest(word, [*CHANNELS, *CHANNEL_ALIASES])
+    hint = f'did you mean "{CHANNEL_ALIASES.get(close, close)}"?' if close else "write one of: " + ", ".join(CHANNELS)
+    raise ValueError(f'"{text}" is not a way to reach someone ({hint})')
+
+
+def parse_date(text: str) -> date:
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        raise ValueError(f'"{text}" is not a date (write YYYY-MM-DD, for example "2026-11-02")')
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f'"{text}" is not a real date (check the month and day)') from None
+
+
+def resolve_secrets(config: Config, base: Path) -> Config:
+    """Read the password file now, so a missing one is a config problem with its line."""
+    settings = config.calendar
+    if settings.password_file is None:
+        return config
+    path = settings.password_file if settings.password_file.is_absolute() else base / settings.password_file
+    line = settings.password_file_line
+    try:
+        secret = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or "not readable text"
+        raise ConfigError(
+            [
+                Problem(
+                    config.file,
+                    line,
+                    "calendar.password_file",
+                    f"cannot read {path}: {reason} (put the CalDAV password on one line in that file)",
+                )
+            ]
+        ) from None
+    if not secret:
+        raise ConfigError(
+            [
+                Problem(
+                    config.file,
+                    line,
+                    "calendar.password_file",
+                    f"{path} is empty (put the CalDAV password on one line in that file)",
+                )
+            ]
+        )
+    return replace(config, calendar=replace(settings, password=Secret(secret)))

@@ -1,0 +1,68 @@
+"""The Apprise edge: the only module that imports apprise.
+
+Each configured URL is a *target*, delivered to and recorded on its own, so a failing
+service is retried without repeating the nudge on the ones that worked. Targets are
+named in logs only by Apprise's privacy form of their URL.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import apprise
+
+from reconnectd.config import Secret
+from reconnectd.model import Nudge
+
+log = logging.getLogger(__name__)
+nudge_log = logging.getLogger("reconnectd.nudge")
+
+LOG_TARGET = "log"
+
+
+@dataclass(frozen=True)
+class Target:
+    id: str
+    label: str
+
+
+class Notifier:
+    def __init__(self, urls: tuple[Secret, ...]) -> None:
+        # Apprise logs tokens at DEBUG; never let it, whatever our own level is.
+        logging.getLogger("apprise").setLevel(logging.INFO)
+        self._urls: dict[str, Secret] = {}
+        self.targets: list[Target] = []
+        self.invalid: list[int] = []
+        for index, url in enumerate(urls):
+            service = _service(url)
+            if service is None:
+                self.invalid.append(index)
+                continue
+            target_id = hashlib.sha256(url.reveal().encode()).hexdigest()[:16]
+            plugin: Any = next(iter(service))
+            self._urls[target_id] = url
+            self.targets.append(Target(target_id, str(plugin.url(privacy=True))))
+        if not urls:
+            self.targets.append(Target(LOG_TARGET, "the log"))
+
+    def send(self, target: Target, nudge: Nudge) -> str | None:
+        """Deliver to one target. Returns None on success, or why it failed."""
+        if target.id == LOG_TARGET:
+            nudge_log.info("nudge: %s — %s", nudge.title, nudge.body.replace("\n", " / "))
+            return None
+        # A fresh Apprise per send: plugins throttle repeated sends on one instance.
+        service = _service(self._urls[target.id])
+        assert service is not None
+        result = service.notify(body=nudge.body, title=nudge.title)
+        try:
+            return None if result else "the service did not accept the notification"
+        finally:
+            result.close()
+
+
+def _service(url: Secret) -> apprise.Apprise | None:
+    service = apprise.Apprise()
+    return service if service.add(url.reveal()) else None

@@ -1,0 +1,167 @@
+"""The product policy: who gets a check-in, and when. Pure: `now` is an argument.
+
+The rules, in order:
+
+1. A scheduled check-in whose start has come is *due*: it gets exactly one nudge and stays
+   in the calendar as history. An upcoming check-in whose person left the config is
+   *withdrawn* (removed from the calendar); their past ones stay.
+2. Each active person then has exactly one upcoming check-in. Its earliest day is one cadence
+   after whichever is later: the last contact, or the last check-in that passed or was skipped.
+   So an unanswered check-in is followed by the next one a full cadence later, never by a pile.
+3. If that day is already behind us (or nothing is known yet), the check-in takes the next
+   free slot from now. Slots sit at `schedule.time` in the user's time zone, one event length
+   apart, at most `schedule.max_per_day` a day.
+4. An upcoming check-in keeps its slot while its basis (cadence and anchor) is unchanged, so
+   planning again never moves it and a new person never reshuffles the others. When the basis
+   changes (a contact is recorded, the cadence is edited), the same occurrence moves in place.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from reconnectd.config import Config, Schedule
+from reconnectd.model import CheckIn, CheckInStatus, Contact, Nudge, Person
+from reconnectd.suggest import Wording, wording
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """What the state store remembers, in the shape the planner needs."""
+
+    contacts: tuple[Contact, ...] = ()
+    checkins: tuple[CheckIn, ...] = ()
+
+
+@dataclass(frozen=True)
+class Planned:
+    checkin: CheckIn
+    wording: Wording
+
+
+@dataclass(frozen=True)
+class Plan:
+    upcoming: tuple[Planned, ...]
+    came_due: tuple[CheckIn, ...]
+    withdrawn: tuple[CheckIn, ...]
+    nudges: tuple[Nudge, ...]
+
+
+def plan(config: Config, ledger: Ledger, now: datetime) -> Plan:
+    tz = config.timezone
+    came_due: list[CheckIn] = []
+    withdrawn: list[CheckIn] = []
+    current: dict[str, CheckIn] = {}
+    for checkin in ledger.checkins:
+        if checkin.status is not CheckInStatus.SCHEDULED:
+            continue
+        person = config.person(checkin.person)
+        if checkin.start <= now:
+            came_due.append(replace(checkin, status=CheckInStatus.PASSED))
+        elif person is None:
+            withdrawn.append(replace(checkin, status=CheckInStatus.WITHDRAWN))
+        else:
+            current[person.name.casefold()] = checkin
+
+    history = _by_person([*ledger.checkins, *came_due])
+    contacts = _last_contacts(ledger.contacts)
+    kept: dict[str, CheckIn] = {}
+    needed: list[tuple[date, int, Person, str, int]] = []
+    for order, person in enumerate(config.people):
+        folded = person.name.casefold()
+        anchor = _anchor(person, contacts.get(folded), history.get(folded, ()), tz)
+        basis = f"{person.every}|{anchor.isoformat() if anchor else 'first'}"
+        existing = current.get(folded)
+        if existing is not None and existing.basis == basis:
+            kept[folded] = replace(existing, start=existing.start.astimezone(tz), end=existing.end.astimezone(tz))
+            continue
+        earliest = person.every.after(anchor) if anchor else now.astimezone(tz).date()
+        seq = existing.seq if existing else _next_seq(history.get(folded, ()))
+        needed.append((earliest, order, person, basis, seq))
+
+    slots = _Slots(config.schedule, tz, now, (c.start for c in kept.values()))
+    placed: dict[str, CheckIn] = dict(kept)
+    for earliest, _, person, basis, seq in sorted(needed, key=lambda n: (n[0], n[1])):
+        start = slots.take(earliest)
+        end = start + config.schedule.duration
+        placed[person.name.casefold()] = CheckIn(person.name, seq, start, end, basis)
+
+    upcoming = tuple(
+        Planned(placed[p.name.casefold()], wording(p, placed[p.name.casefold()].seq)) for p in config.people
+    )
+    nudges = tuple(_nudge(p, c) for c in came_due if (p := config.person(c.person)))
+    return Plan(upcoming, tuple(came_due), tuple(withdrawn), nudges)
+
+
+def _by_person(checkins: Iterable[CheckIn]) -> dict[str, tuple[CheckIn, ...]]:
+    grouped: dict[str, list[CheckIn]] = defaultdict(list)
+    for checkin in checkins:
+        grouped[checkin.person.casefold()].append(checkin)
+    return {k: tuple(v) for k, v in grouped.items()}
+
+
+def _last_contacts(contacts: Iterable[Contact]) -> dict[str, datetime]:
+    latest: dict[str, datetime] = {}
+    for contact in contacts:
+        key = contact.person.casefold()
+        if key not in latest or contact.at > latest[key]:
+            latest[key] = contact.at
+    return latest
+
+
+def _anchor(person: Person, contact: datetime | None, history: Iterable[CheckIn], tz: ZoneInfo) -> date | None:
+    """The day the next cadence counts from: the latest contact or finished check-in."""
+    days = [c.start.astimezone(tz).date() for c in history if c.status in _FINISHED]
+    if person.last_contact:
+        days.append(person.last_contact)
+    if contact:
+        days.append(contact.astimezone(tz).date())
+    return max(days, default=None)
+
+
+_FINISHED = frozenset({CheckInStatus.PASSED, CheckInStatus.SKIPPED})
+
+
+def _next_seq(history: Iterable[CheckIn]) -> int:
+    return max((c.seq for c in history), default=0) + 1
+
+
+class _Slots:
+    """Free times: `schedule.time` plus k event lengths, k < max_per_day, after `now`."""
+
+    def __init__(self, schedule: Schedule, tz: ZoneInfo, now: datetime, taken: Iterable[datetime]) -> None:
+        self.schedule = schedule
+        self.tz = tz
+        self.now = now
+        self.taken: dict[date, set[datetime]] = defaultdict(set)
+        for start in taken:
+            self.taken[start.astimezone(tz).date()].add(start)
+
+    def take(self, earliest: date) -> datetime:
+        day = max(earliest, self.now.astimezone(self.tz).date())
+        while True:
+            start = self._free_on(day)
+            if start is not None:
+                self.taken[day].add(start)
+                return start
+            day += timedelta(days=1)
+
+    def _free_on(self, day: date) -> datetime | None:
+        taken = self.taken[day]
+        if len(taken) >= self.schedule.max_per_day:
+            return None
+        first = datetime.combine(day, self.schedule.time, tzinfo=self.tz)
+        for k in range(self.schedule.max_per_day):
+            start = first + k * self.schedule.duration
+            if start > self.now and start not in taken:
+                return start
+        return None
+
+
+def _nudge(person: Person, checkin: CheckIn) -> Nudge:
+    words = wording(person, checkin.seq)
+    return Nudge(key=checkin.uid, person=person.name, due=checkin.start, title=words.summary, body=words.description)

@@ -1,0 +1,132 @@
+"""Wiring: paths, the clock, and the edges a command needs, opened and closed together."""
+
+from __future__ import annotations
+
+import logging
+import os
+from contextlib import ExitStack
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from reconnectd.calendar import CalendarClient
+from reconnectd.config import Config, load_config
+from reconnectd.embedded import PASSWORD, USERNAME, EmbeddedCalendar
+from reconnectd.errors import CalendarError, ConfigError, Problem
+from reconnectd.notify import Notifier
+from reconnectd.state import Store
+
+log = logging.getLogger(__name__)
+
+
+def default_config_path() -> Path:
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "reconnectd" / "config.yaml"
+
+
+def default_state_dir() -> Path:
+    if os.environ.get("STATE_DIRECTORY"):
+        return Path(os.environ["STATE_DIRECTORY"].split(":")[0])
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "reconnectd"
+
+
+def system_timezone() -> str | None:
+    """The machine's zone name, used when the config names none."""
+    if os.environ.get("TZ", "").strip(":"):
+        return os.environ["TZ"].strip(":")
+    try:
+        target = os.readlink("/etc/localtime")
+    except OSError:
+        return None
+    marker = "zoneinfo/"
+    return target.split(marker, 1)[1] if marker in target else None
+
+
+def wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def read_config(path: Path) -> Config:
+    config = load_config(path, fallback_timezone=system_timezone())
+    invalid = Notifier(config.notify.urls).invalid
+    if invalid:
+        problems = [
+            Problem(
+                config.file,
+                config.notify.url_lines[i] if i < len(config.notify.url_lines) else None,
+                f"notify.urls[{i}]",
+                "is not a URL Apprise understands (see https://appriseit.com for the forms)",
+            )
+            for i in invalid
+        ]
+        raise ConfigError(problems)
+    return config
+
+
+@dataclass
+class Runtime:
+    """A command's open resources. Use as a context manager."""
+
+    config: Config
+    store: Store
+    notifier: Notifier
+    calendar: CalendarClient | None
+    calendar_error: str | None
+    state_dir: Path
+    _stack: ExitStack
+
+    def connect(self) -> CalendarClient | None:
+        """The calendar, opening it if an earlier attempt failed."""
+        if self.calendar is None:
+            try:
+                self.calendar = self._stack.enter_context(_open_calendar(self.config, self.state_dir, self._stack))
+                self.calendar_error = None
+            except CalendarError as failure:
+                self.calendar_error = str(failure)
+        return self.calendar
+
+    def close(self) -> None:
+        self._stack.close()
+
+    def __enter__(self) -> Runtime:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+def open_runtime(config: Config, state_dir: Path, *, with_calendar: bool = True) -> Runtime:
+    stack = ExitStack()
+    store = stack.enter_context(Store(state_dir / "state.db"))
+    runtime = Runtime(config, store, Notifier(config.notify.urls), None, None, state_dir, stack)
+    if with_calendar:
+        runtime.connect()
+    return runtime
+
+
+def _open_calendar(config: Config, state_dir: Path, stack: ExitStack) -> CalendarClient:
+    settings = config.calendar
+    if settings.url is None:
+        host, port = settings.listen
+        server = EmbeddedCalendar(state_dir / "calendar", host, port)
+        try:
+            server.start()
+        except OSError as failure:
+            raise CalendarError(str(failure)) from None
+        stack.callback(server.stop)
+        url: str = server.url
+        username: str | None = USERNAME
+        password: str | None = PASSWORD
+    else:
+        url, username = settings.url, settings.username
+        password = settings.password.reveal() if settings.password else None
+    client = CalendarClient(
+        url, username, password, verify_tls=settings.verify_tls, timeout=settings.timeout.total_seconds()
+    )
+    try:
+        client.open(settings.name)
+    except CalendarError:
+        client.close()
+        raise
+    return client

@@ -1,0 +1,225 @@
+"""The state store: SQLite, WAL, one short transaction per fact.
+
+It remembers what the YAML cannot: contacts, every check-in ever planned (so UIDs are never
+reused), the calendar objects we own (href, ETag, fingerprint), and the nudge outbox.
+Rows are never deleted: history is the product.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from reconnectd.errors import StateError
+from reconnectd.model import CheckIn, CheckInStatus, Contact, Nudge, Outcome, Owned
+from reconnectd.plan import Ledger, Plan
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS contacts (
+    id INTEGER PRIMARY KEY,
+    person TEXT NOT NULL,
+    at TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    note TEXT,
+    source TEXT NOT NULL,
+    recorded_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS checkins (
+    uid TEXT PRIMARY KEY,
+    person TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    start TEXT NOT NULL,
+    end TEXT NOT NULL,
+    basis TEXT NOT NULL,
+    status TEXT NOT NULL,
+    href TEXT,
+    etag TEXT,
+    fingerprint TEXT
+);
+CREATE TABLE IF NOT EXISTS nudges (
+    key TEXT PRIMARY KEY,
+    person TEXT NOT NULL,
+    due TEXT NOT NULL,
+    title TEXT NOT NULL,
+    body TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    done_at TEXT
+);
+CREATE TABLE IF NOT EXISTS deliveries (
+    key TEXT NOT NULL,
+    target TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    delivered_at TEXT,
+    last_error TEXT,
+    PRIMARY KEY (key, target)
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+PRAGMA user_version = 1;
+"""
+
+
+@dataclass(frozen=True)
+class PendingNudge:
+    nudge: Nudge
+    delivered: frozenset[str]
+
+
+class Store:
+    def __init__(self, path: Path) -> None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(path, timeout=10, isolation_level=None)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")
+            self.db.executescript(SCHEMA)
+        except (OSError, sqlite3.Error) as error:
+            raise StateError(
+                f"cannot open the state store {path}: {error} (check --state-dir and its permissions)"
+            ) from None
+        self.path = path
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    # -- contacts: appended, never rewritten --------------------------------
+
+    def record_contact(self, contact: Contact, recorded_at: datetime) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO contacts (person, at, outcome, note, source, recorded_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    contact.person,
+                    contact.at.isoformat(),
+                    contact.outcome.value,
+                    contact.note,
+                    contact.source,
+                    recorded_at.isoformat(),
+                ),
+            )
+
+    def contacts(self, person: str | None = None) -> list[Contact]:
+        query = "SELECT person, at, outcome, note, source FROM contacts"
+        args: tuple[str, ...] = ()
+        if person is not None:
+            query += " WHERE person = ? COLLATE NOCASE"
+            args = (person,)
+        rows = self.db.execute(query + " ORDER BY at, id", args).fetchall()
+        return [Contact(p, datetime.fromisoformat(a), Outcome(o), n, s) for p, a, o, n, s in rows]
+
+    # -- check-ins ---------------------------------------------------------
+
+    def ledger(self) -> Ledger:
+        rows = self.db.execute(
+            "SELECT person, seq, start, end, basis, status FROM checkins ORDER BY start, uid"
+        ).fetchall()
+        checkins = tuple(
+            CheckIn(p, seq, datetime.fromisoformat(s), datetime.fromisoformat(e), b, CheckInStatus(st))
+            for p, seq, s, e, b, st in rows
+        )
+        return Ledger(contacts=tuple(self.contacts()), checkins=checkins)
+
+    def apply_plan(self, plan: Plan, now: datetime) -> None:
+        """Record what the plan decided, and queue its nudges, in one transaction."""
+        with self.transaction() as db:
+            for checkin in (*plan.came_due, *plan.withdrawn):
+                db.execute("UPDATE checkins SET status = ? WHERE uid = ?", (checkin.status.value, checkin.uid))
+            for nudge in plan.nudges:
+                db.execute(
+                    "INSERT OR IGNORE INTO nudges (key, person, due, title, body, created_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    (nudge.key, nudge.person, nudge.due.isoformat(), nudge.title, nudge.body, now.isoformat()),
+                )
+            for planned in plan.upcoming:
+                c = planned.checkin
+                db.execute(
+                    "INSERT INTO checkins (uid, person, seq, start, end, basis, status)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(uid) DO UPDATE"
+                    " SET start = excluded.start, end = excluded.end, basis = excluded.basis",
+                    (c.uid, c.person, c.seq, c.start.isoformat(), c.end.isoformat(), c.basis, c.status.value),
+                )
+
+    def owned(self) -> dict[str, Owned]:
+        rows = self.db.execute("SELECT uid, person, status, href, etag, fingerprint FROM checkins").fetchall()
+        return {uid: Owned(uid, p, CheckInStatus(st), h, e, f) for uid, p, st, h, e, f in rows}
+
+    def record_written(self, uid: str, href: str, etag: str | None, fingerprint: str | None) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE checkins SET href = ?, etag = ?, fingerprint = ? WHERE uid = ?", (href, etag, fingerprint, uid)
+            )
+
+    def record_seen(self, uid: str, etag: str) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE checkins SET etag = ? WHERE uid = ?", (etag, uid))
+
+    def record_removed(self, uid: str, status: CheckInStatus | None = None) -> None:
+        """The object is gone from the calendar; the check-in row stays as history."""
+        with self.transaction() as db:
+            db.execute("UPDATE checkins SET href = NULL, etag = NULL WHERE uid = ?", (uid,))
+            if status is not None:
+                db.execute("UPDATE checkins SET status = ? WHERE uid = ?", (status.value, uid))
+
+    # -- the nudge outbox ----------------------------------------------------
+
+    def pending_nudges(self) -> list[PendingNudge]:
+        rows = self.db.execute(
+            "SELECT key, person, due, title, body FROM nudges WHERE done_at IS NULL ORDER BY due, key"
+        ).fetchall()
+        pending = []
+        for key, person, due, title, body in rows:
+            delivered = self.db.execute(
+                "SELECT target FROM deliveries WHERE key = ? AND delivered_at IS NOT NULL", (key,)
+            ).fetchall()
+            nudge = Nudge(key, person, datetime.fromisoformat(due), title, body)
+            pending.append(PendingNudge(nudge, frozenset(t for (t,) in delivered)))
+        return pending
+
+    def record_attempt(self, key: str, target: str, at: datetime, error: str | None) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO deliveries (key, target, attempts, delivered_at, last_error) VALUES (?, ?, 1, ?, ?)"
+                " ON CONFLICT(key, target) DO UPDATE SET attempts = attempts + 1,"
+                " delivered_at = excluded.delivered_at, last_error = excluded.last_error",
+                (key, target, None if error else at.isoformat(), error),
+            )
+
+    def finish_nudge(self, key: str, at: datetime) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE nudges SET done_at = ? WHERE key = ?", (at.isoformat(), key))
+
+    def sent_nudges(self) -> list[tuple[str, datetime]]:
+        rows = self.db.execute("SELECT key, done_at FROM nudges WHERE done_at IS NOT NULL ORDER BY done_at").fetchall()
+        return [(k, datetime.fromisoformat(d)) for k, d in rows]
+
+    # -- small facts ---------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )

@@ -1,0 +1,120 @@
+"""Shared fixtures: real CalDAV servers, an HTTP receiver and an SMTP receiver.
+
+All servers listen on 127.0.0.1 free ports and are torn down even if the test fails.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from servers import (
+    HttpReceiver,
+    RadicaleServer,
+    SmtpReceiver,
+    XandikosServer,
+    preload_apprise_plugins,
+)
+
+# Apprise imports its plugins lazily; one of them triggers a DeprecationWarning
+# (imghdr) that would turn the first notifying test into an error. Do it up front.
+preload_apprise_plugins()
+
+RADICALE_USER = "sam"
+RADICALE_PASSWORD = "correct horse"
+
+
+class AuthRadicaleServer(RadicaleServer):
+    """A RadicaleServer with a single htpasswd user, exposing its credentials."""
+
+    def __init__(self, root: Path, username: str, password: str) -> None:
+        super().__init__(root, users={username: password})
+        self.username = username
+        self.password = password
+
+
+@dataclass
+class CalDAVServerInfo:
+    """What a CalDAV client needs to talk to one of the test servers.
+
+    ``server`` is the underlying RadicaleServer/XandikosServer, for stop()/start()/kill().
+    """
+
+    kind: str
+    url: str
+    username: str | None
+    password: str | None
+    server: RadicaleServer | XandikosServer
+
+
+@pytest.fixture
+def radicale(tmp_path: Path) -> Iterator[RadicaleServer]:
+    """Radicale with ``--auth-type none``: pass any username to get a principal."""
+    server = RadicaleServer(tmp_path / "radicale")
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def radicale_auth(tmp_path: Path) -> Iterator[AuthRadicaleServer]:
+    """Radicale requiring HTTP Basic auth as ``sam`` / ``correct horse``."""
+    server = AuthRadicaleServer(tmp_path / "radicale-auth", RADICALE_USER, RADICALE_PASSWORD)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def xandikos(tmp_path: Path) -> Iterator[XandikosServer]:
+    """Xandikos, no auth: principal ``/user/``, calendar ``/user/calendars/calendar/``."""
+    server = XandikosServer(tmp_path / "xandikos")
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["radicale", "xandikos"])
+def caldav_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CalDAVServerInfo]:
+    """Each CalDAV server in turn: Radicale (with auth) and Xandikos (no auth)."""
+    kind: str = request.param
+    server: RadicaleServer | XandikosServer
+    if kind == "radicale":
+        server = AuthRadicaleServer(tmp_path / "radicale", RADICALE_USER, RADICALE_PASSWORD)
+        username: str | None = RADICALE_USER
+        password: str | None = RADICALE_PASSWORD
+    else:
+        server = XandikosServer(tmp_path / "xandikos")
+        username = password = None
+    try:
+        server.start()
+        yield CalDAVServerInfo(kind=kind, url=server.url, username=username, password=password, server=server)
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def http_receiver() -> Iterator[HttpReceiver]:
+    receiver = HttpReceiver()
+    try:
+        yield receiver
+    finally:
+        receiver.close()
+
+
+@pytest.fixture
+def smtp_receiver() -> Iterator[SmtpReceiver]:
+    receiver = SmtpReceiver()
+    try:
+        receiver.start()
+        yield receiver
+    finally:
+        receiver.stop()

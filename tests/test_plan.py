@@ -1,0 +1,204 @@
+"""The planning policy, with an explicit now. The store is the real SQLite one, on a temp file."""
+
+from __future__ import annotations
+
+import tempfile
+import textwrap
+from collections import Counter
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from reconnectd.config import Config, parse_config
+from reconnectd.model import CheckInStatus, Contact
+from reconnectd.plan import Ledger, Plan, plan
+from reconnectd.state import Store
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def london(*args: int) -> datetime:
+    return datetime(*args, tzinfo=LONDON)  # type: ignore[misc]
+
+
+def make_config(people: str, schedule: str = "") -> Config:
+    text = (
+        "timezone: Europe/London\n"
+        + textwrap.dedent(schedule)
+        + "people:\n"
+        + textwrap.indent(textwrap.dedent(people), "  ")
+    )
+    return parse_config(text, "test.yaml")
+
+
+class World:
+    """Plans against a real store, recording each plan as the daemon would."""
+
+    def __init__(self, path: Path) -> None:
+        self.store = Store(path)
+
+    def step(self, config: Config, now: datetime) -> Plan:
+        result = plan(config, self.store.ledger(), now)
+        self.store.apply_plan(result, now)
+        return result
+
+    def starts(self, result: Plan) -> dict[str, datetime]:
+        return {p.checkin.person: p.checkin.start for p in result.upcoming}
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    w = World(tmp_path / "state.db")
+    yield w
+    w.store.close()
+
+
+PRIYA = """\
+- name: Priya
+  every: 2 weeks
+  prefers: voice note
+  last_contact: 2026-11-02
+"""
+
+
+def test_next_checkin_is_one_cadence_after_the_last_contact(world: World) -> None:
+    result = world.step(make_config(PRIYA), london(2026, 11, 10, 9, 0))
+    (planned,) = result.upcoming
+    assert planned.checkin.start == london(2026, 11, 16, 18, 0)
+    assert planned.checkin.end == london(2026, 11, 16, 18, 15)
+    assert planned.wording.summary == "Check in with Priya"
+    assert "voice note" in planned.wording.description
+
+
+def test_an_overdue_person_gets_the_next_free_slot_from_now(world: World) -> None:
+    assert world.starts(world.step(make_config(PRIYA), london(2026, 11, 28, 12, 0))) == {
+        "Priya": london(2026, 11, 28, 18, 0)
+    }
+
+
+def test_after_todays_slot_has_gone_the_next_slot_is_tomorrow(world: World) -> None:
+    assert world.starts(world.step(make_config(PRIYA), london(2026, 11, 28, 19, 0))) == {
+        "Priya": london(2026, 11, 29, 18, 0)
+    }
+
+
+def test_the_time_of_day_follows_the_configured_zone_across_dst(world: World) -> None:
+    people = "- name: A\n  every: weekly\n  last_contact: 2026-10-20\n"
+    result = world.step(make_config(people), london(2026, 10, 21, 9, 0))
+    start = result.upcoming[0].checkin.start
+    assert start == london(2026, 10, 27, 18, 0)  # after the clocks went back on Oct 25
+    assert start.utcoffset() == timedelta(0)
+
+
+def test_no_more_than_max_per_day_fall_on_one_day(world: World) -> None:
+    people = "".join(f"- name: P{i}\n  every: weekly\n" for i in range(5))
+    result = world.step(make_config(people, "schedule:\n  max_per_day: 2\n"), london(2026, 11, 28, 9, 0))
+    per_day = Counter(p.checkin.start.date() for p in result.upcoming)
+    assert sorted(per_day.values()) == [1, 2, 2]
+    assert sorted(p.checkin.start.time().isoformat() for p in result.upcoming)[:2] == ["18:00:00", "18:00:00"]
+    assert {p.checkin.start for p in result.upcoming} >= {london(2026, 11, 28, 18, 0), london(2026, 11, 28, 18, 15)}
+
+
+def test_planning_again_changes_nothing(world: World) -> None:
+    config = make_config(PRIYA + "- name: Sam\n  every: monthly\n")
+    first = world.step(config, london(2026, 11, 20, 9, 0))
+    second = world.step(config, london(2026, 11, 20, 17, 59))
+    assert first.upcoming == second.upcoming
+    assert not second.came_due
+
+
+def test_a_checkin_that_comes_due_is_nudged_once_and_the_next_follows_a_cadence_later(world: World) -> None:
+    config = make_config(PRIYA)
+    world.step(config, london(2026, 11, 10, 9, 0))
+    due = world.step(config, london(2026, 11, 16, 18, 0))
+    assert [n.title for n in due.nudges] == ["Check in with Priya"]
+    (passed,) = due.came_due
+    assert passed.status is CheckInStatus.PASSED
+    (following,) = due.upcoming
+    assert following.checkin.seq == passed.seq + 1
+    assert following.checkin.start == london(2026, 11, 30, 18, 0)
+    again = world.step(config, london(2026, 11, 16, 18, 5))
+    assert not again.nudges
+
+
+def test_recording_a_contact_moves_the_same_checkin_in_place(world: World) -> None:
+    config = make_config(PRIYA)
+    before = world.step(config, london(2026, 11, 10, 9, 0)).upcoming[0].checkin
+    world.store.record_contact(Contact("Priya", london(2026, 11, 12, 20, 0)), recorded_at=london(2026, 11, 12, 20, 0))
+    after = world.step(config, london(2026, 11, 12, 20, 1)).upcoming[0].checkin
+    assert after.uid == before.uid
+    assert after.start == london(2026, 11, 26, 18, 0)
+
+
+def test_a_cadence_change_moves_the_same_checkin_in_place(world: World) -> None:
+    before = world.step(make_config(PRIYA), london(2026, 11, 10, 9, 0)).upcoming[0].checkin
+    weekly = make_config(PRIYA.replace("2 weeks", "weekly"))
+    after = world.step(weekly, london(2026, 11, 10, 9, 5)).upcoming[0].checkin
+    assert after.uid == before.uid
+    assert after.start == london(2026, 11, 10, 18, 0)
+
+
+def test_a_removed_person_has_their_upcoming_checkin_withdrawn_and_history_kept(world: World) -> None:
+    world.step(make_config(PRIYA + "- name: Sam\n  every: monthly\n"), london(2026, 11, 10, 9, 0))
+    result = world.step(make_config(PRIYA), london(2026, 11, 10, 9, 5))
+    assert [c.person for c in result.withdrawn] == ["Sam"]
+    assert [p.checkin.person for p in result.upcoming] == ["Priya"]
+    statuses = {c.person: c.status for c in world.store.ledger().checkins}
+    assert statuses["Sam"] is CheckInStatus.WITHDRAWN
+
+
+def test_a_returning_person_never_reuses_an_old_uid(world: World) -> None:
+    both = make_config(PRIYA + "- name: Sam\n  every: monthly\n")
+    first_uid = next(
+        p.checkin.uid for p in world.step(both, london(2026, 11, 10, 9, 0)).upcoming if p.checkin.person == "Sam"
+    )
+    world.step(make_config(PRIYA), london(2026, 11, 10, 9, 5))
+    again = next(
+        p.checkin.uid for p in world.step(both, london(2026, 11, 10, 9, 10)).upcoming if p.checkin.person == "Sam"
+    )
+    assert again != first_uid
+
+
+def test_the_same_inputs_always_give_the_same_plan(world: World) -> None:
+    config = make_config(PRIYA + "- name: Sam\n  every: monthly\n")
+    ledger = world.store.ledger()
+    now = london(2026, 11, 10, 9, 0)
+    assert plan(config, ledger, now) == plan(config, ledger, now)
+
+
+names = st.lists(st.from_regex(r"[A-Z][a-z]{2,8}", fullmatch=True), min_size=1, max_size=12, unique_by=str.casefold)
+cadences = st.sampled_from(["daily", "weekly", "fortnightly", "monthly", "10d", "3w", "quarterly"])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(who=names, cadence=cadences, extra=cadences, hours=st.integers(0, 23))
+def test_adding_a_person_never_moves_anyone_else(who: list[str], cadence: str, extra: str, hours: int) -> None:
+    listing = "".join(f"- name: {n}\n  every: {cadence}\n" for n in who)
+    now = london(2026, 11, 10, hours, 0)
+    with tempfile.TemporaryDirectory() as tmp:
+        world = World(Path(tmp) / "s.db")
+        try:
+            before = world.starts(world.step(make_config(listing), now))
+            after = world.starts(world.step(make_config(listing + f"- name: Newcomer\n  every: {extra}\n"), now))
+        finally:
+            world.store.close()
+    assert {k: v for k, v in after.items() if k != "Newcomer"} == before
+
+
+@settings(max_examples=40, deadline=None)
+@given(who=names, per_day=st.integers(1, 4), hours=st.integers(0, 23))
+def test_no_day_holds_more_than_max_per_day_and_nobody_gets_two(who: list[str], per_day: int, hours: int) -> None:
+    listing = "".join(f"- name: {n}\n  every: weekly\n" for n in who)
+    config = make_config(listing, f"schedule:\n  max_per_day: {per_day}\n")
+    now = london(2026, 11, 10, hours, 0)
+    result = plan(config, Ledger(), now)
+    starts = [p.checkin.start for p in result.upcoming]
+    assert len(starts) == len(who) == len({p.checkin.person for p in result.upcoming})
+    assert max(Counter(s.date() for s in starts).values()) <= per_day
+    assert len(set(starts)) == len(starts)
+    assert all(s > now for s in starts)
