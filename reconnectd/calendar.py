@@ -8,6 +8,7 @@ user got there first, and is reported as a conflict rather than overwritten.
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -73,8 +74,14 @@ class CalendarClient:
             if name in (display, _last_segment(str(calendar.url))):
                 self.url = str(calendar.url)
                 return self.url
+        slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or None
         try:
-            created = self._call(principal.make_calendar, name=name)
+            try:
+                created = self._call(principal.make_calendar, name=name, cal_id=slug)
+            except CalendarUnreachable:
+                raise
+            except CalendarError:
+                created = self._call(principal.make_calendar, name=name)
         except CalendarUnreachable:
             raise
         except CalendarError as failure:
@@ -150,7 +157,9 @@ class CalendarClient:
         return urljoin(self.url, href)
 
     def _request(self, url: str, method: str, body: str, headers: dict[str, str]) -> Any:
-        return self._call(self.client.request, url, method, body, headers)
+        response = self._call(self.client.request, url, method, body, headers)
+        log.debug("%s %s -> %s", method, urlsplit(url).path, response.status)
+        return response
 
     def _call(self, function: Any, *args: Any, **kwargs: Any) -> Any:
         try:

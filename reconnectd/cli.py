@@ -18,8 +18,10 @@ from reconnectd.config import Config
 from reconnectd.cycle import run_cycle
 from reconnectd.daemon import Daemon
 from reconnectd.errors import EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, ConfigError, ReconnectdError, UsageError
+from reconnectd.logs import setup_logging
 from reconnectd.model import Contact, Outcome
 from reconnectd.runtime import default_config_path, default_state_dir, open_runtime, read_config, wall_clock
+from reconnectd.sdnotify import SystemdNotifier
 from reconnectd.state import Store
 from reconnectd.status import summarize
 from reconnectd.yamlnodes import suggest
@@ -121,7 +123,7 @@ def run(options: Options) -> None:
     config = options.config()
     log.info("reconnectd %s: %d people, calendar: %s", __version__, len(config.people), describe_calendar(config))
     with open_runtime(config, options.state_dir) as runtime:
-        daemon = Daemon(runtime, options.clock)
+        daemon = Daemon(runtime, options.clock, SystemdNotifier.from_environment())
         daemon.install_signals()
         daemon.run()
 
@@ -211,16 +213,6 @@ def describe_calendar(config: Config) -> str:
         host, port = config.calendar.listen
         return f'embedded, at http://{host}:{port}/ ("{config.calendar.name}")'
     return f'"{config.calendar.name}" on {config.calendar.url}'
-
-
-def setup_logging(level: int) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(message)s", "%H:%M:%S"))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level)
-    for noisy in ("radicale", "caldav", "urllib3", "niquests", "apprise"):
-        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
 
 
 def main(argv: list[str] | None = None) -> NoReturn:

@@ -136,8 +136,12 @@ PERSON_KEYS = {
 }
 
 
-def load_config(path: Path, fallback_timezone: str | None = None) -> Config:
-    """Read, parse and validate the file at `path`, resolving secret files."""
+def load_config(path: Path, fallback_timezone: str | None = None, credentials: Path | None = None) -> Config:
+    """Read, parse and validate the file at `path`, resolving secret files.
+
+    A relative `password_file` is looked up in `credentials` (systemd's $CREDENTIALS_DIRECTORY)
+    first, then beside the config file.
+    """
     file = str(path)
     try:
         data = path.read_bytes()
@@ -148,7 +152,7 @@ def load_config(path: Path, fallback_timezone: str | None = None) -> Config:
             [Problem(file, None, "", f"cannot read the config: {reason}" + (f" ({hint})" if hint else ""))]
         ) from None
     config = parse_config(decode(data, file), file, fallback_timezone)
-    return resolve_secrets(config, path.parent)
+    return resolve_secrets(config, [d for d in (credentials, path.parent) if d is not None])
 
 
 def decode(data: bytes, file: str) -> str:
@@ -382,36 +386,26 @@ def parse_date(text: str) -> date:
         raise ValueError(f'"{text}" is not a real date (check the month and day)') from None
 
 
-def resolve_secrets(config: Config, base: Path) -> Config:
+def resolve_secrets(config: Config, search: list[Path]) -> Config:
     """Read the password file now, so a missing one is a config problem with its line."""
     settings = config.calendar
     if settings.password_file is None:
         return config
-    path = settings.password_file if settings.password_file.is_absolute() else base / settings.password_file
+    candidates = (
+        [settings.password_file]
+        if settings.password_file.is_absolute()
+        else [d / settings.password_file for d in search]
+    )
+    path = next((c for c in candidates if c.exists()), candidates[-1])
     line = settings.password_file_line
+    hint = "put the CalDAV password on one line in that file"
     try:
         secret = path.read_text(encoding="utf-8").strip()
     except (OSError, UnicodeDecodeError) as error:
         reason = getattr(error, "strerror", None) or "not readable text"
         raise ConfigError(
-            [
-                Problem(
-                    config.file,
-                    line,
-                    "calendar.password_file",
-                    f"cannot read {path}: {reason} (put the CalDAV password on one line in that file)",
-                )
-            ]
+            [Problem(config.file, line, "calendar.password_file", f"cannot read {path}: {reason} ({hint})")]
         ) from None
     if not secret:
-        raise ConfigError(
-            [
-                Problem(
-                    config.file,
-                    line,
-                    "calendar.password_file",
-                    f"{path} is empty (put the CalDAV password on one line in that file)",
-                )
-            ]
-        )
+        raise ConfigError([Problem(config.file, line, "calendar.password_file", f"{path} is empty ({hint})")])
     return replace(config, calendar=replace(settings, password=Secret(secret)))

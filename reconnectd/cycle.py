@@ -15,7 +15,7 @@ from reconnectd.config import Config
 from reconnectd.errors import CalendarError
 from reconnectd.model import CheckInStatus
 from reconnectd.notify import Notifier
-from reconnectd.plan import Plan, plan
+from reconnectd.plan import Plan, Planned, plan
 from reconnectd.reconcile import Create, Delete, Update, observe, reconcile
 from reconnectd.state import Store
 
@@ -106,20 +106,28 @@ def _write_calendar(
                     written = calendar.create(uid, ical.render(action.planned, now, alarm))
                     store.record_written(uid, written.href, written.etag, action.fingerprint)
                     report.created += 1
+                    log.info("added: %s", _describe(action.planned, config))
                 elif isinstance(action, Update):
                     uid = action.planned.checkin.uid
                     written = calendar.update(action.href, action.etag, ical.render(action.planned, now, alarm))
                     store.record_written(uid, written.href, written.etag, action.fingerprint)
                     report.updated += 1
+                    log.info("updated: %s", _describe(action.planned, config))
                 elif isinstance(action, Delete):
                     calendar.delete(action.href, action.etag)
                     store.record_removed(action.checkin.uid)
                     report.deleted += 1
+                    log.info("removed: the upcoming check-in with %s", action.checkin.person)
             except Conflict:
                 log.info("an event changed in the calendar while we wrote it; your edit wins")
                 report.conflicts += 1
     except CalendarError as failure:
         report.calendar_error = str(failure)
+
+
+def _describe(planned: Planned, config: Config) -> str:
+    start = planned.checkin.start.astimezone(config.timezone)
+    return f"{planned.wording.summary}, {start:%a %d %b %Y %H:%M}"
 
 
 def deliver(store: Store, notifier: Notifier, now: datetime, report: CycleReport) -> None:

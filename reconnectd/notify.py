@@ -15,6 +15,7 @@ from typing import Any
 import apprise
 
 from reconnectd.config import Secret
+from reconnectd.logs import url_secrets
 from reconnectd.model import Nudge
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,15 @@ class Notifier:
             self.targets.append(Target(target_id, str(plugin.url(privacy=True))))
         if not urls:
             self.targets.append(Target(LOG_TARGET, "the log"))
+
+    def secrets(self) -> list[str]:
+        """Everything in the URLs that must never be logged."""
+        found = []
+        for target in self.targets:
+            if target.id in self._urls:
+                url = self._urls[target.id].reveal()
+                found += [url, *url_secrets(url, target.label)]
+        return found
 
     def send(self, target: Target, nudge: Nudge) -> str | None:
         """Deliver to one target. Returns None on success, or why it failed."""

@@ -13,6 +13,7 @@ from reconnectd.calendar import CalendarClient
 from reconnectd.config import Config, load_config
 from reconnectd.embedded import PASSWORD, USERNAME, EmbeddedCalendar
 from reconnectd.errors import CalendarError, ConfigError, Problem
+from reconnectd.logs import REDACTOR, password_forms
 from reconnectd.notify import Notifier
 from reconnectd.state import Store
 
@@ -48,8 +49,14 @@ def wall_clock() -> datetime:
 
 
 def read_config(path: Path) -> Config:
-    config = load_config(path, fallback_timezone=system_timezone())
-    invalid = Notifier(config.notify.urls).invalid
+    credentials = os.environ.get("CREDENTIALS_DIRECTORY")
+    config = load_config(path, system_timezone(), Path(credentials) if credentials else None)
+    notifier = Notifier(config.notify.urls)
+    REDACTOR.learn(notifier.secrets())
+    password = config.calendar.password
+    if password is not None:
+        REDACTOR.learn(password_forms(config.calendar.username, password.reveal()))
+    invalid = notifier.invalid
     if invalid:
         problems = [
             Problem(

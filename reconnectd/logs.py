@@ -1,0 +1,65 @@
+"""Logging setup, and the filter that keeps secrets out of every line, whoever logs it."""
+
+from __future__ import annotations
+
+import base64
+import logging
+import re
+import sys
+from collections.abc import Iterable
+
+MASK = "****"
+QUIET_LIBRARIES = ("radicale", "caldav", "urllib3", "niquests", "apprise", "mail.log")
+
+
+class Redactor(logging.Filter):
+    """Replaces known secrets in log records with ****, at every level."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: list[str] = []
+
+    def learn(self, secrets: Iterable[str]) -> None:
+        known = {*self.secrets, *(s for s in secrets if len(s) >= 4)}
+        self.secrets = sorted(known, key=len, reverse=True)
+
+    def redact(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, MASK)
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.secrets:
+            record.msg = self.redact(record.getMessage())
+            record.args = None
+        return True
+
+
+REDACTOR = Redactor()
+
+
+def setup_logging(level: int) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(message)s", "%H:%M:%S"))
+    handler.addFilter(REDACTOR)
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for name in QUIET_LIBRARIES:
+        logging.getLogger(name).setLevel(max(level, logging.INFO if level <= logging.DEBUG else logging.WARNING))
+    # Apprise logs tokens at DEBUG: never below INFO, whatever our own level is.
+    logging.getLogger("apprise").setLevel(max(level, logging.INFO))
+
+
+def password_forms(username: str | None, password: str) -> list[str]:
+    """A password as it may show up: plain, and inside an HTTP Basic header."""
+    forms = [password]
+    if username is not None:
+        forms.append(base64.b64encode(f"{username}:{password}".encode()).decode())
+    return forms
+
+
+def url_secrets(url: str, private_form: str) -> list[str]:
+    """The parts of an Apprise URL that its privacy form hides: tokens, keys, passwords."""
+    parts = re.split(r"[/:@?&=#]+", url)
+    return [p for p in parts if len(p) >= 4 and p not in private_form]

@@ -1,0 +1,199 @@
+"""The CLI as users meet it: real processes, the embedded calendar, the daemon, and secrets."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import CalDAVServerInfo
+from servers import HttpReceiver, SmtpReceiver, free_port
+
+from reconnectd.cli import main
+
+EXAMPLE = Path(__file__).parent.parent / "config.example.yaml"
+
+
+def reconnectd(*args: str, env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "reconnectd", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+
+
+def test_check_accepts_the_example_and_exits_zero() -> None:
+    done = reconnectd("--config", str(EXAMPLE), "check")
+    assert done.returncode == 0
+    assert "config.example.yaml: OK (4 people" in done.stdout
+
+
+def test_check_rejects_a_bad_file_with_exit_two_and_no_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "config.yaml"
+    bad.write_text("timezone: Europe/London\npeople:\n  - name: Priya\n    every: fortnightlyish\n")
+    done = reconnectd("--config", str(bad), "check")
+    assert done.returncode == 2
+    assert done.stderr.strip() == f'{bad}:4: people[0].every: "fortnightlyish" is not a cadence (try "2 weeks" or "fortnightly")'
+    assert "Traceback" not in done.stderr
+
+
+def test_a_missing_config_says_how_to_get_one(tmp_path: Path) -> None:
+    done = reconnectd("--config", str(tmp_path / "nope.yaml"), "check")
+    assert done.returncode == 2
+    assert "cannot read the config: No such file or directory (run `reconnectd init` or pass --config)" in done.stderr
+
+
+def test_usage_errors_exit_two(tmp_path: Path) -> None:
+    assert reconnectd("--config", str(EXAMPLE), "--state-dir", str(tmp_path), "done", "Nobody").returncode == 2
+    assert reconnectd("--config", str(EXAMPLE), "sync", "--now", "tomorrowish").returncode == 2
+    assert reconnectd("no-such-command").returncode == 2
+
+
+def test_version_and_module_entry_point() -> None:
+    done = reconnectd("--version")
+    assert done.returncode == 0
+    assert done.stdout.startswith("reconnectd, version ")
+
+
+@pytest.fixture
+def embedded_config(tmp_path: Path) -> Path:
+    text = EXAMPLE.read_text().replace("listen: 127.0.0.1:5232", f"listen: 127.0.0.1:{free_port()}")
+    path = tmp_path / "config.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_the_example_runs_on_the_embedded_calendar_and_nudges_to_the_log(embedded_config: Path, tmp_path: Path) -> None:
+    state = str(tmp_path / "state")
+    first = reconnectd("--config", str(embedded_config), "--state-dir", state, "sync", "--now", "2026-11-28T09:00")
+    assert first.returncode == 0, first.stderr
+    assert "calendar: 4 created" in first.stderr
+    assert "added: Check in with Priya, Sat 28 Nov 2026 18:00" in first.stderr
+    again = reconnectd("--config", str(embedded_config), "--state-dir", state, "sync", "--now", "2026-11-28T09:05")
+    assert "calendar: 0 created, 0 updated, 0 removed" in again.stderr
+    due = reconnectd("--config", str(embedded_config), "--state-dir", state, "sync", "--now", "2026-11-28T18:00")
+    assert due.stderr.count("nudge: Check in with Priya") == 1
+    assert "voice note" in due.stderr
+    repeat = reconnectd("--config", str(embedded_config), "--state-dir", state, "sync", "--now", "2026-11-28T18:01")
+    assert "nudge:" not in repeat.stderr
+    assert (tmp_path / "state" / "calendar").is_dir()
+
+
+def test_status_reports_last_contact_next_checkin_and_overdue(embedded_config: Path, tmp_path: Path) -> None:
+    state = str(tmp_path / "state")
+    reconnectd("--config", str(embedded_config), "--state-dir", state, "sync", "--now", "2026-11-28T09:00")
+    done = reconnectd("--config", str(embedded_config), "--state-dir", state, "status", "--now", "2026-11-28T09:00")
+    priya = next(line for line in done.stdout.splitlines() if line.startswith("Priya"))
+    assert "last: 2026-11-02" in priya
+    assert "next: Sat 28 Nov 18:00" in priya
+    assert "12 days overdue" in priya
+    as_json = reconnectd("--config", str(embedded_config), "--state-dir", state, "status", "--json", "--now", "2026-11-28T09:00")
+    assert '"overdue_days": 12' in as_json.stdout
+
+
+class Notify:
+    """A fake $NOTIFY_SOCKET: collects what the daemon tells systemd."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(str(path))
+        self.sock.settimeout(30)
+
+    def receive(self) -> dict[str, str]:
+        data = self.sock.recv(4096).decode()
+        return dict(line.split("=", 1) for line in data.splitlines())
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+@pytest.fixture
+def notify_socket(tmp_path: Path) -> Iterator[Notify]:
+    notify = Notify(tmp_path / "notify.sock")
+    yield notify
+    notify.close()
+
+
+def test_the_daemon_says_ready_then_stops_cleanly_on_sigterm(embedded_config: Path, tmp_path: Path, notify_socket: Notify) -> None:
+    env = {**os.environ, "NOTIFY_SOCKET": str(notify_socket.path)}
+    daemon = subprocess.Popen(
+        [sys.executable, "-m", "reconnectd", "--config", str(embedded_config), "--state-dir", str(tmp_path / "s"), "run"],
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        ready = notify_socket.receive()
+        assert ready["READY"] == "1"
+        assert ready["STATUS"].startswith("next check-in: ")
+        started = time.monotonic()
+        daemon.send_signal(signal.SIGTERM)
+        assert daemon.wait(timeout=10) == 0
+        assert time.monotonic() - started < 5
+        assert notify_socket.receive() == {"STOPPING": "1"}
+        assert daemon.stderr is not None
+        log = daemon.stderr.read()
+        assert "calendar: 4 created" in log
+        assert "stopped" in log
+        assert "Traceback" not in log
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+            daemon.wait()
+        if daemon.stderr:
+            daemon.stderr.close()
+
+
+def test_gotify_and_email_receive_nudges(
+    tmp_path: Path, radicale: object, http_receiver: HttpReceiver, smtp_receiver: SmtpReceiver
+) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "timezone: Europe/London\n"
+        f"calendar:\n  url: {radicale.url}\n  username: me\n  password: any\n"  # type: ignore[attr-defined]
+        f"notify:\n  urls:\n    - {http_receiver.gotify_url()}\n    - {smtp_receiver.apprise_url()}\n"
+        "people:\n  - name: Priya\n    every: weekly\n    last_contact: 2026-11-20\n"
+    )
+    args = ["--config", str(config), "--state-dir", str(tmp_path / "s"), "sync", "--now"]
+    for now in ("2026-11-26T09:00", "2026-11-27T18:00"):
+        with pytest.raises(SystemExit):
+            main([*args, now])
+    (gotify,) = http_receiver.wait_for(1)
+    assert gotify.path == "/message"
+    assert gotify.json["title"] == "Check in with Priya"  # type: ignore[index]
+    (mail,) = smtp_receiver.wait_for(1)
+    assert mail.subject == "Check in with Priya"
+
+
+def test_no_secret_reaches_the_output_even_at_debug(
+    tmp_path: Path, caldav_server: CalDAVServerInfo, http_receiver: HttpReceiver, capfd: pytest.CaptureFixture[str]
+) -> None:
+    if caldav_server.password is None:
+        pytest.skip("this server has no password to leak")
+    token = "tk_SuperSecretToken123"
+    (tmp_path / "pw").write_text(caldav_server.password)
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "timezone: Europe/London\n"
+        f"calendar:\n  url: {caldav_server.url}\n  username: {caldav_server.username}\n  password_file: {tmp_path / 'pw'}\n"
+        f"notify:\n  urls:\n    - ntfy://reconnect:{token}@{http_receiver.url}/topic?mode=private\n"
+        "people:\n  - name: Priya\n    every: weekly\n    last_contact: 2026-11-20\n"
+    )
+    for now in ("2026-11-26T09:00", "2026-11-27T18:00"):
+        with pytest.raises(SystemExit):
+            main(["--verbose", "--config", str(config), "--state-dir", str(tmp_path / "s"), "sync", "--now", now])
+    assert len(http_receiver.wait_for(1)) == 1
+    out, err = capfd.readouterr()
+    assert "DEBUG" in err
+    for secret in (caldav_server.password, token, "Y29ycmVjdCBob3JzZQ"):  # the last is base64 of the password
+        assert secret not in out + err
