@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import CalDAVServerInfo
+from conftest import AuthRadicaleServer
 from servers import HttpReceiver, SmtpReceiver, free_port
 
 from reconnectd.cli import main
@@ -176,10 +176,9 @@ def test_gotify_and_email_receive_nudges(
 
 
 def test_no_secret_reaches_the_output_even_at_debug(
-    tmp_path: Path, caldav_server: CalDAVServerInfo, http_receiver: HttpReceiver, capfd: pytest.CaptureFixture[str]
+    tmp_path: Path, radicale_auth: AuthRadicaleServer, http_receiver: HttpReceiver, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    if caldav_server.password is None:
-        pytest.skip("this server has no password to leak")
+    caldav_server = radicale_auth
     token = "tk_SuperSecretToken123"
     (tmp_path / "pw").write_text(caldav_server.password)
     config = tmp_path / "config.yaml"
