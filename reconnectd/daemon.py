@@ -60,6 +60,7 @@ class Daemon:
                     self.systemd.status(status)
                 else:
                     self.systemd.ready(status)
+                    log.info("ready: %s", status)
                     ready = True
                 wake = self.next_wake(now)
                 log.debug("sleeping until %s", wake.isoformat())

@@ -45,10 +45,9 @@ def setup_logging(level: int) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # Libraries speak at --verbose only, and never at DEBUG: Apprise logs tokens there.
     for name in QUIET_LIBRARIES:
-        logging.getLogger(name).setLevel(max(level, logging.INFO if level <= logging.DEBUG else logging.WARNING))
-    # Apprise logs tokens at DEBUG: never below INFO, whatever our own level is.
-    logging.getLogger("apprise").setLevel(max(level, logging.INFO))
+        logging.getLogger(name).setLevel(logging.INFO if level <= logging.DEBUG else logging.WARNING)
 
 
 def password_forms(username: str | None, password: str) -> list[str]:

@@ -33,7 +33,9 @@ class Target:
 class Notifier:
     def __init__(self, urls: tuple[Secret, ...]) -> None:
         # Apprise logs tokens at DEBUG; never let it, whatever our own level is.
-        logging.getLogger("apprise").setLevel(logging.INFO)
+        apprise_log = logging.getLogger("apprise")
+        if apprise_log.getEffectiveLevel() < logging.INFO:
+            apprise_log.setLevel(logging.INFO)
         self._urls: dict[str, Secret] = {}
         self.targets: list[Target] = []
         self.invalid: list[int] = []
