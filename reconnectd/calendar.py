@@ -20,6 +20,7 @@ from caldav.davclient import DAVClient
 from caldav.lib import error as caldav_error
 
 from reconnectd.errors import CalendarError, CalendarUnreachable
+from reconnectd.readback import Changes
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,14 @@ class CalendarClient:
             enable_rfc6764=False,
         )
         self.url: str = ""
+        self.name: str = ""
+        self.sync_supported = True
+        self.requests = 0  # every HTTP exchange, for the request budget
+        self.client.session.hooks["response"].append(self._count)
+
+    def _count(self, response: Any, *_: Any, **__: Any) -> Any:
+        self.requests += 1
+        return response
 
     def close(self) -> None:
         self.client.close()
@@ -65,8 +74,19 @@ class CalendarClient:
     def __exit__(self, *_: object) -> None:
         self.close()
 
-    def open(self, name: str) -> str:
-        """Find the calendar whose display name is `name`, creating it when missing."""
+    def open(self, name: str, known_url: str | None = None) -> str:
+        """Find the calendar whose display name is `name`, creating it when missing.
+
+        With `known_url` (remembered from an earlier run) no request is made: the first
+        read proves it, and rediscovers the calendar if it has gone.
+        """
+        self.name = name
+        if known_url:
+            self.url = known_url
+            return known_url
+        return self._discover(name)
+
+    def _discover(self, name: str) -> str:
         principal = self._call(self.client.principal)
         calendars = self._call(principal.get_calendars)
         for calendar in calendars:
@@ -93,8 +113,31 @@ class CalendarClient:
         self.url = str(created.url)
         return self.url
 
-    def etags(self) -> dict[str, str]:
-        """Every object in the calendar: href to ETag. One request."""
+    def changes(self, token: str | None) -> Changes:
+        """What changed since `token`: one sync-collection REPORT (RFC 6578).
+
+        Without a token, or when the server rejects it or has no sync support, it lists
+        every object instead (`complete`), so anything missing from the answer is gone.
+        """
+        if token and self.sync_supported:
+            response = self._report_sync(token)
+            if response.status == 207:
+                result = response.parse_sync_collection()
+                if not result.truncated:
+                    changed = {r.href: str(r.etag) for r in result.changed if r.etag and not self._is_self(r.href)}
+                    return Changes(changed, tuple(result.deleted), complete=False, token=result.sync_token)
+            log.info("the server did not accept our sync token (HTTP %s); comparing every object", response.status)
+        return self._everything()
+
+    def _everything(self) -> Changes:
+        if self.sync_supported:
+            response = self._report_sync("")
+            if response.status == 207:
+                result = response.parse_sync_collection()
+                if not result.truncated:
+                    changed = {r.href: str(r.etag) for r in result.changed if r.etag and not self._is_self(r.href)}
+                    return Changes(changed, (), complete=True, token=result.sync_token)
+            self.sync_supported = False
         response = self._request(
             self.url, "PROPFIND", _PROPFIND_ETAGS, {"Depth": "1", "Content-Type": "application/xml"}
         )
@@ -106,7 +149,25 @@ class CalendarClient:
             etag = result.properties.get("{DAV:}getetag")
             if etag:
                 found[result.href] = str(etag)
-        return found
+        return Changes(found, (), complete=True, token=None)
+
+    def _report_sync(self, token: str) -> Any:
+        body = (
+            '<?xml version="1.0" encoding="utf-8"?><d:sync-collection xmlns:d="DAV:">'
+            f"<d:sync-token>{escape(token)}</d:sync-token><d:sync-level>1</d:sync-level>"
+            "<d:prop><d:getetag/></d:prop></d:sync-collection>"
+        )
+        response = self._request(self.url, "REPORT", body, {"Content-Type": "application/xml"})
+        if response.status == 404 and self.name:
+            log.info("the calendar moved or was recreated; looking it up again")
+            self._discover(self.name)
+            response = self._request(self.url, "REPORT", body, {"Content-Type": "application/xml"})
+        if response.status >= 500:
+            self._expect(response, (207,), "list changes")
+        return response
+
+    def _is_self(self, href: str) -> bool:
+        return href.rstrip("/") == urlsplit(self.url).path.rstrip("/")
 
     def fetch(self, hrefs: list[str]) -> dict[str, tuple[str | None, str]]:
         """The data of the given objects: href to (ETag, iCalendar text). One request."""

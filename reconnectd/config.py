@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import date, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from reconnectd.cadence import CadenceError, DurationError, parse_cadence, parse_duration
@@ -68,7 +68,9 @@ class CalendarSettings:
     verify_tls: bool = True
     listen: tuple[str, int] = ("127.0.0.1", 5232)
     poll: timedelta = timedelta(minutes=5)
+    full_poll: timedelta = timedelta(hours=1)
     timeout: timedelta = timedelta(seconds=30)
+    component: Literal["event", "todo"] = "event"
 
     @property
     def embedded(self) -> bool:
@@ -118,6 +120,8 @@ CALENDAR_KEYS = {
     "verify_tls": "check certificates",
     "listen": "embedded server address",
     "poll": "how often to look for changes",
+    "full_poll": "how often to compare every object",
+    "component": "event or todo",
     "timeout": "network timeout",
 }
 NOTIFY_KEYS = {"urls": "Apprise URLs"}
@@ -236,10 +240,21 @@ def _calendar(reader: Reader, node: Node) -> CalendarSettings:
         values["verify_tls"] = reader.boolean(keys["verify_tls"], "calendar.verify_tls")
     if "listen" in keys:
         values["listen"] = reader.parsed(keys["listen"], "calendar.listen", parse_listen)
-    for key in ("poll", "timeout"):
+    if "component" in keys:
+        values["component"] = reader.parsed(keys["component"], "calendar.component", parse_component)
+    for key in ("poll", "full_poll", "timeout"):
         if key in keys:
             values[key] = reader.parsed(keys[key], join("calendar", key), _positive_duration)
     return CalendarSettings(**{k: v for k, v in values.items() if v is not None})
+
+
+def parse_component(text: str) -> Literal["event", "todo"]:
+    word = text.lower().removeprefix("v")
+    if word == "event":
+        return "event"
+    if word in ("todo", "task"):
+        return "todo"
+    raise ValueError(f'"{text}" is not a kind of calendar object (write "event" or "todo")')
 
 
 def parse_listen(text: str) -> tuple[str, int]:

@@ -1,4 +1,4 @@
-"""One sync cycle. Data flows one way: read the calendar, plan, record, write, nudge.
+"""One sync cycle. Data flows one way: read the calendar back, plan, record, write, nudge.
 
 Nudges come from the local outbox, so they go out on time even when the calendar is down.
 """
@@ -16,10 +16,19 @@ from reconnectd.errors import CalendarError
 from reconnectd.model import CheckInStatus
 from reconnectd.notify import Notifier
 from reconnectd.plan import Plan, Planned, plan
-from reconnectd.reconcile import Create, Delete, Update, observe, reconcile
+from reconnectd.readback import Deleted, Done, Pinned, Seen, hrefs_to_fetch, observe
+from reconnectd.reconcile import Create, Update, reconcile
 from reconnectd.state import Store
 
 log = logging.getLogger(__name__)
+
+SYNC_KEY = "sync_token"
+LAST_FULL_POLL = "last_full_poll"
+
+
+def calendar_url_key(server_url: str, name: str) -> str:
+    """Where the store remembers the calendar's URL, so a later run skips discovery."""
+    return f"calendar_url {server_url} {name}"
 
 
 @dataclass
@@ -28,6 +37,8 @@ class CycleReport:
     updated: int = 0
     deleted: int = 0
     skipped_by_user: int = 0
+    ticked_by_user: int = 0
+    moved_by_user: int = 0
     conflicts: int = 0
     nudges_sent: int = 0
     delivery_failures: list[str] = field(default_factory=list)
@@ -37,10 +48,17 @@ class CycleReport:
     def wrote(self) -> int:
         return self.created + self.updated + self.deleted
 
+    @property
+    def noticed(self) -> int:
+        return self.skipped_by_user + self.ticked_by_user + self.moved_by_user
+
     def summary(self) -> str:
         parts = [f"calendar: {self.created} created, {self.updated} updated, {self.deleted} removed"]
-        if self.skipped_by_user:
-            parts.append(f"{self.skipped_by_user} deleted by you (skipped)")
+        if self.noticed:
+            parts.append(
+                f"from you: {self.ticked_by_user} ticked off, {self.moved_by_user} moved or edited, "
+                f"{self.skipped_by_user} deleted (skipped)"
+            )
         if self.calendar_error:
             parts.append(f"calendar unavailable: {self.calendar_error}")
         parts.append(f"nudges: {self.nudges_sent} sent")
@@ -53,73 +71,94 @@ def run_cycle(
     config: Config, store: Store, calendar: CalendarClient | None, notifier: Notifier, now: datetime
 ) -> CycleReport:
     report = CycleReport()
-    remote = _read_calendar(store, calendar, report)
+    read = calendar is not None and _read_back(config, store, calendar, now, report)
     the_plan = plan(config, store.ledger(), now)
     store.apply_plan(the_plan, now)
-    if calendar is not None and remote is not None:
-        _write_calendar(
-            config=config, store=store, calendar=calendar, the_plan=the_plan, remote=remote, now=now, report=report
-        )
+    if read and calendar is not None:
+        _write(config, store, calendar, the_plan=the_plan, now=now, report=report)
     deliver(store, notifier, now, report)
     return report
 
 
-def _read_calendar(store: Store, calendar: CalendarClient | None, report: CycleReport) -> dict[str, str] | None:
-    if calendar is None:
-        return None
+def _read_back(config: Config, store: Store, calendar: CalendarClient, now: datetime, report: CycleReport) -> bool:
+    """Fold what the user did in their calendar into the store. False if the calendar is down."""
+    last_full = store.get_meta(LAST_FULL_POLL)
+    full_due = last_full is None or not (
+        datetime.fromisoformat(last_full) <= now < datetime.fromisoformat(last_full) + config.calendar.full_poll
+    )
     try:
-        remote = calendar.etags()
+        changes = calendar.changes(None if full_due else store.get_meta(SYNC_KEY))
+        owned, foreign = store.owned(), store.foreign()
+        wanted = hrefs_to_fetch(changes, owned, foreign)
+        fetched = calendar.fetch(wanted) if wanted else {}
     except CalendarError as failure:
         report.calendar_error = str(failure)
-        return None
-    owned = store.owned()
-    for uid, mine in owned.items():
-        if mine.href in remote and mine.etag is None:
-            store.record_seen(uid, remote[mine.href])
-    changes = observe(store.owned(), remote)
-    for uid in changes.deleted:
-        log.info("%s was deleted from the calendar; counting it as skipped", uid)
-        store.record_removed(uid, CheckInStatus.SKIPPED)
-        report.skipped_by_user += 1
-    for uid in changes.edited:
-        log.debug("%s was edited in the calendar; leaving it as it is", uid)
-    return remote
+        return False
+    checkins = {c.uid: c for c in store.ledger().checkins}
+    observed = observe(
+        changes, owned, checkins=checkins, foreign=foreign, fetched=fetched, now=now, zone=config.timezone
+    )
+    for fact in observed.facts:
+        _record(store, fact, now, report)
+    for href in observed.unreadable:
+        log.warning("one of our check-ins at %s no longer reads as iCalendar; leaving it as it is", href)
+    store.record_foreign(observed.foreign_seen, observed.foreign_gone)
+    if changes.token:
+        store.set_meta(SYNC_KEY, changes.token)
+    if changes.complete:
+        store.set_meta(LAST_FULL_POLL, now.isoformat())
+    store.set_meta(calendar_url_key(calendar.server_url, calendar.name), calendar.url)
+    return True
 
 
-def _write_calendar(
-    *,
-    config: Config,
-    store: Store,
-    calendar: CalendarClient,
-    the_plan: Plan,
-    remote: dict[str, str],
-    now: datetime,
-    report: CycleReport,
+def _record(store: Store, fact: Seen | Deleted | Done | Pinned, now: datetime, report: CycleReport) -> None:
+    if isinstance(fact, Seen):
+        store.record_seen(fact.uid, fact.href, fact.etag)
+    elif isinstance(fact, Deleted):
+        store.record_removed(fact.uid, CheckInStatus.SKIPPED if fact.skipped else None)
+        if fact.skipped:
+            log.info("a check-in was deleted from the calendar; counting it as skipped (%s)", fact.uid)
+            report.skipped_by_user += 1
+    elif isinstance(fact, Done):
+        store.record_done(fact.uid, fact.href, fact.etag, fact.contact, now)
+        log.info("ticked off in the calendar: in touch with %s (%s)", fact.contact.person, fact.contact.outcome.value)
+        report.ticked_by_user += 1
+    else:
+        store.record_user_edit(fact.uid, fact.href, fact.etag, fact.start, fact.end, reopen=fact.reopen)
+        what = f"moved to {fact.start:%a %d %b %H:%M}" if fact.start else "edited"
+        log.info("a check-in was %s in the calendar; keeping it as you left it (%s)", what, fact.uid)
+        report.moved_by_user += 1
+
+
+def _write(
+    config: Config, store: Store, calendar: CalendarClient, *, the_plan: Plan, now: datetime, report: CycleReport
 ) -> None:
-    alarm = config.schedule.alarm
-    fingerprints = {p.checkin.uid: ical.fingerprint(p, alarm) for p in the_plan.upcoming}
+    alarm, component = config.schedule.alarm, config.calendar.component
+    fingerprints = {p.checkin.uid: ical.fingerprint(p, alarm, component) for p in the_plan.upcoming}
     try:
-        for action in reconcile(the_plan, store.owned(), remote, fingerprints):
+        for action in reconcile(the_plan, store.owned(), fingerprints):
             try:
                 if isinstance(action, Create):
                     uid = action.planned.checkin.uid
-                    written = calendar.create(uid, ical.render(action.planned, now, alarm))
+                    written = calendar.create(uid, ical.render(action.planned, now, alarm, component))
                     store.record_written(uid, written.href, written.etag, action.fingerprint)
                     report.created += 1
                     log.info("added: %s", _describe(action.planned, config))
                 elif isinstance(action, Update):
                     uid = action.planned.checkin.uid
-                    written = calendar.update(action.href, action.etag, ical.render(action.planned, now, alarm))
+                    written = calendar.update(
+                        action.href, action.etag, ical.render(action.planned, now, alarm, component)
+                    )
                     store.record_written(uid, written.href, written.etag, action.fingerprint)
                     report.updated += 1
                     log.info("updated: %s", _describe(action.planned, config))
-                elif isinstance(action, Delete):
+                else:
                     calendar.delete(action.href, action.etag)
                     store.record_removed(action.checkin.uid)
                     report.deleted += 1
                     log.info("removed: the upcoming check-in with %s", action.checkin.person)
             except Conflict:
-                log.info("an event changed in the calendar while we wrote it; your edit wins")
+                log.info("a check-in changed in the calendar while we wrote it; your edit wins")
                 report.conflicts += 1
     except CalendarError as failure:
         report.calendar_error = str(failure)

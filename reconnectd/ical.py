@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import Literal
 
 import icalendar
 
@@ -16,37 +17,43 @@ PRODID = f"-//reconnectd//reconnectd {__version__}//EN"
 MARKER = "X-RECONNECTD-PERSON"
 _FIXED_STAMP = datetime(2000, 1, 1, tzinfo=UTC)
 
+Component = Literal["event", "todo"]
 
-def render(planned: Planned, stamp: datetime, alarm: timedelta = timedelta(0)) -> bytes:
-    """One VCALENDAR holding the check-in as a VEVENT, with its VTIMEZONE and a VALARM."""
+
+def render(planned: Planned, stamp: datetime, alarm: timedelta = timedelta(0), component: Component = "event") -> bytes:
+    """One VCALENDAR holding the check-in as a VEVENT (or VTODO), with its VTIMEZONE and a VALARM."""
     checkin, words = planned.checkin, planned.wording
-    event = icalendar.Event()
-    event.add("uid", checkin.uid)
-    event.add("dtstamp", stamp)
-    event.add("dtstart", checkin.start)
-    event.add("dtend", checkin.end)
-    event.add("summary", words.summary)
-    event.add("description", words.description)
-    event.add("transp", "TRANSPARENT")
-    event.add("categories", ["reconnectd"])
-    event.add(MARKER, checkin.person)
-    event.add("X-RECONNECTD-SEQ", str(checkin.seq))
+    item = icalendar.Event() if component == "event" else icalendar.Todo()
+    item.add("uid", checkin.uid)
+    item.add("dtstamp", stamp)
+    item.add("dtstart", checkin.start)
+    if component == "event":
+        item.add("dtend", checkin.end)
+        item.add("transp", "TRANSPARENT")
+    else:
+        item.add("due", checkin.end)
+        item.add("status", "NEEDS-ACTION")
+    item.add("summary", words.summary)
+    item.add("description", words.description)
+    item.add("categories", ["reconnectd"])
+    item.add(MARKER, checkin.person)
+    item.add("X-RECONNECTD-SEQ", str(checkin.seq))
     reminder = icalendar.Alarm()
     reminder.add("action", "DISPLAY")
     reminder.add("description", words.summary)
     reminder.add("trigger", -alarm)
-    event.add_component(reminder)
+    item.add_component(reminder)
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
-    calendar.add_component(event)
+    calendar.add_component(item)
     calendar.add_missing_timezones()
     return bytes(calendar.to_ical())
 
 
-def fingerprint(planned: Planned, alarm: timedelta = timedelta(0)) -> str:
+def fingerprint(planned: Planned, alarm: timedelta = timedelta(0), component: Component = "event") -> str:
     """What the object says, minus the stamp: equal fingerprints mean nothing to write."""
-    return hashlib.sha256(render(planned, _FIXED_STAMP, alarm)).hexdigest()[:32]
+    return hashlib.sha256(render(planned, _FIXED_STAMP, alarm, component)).hexdigest()[:32]
 
 
 @dataclass(frozen=True)
@@ -56,26 +63,49 @@ class RemoteObject:
     uid: str
     ours: bool
     start: datetime | None
+    end: datetime | None
     summary: str
     description: str
+    completed: bool = False
+    completed_at: datetime | None = None
 
 
-def read(data: str | bytes) -> RemoteObject | None:
-    """Parse an object from the server; None when it is not an iCalendar we can read."""
+def read(data: str | bytes, zone: tzinfo = UTC) -> RemoteObject | None:
+    """Parse an object from the server; None when it is not an iCalendar we can read.
+
+    Floating times and all-day dates (a user may turn a check-in into one) are read in `zone`.
+    """
     try:
         calendar = icalendar.Calendar.from_ical(data)
-    except (ValueError, KeyError, TypeError, IndexError):
+        for item in calendar.walk():
+            if item.name in ("VEVENT", "VTODO"):
+                return _read_item(item, zone)
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError):
         return None
-    for component in calendar.walk():
-        if component.name in ("VEVENT", "VTODO"):
-            uid = str(component.get("uid", ""))
-            start = component.get("dtstart")
-            start_value = start.dt if start is not None else None
-            return RemoteObject(
-                uid=uid,
-                ours=uid.startswith(UID_PREFIX) and MARKER in component,
-                start=start_value if isinstance(start_value, datetime) else None,
-                summary=str(component.get("summary", "")),
-                description=str(component.get("description", "")),
-            )
+    return None
+
+
+def _read_item(item: icalendar.Component, zone: tzinfo) -> RemoteObject:
+    uid = str(item.get("uid", ""))
+    status = str(item.get("status", "")).upper()
+    percent = str(item.get("percent-complete", ""))
+    completed_at = _moment(item.get("completed"), zone)
+    return RemoteObject(
+        uid=uid,
+        ours=uid.startswith(UID_PREFIX) and MARKER in item,
+        start=_moment(item.get("dtstart"), zone),
+        end=_moment(item.get("dtend") or item.get("due"), zone),
+        summary=str(item.get("summary", "")),
+        description=str(item.get("description", "")),
+        completed=item.name == "VTODO" and (status == "COMPLETED" or completed_at is not None or percent == "100"),
+        completed_at=completed_at,
+    )
+
+
+def _moment(prop: object, zone: tzinfo) -> datetime | None:
+    value = getattr(prop, "dt", None)
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=zone)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=zone)
     return None

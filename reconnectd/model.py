@@ -53,6 +53,7 @@ class CheckInStatus(StrEnum):
     SCHEDULED = "scheduled"  # upcoming: lives in the calendar, nudge not yet due
     PASSED = "passed"  # its time came; the nudge went to the outbox
     SKIPPED = "skipped"  # the user deleted it from the calendar
+    DONE = "done"  # ticked off or completed in the calendar, or met by a contact recorded since
     WITHDRAWN = "withdrawn"  # the person left the config; the event was removed
 
 
@@ -66,6 +67,7 @@ class CheckIn:
     end: datetime
     basis: str
     status: CheckInStatus = CheckInStatus.SCHEDULED
+    pinned: bool = False  # the user moved or edited it in their calendar: it stays as they left it
 
     @property
     def uid(self) -> str:
@@ -89,6 +91,7 @@ class Owned:
     href: str | None
     etag: str | None
     fingerprint: str | None
+    pinned: bool = False
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,9 @@ The rules, in order:
 4. An upcoming check-in keeps its slot while its basis (cadence and anchor) is unchanged, so
    planning again never moves it and a new person never reshuffles the others. When the basis
    changes (a contact is recorded, the cadence is edited), the same occurrence moves in place.
+5. A check-in the user moved or edited in their calendar is *pinned*: it stays where they put
+   it, even when the cadence changes. Only a contact recorded since it was planned retires it
+   (it is then done, left as it is), and the next check-in follows one cadence after that contact.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from reconnectd.config import Config, Schedule
@@ -48,14 +51,21 @@ class Plan:
     upcoming: tuple[Planned, ...]
     came_due: tuple[CheckIn, ...]
     withdrawn: tuple[CheckIn, ...]
+    fulfilled: tuple[CheckIn, ...]
     nudges: tuple[Nudge, ...]
+
+    @property
+    def closed(self) -> tuple[CheckIn, ...]:
+        """Check-ins whose status this plan changes."""
+        return (*self.came_due, *self.withdrawn, *self.fulfilled)
 
 
 def plan(config: Config, ledger: Ledger, now: datetime) -> Plan:
     tz = config.timezone
     came_due: list[CheckIn] = []
     withdrawn: list[CheckIn] = []
-    current: dict[str, CheckIn] = {}
+    fulfilled: list[CheckIn] = []
+    candidates: dict[str, list[CheckIn]] = defaultdict(list)
     for checkin in ledger.checkins:
         if checkin.status is not CheckInStatus.SCHEDULED:
             continue
@@ -65,7 +75,17 @@ def plan(config: Config, ledger: Ledger, now: datetime) -> Plan:
         elif person is None:
             withdrawn.append(replace(checkin, status=CheckInStatus.WITHDRAWN))
         else:
-            current[person.name.casefold()] = checkin
+            candidates[person.name.casefold()].append(checkin)
+    current: dict[str, CheckIn] = {}
+    for folded, theirs in candidates.items():
+        # At most one upcoming check-in a person: the user's choice first, then the earliest.
+        keeper, *extras = sorted(theirs, key=lambda c: (not c.pinned, c.start))
+        current[folded] = keeper
+        for extra in extras:
+            if extra.pinned:
+                fulfilled.append(replace(extra, status=CheckInStatus.DONE))
+            else:
+                withdrawn.append(replace(extra, status=CheckInStatus.WITHDRAWN))
 
     history = _by_person([*ledger.checkins, *came_due])
     contacts = _last_contacts(ledger.contacts)
@@ -76,9 +96,14 @@ def plan(config: Config, ledger: Ledger, now: datetime) -> Plan:
         anchor = _anchor(person, contacts.get(folded), history.get(folded, ()), tz)
         basis = f"{person.every}|{anchor.isoformat() if anchor else 'first'}"
         existing = current.get(folded)
-        if existing is not None and existing.basis == basis:
+        if existing is not None and (
+            existing.basis == basis or (existing.pinned and _same_anchor(existing.basis, basis))
+        ):
             kept[folded] = replace(existing, start=existing.start.astimezone(tz), end=existing.end.astimezone(tz))
             continue
+        if existing is not None and existing.pinned:
+            fulfilled.append(replace(existing, status=CheckInStatus.DONE))
+            existing = None
         earliest = person.every.after(anchor) if anchor else now.astimezone(tz).date()
         seq = existing.seq if existing else _next_seq(history.get(folded, ()))
         needed.append((earliest, order, person, basis, seq))
@@ -94,7 +119,11 @@ def plan(config: Config, ledger: Ledger, now: datetime) -> Plan:
         Planned(placed[p.name.casefold()], wording(p, placed[p.name.casefold()].seq)) for p in config.people
     )
     nudges = tuple(_nudge(p, c) for c in came_due if (p := config.person(c.person)))
-    return Plan(upcoming, tuple(came_due), tuple(withdrawn), nudges)
+    return Plan(upcoming, tuple(came_due), tuple(withdrawn), tuple(fulfilled), nudges)
+
+
+def _same_anchor(old_basis: str, new_basis: str) -> bool:
+    return old_basis.split("|", 1)[-1] == new_basis.split("|", 1)[-1]
 
 
 def _by_person(checkins: Iterable[CheckIn]) -> dict[str, tuple[CheckIn, ...]]:
@@ -164,4 +193,5 @@ class _Slots:
 
 def _nudge(person: Person, checkin: CheckIn) -> Nudge:
     words = wording(person, checkin.seq)
-    return Nudge(key=checkin.uid, person=person.name, due=checkin.start, title=words.summary, body=words.description)
+    key = f"{checkin.uid}@{checkin.start.astimezone(UTC):%Y%m%dT%H%M%SZ}"  # a moved check-in is due anew
+    return Nudge(key=key, person=person.name, due=checkin.start, title=words.summary, body=words.description)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from reconnectd.calendar import CalendarClient
 from reconnectd.config import Config, load_config
+from reconnectd.cycle import calendar_url_key
 from reconnectd.embedded import PASSWORD, USERNAME, EmbeddedCalendar
 from reconnectd.errors import CalendarError, ConfigError, Problem
 from reconnectd.logs import REDACTOR, password_forms
@@ -87,7 +88,9 @@ class Runtime:
         """The calendar, opening it if an earlier attempt failed."""
         if self.calendar is None:
             try:
-                self.calendar = self._stack.enter_context(_open_calendar(self.config, self.state_dir, self._stack))
+                self.calendar = self._stack.enter_context(
+                    _open_calendar(self.config, self.state_dir, self._stack, self.store)
+                )
                 self.calendar_error = None
             except CalendarError as failure:
                 self.calendar_error = str(failure)
@@ -112,7 +115,7 @@ def open_runtime(config: Config, state_dir: Path, *, with_calendar: bool = True)
     return runtime
 
 
-def _open_calendar(config: Config, state_dir: Path, stack: ExitStack) -> CalendarClient:
+def _open_calendar(config: Config, state_dir: Path, stack: ExitStack, store: Store) -> CalendarClient:
     settings = config.calendar
     if settings.url is None:
         host, port = settings.listen
@@ -132,7 +135,7 @@ def _open_calendar(config: Config, state_dir: Path, stack: ExitStack) -> Calenda
         url, username, password, verify_tls=settings.verify_tls, timeout=settings.timeout.total_seconds()
     )
     try:
-        client.open(settings.name)
+        client.open(settings.name, store.get_meta(calendar_url_key(url, settings.name)))
     except CalendarError:
         client.close()
         raise

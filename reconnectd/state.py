@@ -38,7 +38,12 @@ CREATE TABLE IF NOT EXISTS checkins (
     status TEXT NOT NULL,
     href TEXT,
     etag TEXT,
-    fingerprint TEXT
+    fingerprint TEXT,
+    pinned INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS foreign_objects (
+    href TEXT PRIMARY KEY,
+    etag TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS nudges (
     key TEXT PRIMARY KEY,
@@ -105,17 +110,7 @@ class Store:
 
     def record_contact(self, contact: Contact, recorded_at: datetime) -> None:
         with self.transaction() as db:
-            db.execute(
-                "INSERT INTO contacts (person, at, outcome, note, source, recorded_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    contact.person,
-                    contact.at.isoformat(),
-                    contact.outcome.value,
-                    contact.note,
-                    contact.source,
-                    recorded_at.isoformat(),
-                ),
-            )
+            _insert_contact(db, contact, recorded_at)
 
     def contacts(self, person: str | None = None) -> list[Contact]:
         query = "SELECT person, at, outcome, note, source FROM contacts"
@@ -130,18 +125,18 @@ class Store:
 
     def ledger(self) -> Ledger:
         rows = self.db.execute(
-            "SELECT person, seq, start, end, basis, status FROM checkins ORDER BY start, uid"
+            "SELECT person, seq, start, end, basis, status, pinned FROM checkins ORDER BY start, uid"
         ).fetchall()
         checkins = tuple(
-            CheckIn(p, seq, datetime.fromisoformat(s), datetime.fromisoformat(e), b, CheckInStatus(st))
-            for p, seq, s, e, b, st in rows
+            CheckIn(p, seq, datetime.fromisoformat(s), datetime.fromisoformat(e), b, CheckInStatus(st), bool(pin))
+            for p, seq, s, e, b, st, pin in rows
         )
         return Ledger(contacts=tuple(self.contacts()), checkins=checkins)
 
     def apply_plan(self, plan: Plan, now: datetime) -> None:
         """Record what the plan decided, and queue its nudges, in one transaction."""
         with self.transaction() as db:
-            for checkin in (*plan.came_due, *plan.withdrawn):
+            for checkin in plan.closed:
                 db.execute("UPDATE checkins SET status = ? WHERE uid = ?", (checkin.status.value, checkin.uid))
             for nudge in plan.nudges:
                 db.execute(
@@ -159,8 +154,8 @@ class Store:
                 )
 
     def owned(self) -> dict[str, Owned]:
-        rows = self.db.execute("SELECT uid, person, status, href, etag, fingerprint FROM checkins").fetchall()
-        return {uid: Owned(uid, p, CheckInStatus(st), h, e, f) for uid, p, st, h, e, f in rows}
+        rows = self.db.execute("SELECT uid, person, status, href, etag, fingerprint, pinned FROM checkins").fetchall()
+        return {uid: Owned(uid, p, CheckInStatus(st), h, e, f, bool(pin)) for uid, p, st, h, e, f, pin in rows}
 
     def record_written(self, uid: str, href: str, etag: str | None, fingerprint: str | None) -> None:
         with self.transaction() as db:
@@ -168,9 +163,32 @@ class Store:
                 "UPDATE checkins SET href = ?, etag = ?, fingerprint = ? WHERE uid = ?", (href, etag, fingerprint, uid)
             )
 
-    def record_seen(self, uid: str, etag: str) -> None:
+    def record_seen(self, uid: str, href: str, etag: str) -> None:
+        """Our object, unchanged, as the server now names it (its ETag, or a new href after a rename)."""
         with self.transaction() as db:
-            db.execute("UPDATE checkins SET etag = ? WHERE uid = ?", (etag, uid))
+            db.execute("UPDATE checkins SET href = ?, etag = ? WHERE uid = ?", (href, etag, uid))
+
+    def record_user_edit(
+        self, uid: str, href: str, etag: str, start: datetime | None, end: datetime | None, *, reopen: bool = False
+    ) -> None:
+        """The user moved or edited our object: from now on it stays as they left it."""
+        with self.transaction() as db:
+            db.execute("UPDATE checkins SET href = ?, etag = ?, pinned = 1 WHERE uid = ?", (href, etag, uid))
+            if reopen:
+                db.execute("UPDATE checkins SET status = ? WHERE uid = ?", (CheckInStatus.SCHEDULED.value, uid))
+            if start is not None and end is not None:
+                db.execute(
+                    "UPDATE checkins SET start = ?, end = ? WHERE uid = ?", (start.isoformat(), end.isoformat(), uid)
+                )
+
+    def record_done(self, uid: str, href: str, etag: str, contact: Contact, now: datetime) -> None:
+        """The user ticked the check-in off: log the contact and close it, in one transaction."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE checkins SET href = ?, etag = ?, pinned = 1, status = ? WHERE uid = ?",
+                (href, etag, CheckInStatus.DONE.value, uid),
+            )
+            _insert_contact(db, contact, now)
 
     def record_removed(self, uid: str, status: CheckInStatus | None = None) -> None:
         """The object is gone from the calendar; the check-in row stays as history."""
@@ -178,6 +196,21 @@ class Store:
             db.execute("UPDATE checkins SET href = NULL, etag = NULL WHERE uid = ?", (uid,))
             if status is not None:
                 db.execute("UPDATE checkins SET status = ? WHERE uid = ?", (status.value, uid))
+
+    # -- objects that are not ours -----------------------------------------
+
+    def foreign(self) -> dict[str, str]:
+        """Objects already looked at and found not to be ours: href to ETag."""
+        return dict(self.db.execute("SELECT href, etag FROM foreign_objects").fetchall())
+
+    def record_foreign(self, seen: dict[str, str], gone: list[str]) -> None:
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT INTO foreign_objects (href, etag) VALUES (?, ?)"
+                " ON CONFLICT(href) DO UPDATE SET etag = excluded.etag",
+                list(seen.items()),
+            )
+            db.executemany("DELETE FROM foreign_objects WHERE href = ?", [(h,) for h in gone])
 
     # -- the nudge outbox ----------------------------------------------------
 
@@ -223,3 +256,17 @@ class Store:
                 "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 (key, value),
             )
+
+
+def _insert_contact(db: sqlite3.Connection, contact: Contact, recorded_at: datetime) -> None:
+    db.execute(
+        "INSERT INTO contacts (person, at, outcome, note, source, recorded_at) VALUES (?, ?, ?, ?, ?, ?)",
+        (
+            contact.person,
+            contact.at.isoformat(),
+            contact.outcome.value,
+            contact.note,
+            contact.source,
+            recorded_at.isoformat(),
+        ),
+    )

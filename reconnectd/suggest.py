@@ -64,6 +64,10 @@ class Wording:
     description: str
 
 
+def title_for(name: str) -> str:
+    return f"Check in with {name}"
+
+
 def wording(person: Person, seq: int) -> Wording:
     """The event title and description for a person's `seq`-th check-in."""
     actions = ACTIONS.get(person.prefers or "", ANY_CHANNEL)
@@ -73,4 +77,4 @@ def wording(person: Person, seq: int) -> Wording:
     if person.notes:
         lines.append(f"Notes: {person.notes}")
     lines.append(f"Rhythm: {person.every}.")
-    return Wording(summary=f"Check in with {person.name}", description="\n".join(lines))
+    return Wording(summary=title_for(person.name), description="\n".join(lines))

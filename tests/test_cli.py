@@ -42,7 +42,10 @@ def test_check_rejects_a_bad_file_with_exit_two_and_no_traceback(tmp_path: Path)
     bad.write_text("timezone: Europe/London\npeople:\n  - name: Priya\n    every: fortnightlyish\n")
     done = reconnectd("--config", str(bad), "check")
     assert done.returncode == 2
-    assert done.stderr.strip() == f'{bad}:4: people[0].every: "fortnightlyish" is not a cadence (try "2 weeks" or "fortnightly")'
+    assert (
+        done.stderr.strip()
+        == f'{bad}:4: people[0].every: "fortnightlyish" is not a cadence (try "2 weeks" or "fortnightly")'
+    )
     assert "Traceback" not in done.stderr
 
 
@@ -96,7 +99,9 @@ def test_status_reports_last_contact_next_checkin_and_overdue(embedded_config: P
     assert "last: 2026-11-02" in priya
     assert "next: Sat 28 Nov 18:00" in priya
     assert "12 days overdue" in priya
-    as_json = reconnectd("--config", str(embedded_config), "--state-dir", state, "status", "--json", "--now", "2026-11-28T09:00")
+    as_json = reconnectd(
+        "--config", str(embedded_config), "--state-dir", state, "status", "--json", "--now", "2026-11-28T09:00"
+    )
     assert '"overdue_days": 12' in as_json.stdout
 
 
@@ -124,10 +129,21 @@ def notify_socket(tmp_path: Path) -> Iterator[Notify]:
     notify.close()
 
 
-def test_the_daemon_says_ready_then_stops_cleanly_on_sigterm(embedded_config: Path, tmp_path: Path, notify_socket: Notify) -> None:
+def test_the_daemon_says_ready_then_stops_cleanly_on_sigterm(
+    embedded_config: Path, tmp_path: Path, notify_socket: Notify
+) -> None:
     env = {**os.environ, "NOTIFY_SOCKET": str(notify_socket.path)}
     daemon = subprocess.Popen(
-        [sys.executable, "-m", "reconnectd", "--config", str(embedded_config), "--state-dir", str(tmp_path / "s"), "run"],
+        [
+            sys.executable,
+            "-m",
+            "reconnectd",
+            "--config",
+            str(embedded_config),
+            "--state-dir",
+            str(tmp_path / "s"),
+            "run",
+        ],
         stderr=subprocess.PIPE,
         text=True,
         env=env,

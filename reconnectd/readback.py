@@ -1,0 +1,167 @@
+"""Read the calendar back: what the user did to our objects since we last looked. Pure.
+
+Input is what the server reported (changed and deleted hrefs with ETags), the objects we own,
+and the data of the objects we had to fetch. Output is a list of facts for the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+
+from reconnectd import ical
+from reconnectd.model import CheckIn, CheckInStatus, Contact, Owned
+from reconnectd.replies import Moved, Ticked, interpret
+from reconnectd.suggest import title_for
+
+OPEN = frozenset({CheckInStatus.SCHEDULED, CheckInStatus.PASSED})
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What the server reported since our last look."""
+
+    changed: Mapping[str, str]  # href to ETag, new or modified (every object when complete)
+    deleted: tuple[str, ...]
+    complete: bool
+    token: str | None = None
+
+
+@dataclass(frozen=True)
+class Seen:
+    """Our object, unchanged in substance, under a new ETag or href."""
+
+    uid: str
+    href: str
+    etag: str
+
+
+@dataclass(frozen=True)
+class Deleted:
+    """The user deleted it. An upcoming check-in then counts as skipped."""
+
+    uid: str
+    skipped: bool
+
+
+@dataclass(frozen=True)
+class Done:
+    uid: str
+    href: str
+    etag: str
+    contact: Contact
+
+
+@dataclass(frozen=True)
+class Pinned:
+    """Moved (new start and end) or otherwise edited (None): kept as the user left it."""
+
+    uid: str
+    href: str
+    etag: str
+    start: datetime | None
+    end: datetime | None
+    reopen: bool = False  # a passed check-in dragged into the future is due again there
+
+
+Fact = Seen | Deleted | Done | Pinned
+
+
+@dataclass
+class Observed:
+    facts: list[Fact] = field(default_factory=list)
+    foreign_seen: dict[str, str] = field(default_factory=dict)
+    foreign_gone: list[str] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)
+
+
+def hrefs_to_fetch(changes: Changes, owned: Mapping[str, Owned], foreign: Mapping[str, str]) -> list[str]:
+    """Our changed objects, plus (only when one of ours vanished) new objects that may be it, renamed."""
+    mine = _by_href(owned)
+    edited = [h for h, e in changes.changed.items() if h in mine and mine[h].etag not in (None, e)]
+    unknown = [h for h, e in changes.changed.items() if h not in mine and foreign.get(h) != e]
+    return edited + unknown if _vanished(changes, mine) else edited
+
+
+def observe(
+    changes: Changes,
+    owned: Mapping[str, Owned],
+    *,
+    checkins: Mapping[str, CheckIn],
+    foreign: Mapping[str, str],
+    fetched: Mapping[str, tuple[str | None, str]],
+    now: datetime,
+    zone: tzinfo,
+) -> Observed:
+    mine = _by_href(owned)
+    result = Observed()
+    renamed: dict[str, tuple[str, str]] = {}
+    for href, etag in changes.changed.items():
+        if href in mine or foreign.get(href) == etag:
+            continue
+        data = fetched.get(href)
+        remote = ical.read(data[1], zone) if data else None
+        if remote is not None and remote.ours and remote.uid in owned:
+            renamed[remote.uid] = (href, etag)
+        elif data is not None:
+            result.foreign_seen[href] = etag
+
+    for href in _vanished(changes, mine):
+        uid = mine[href].uid
+        if uid in renamed:
+            continue
+        result.facts.append(Deleted(uid, skipped=mine[href].status is CheckInStatus.SCHEDULED))
+    result.foreign_gone = [h for h in changes.deleted if h in foreign]
+    if changes.complete:
+        result.foreign_gone += [h for h in foreign if h not in changes.changed]
+
+    for uid, (href, etag) in renamed.items():
+        result.facts.append(Seen(uid, href, etag))
+    for href, etag in changes.changed.items():
+        own = mine.get(href)
+        if own is None or own.etag == etag:
+            continue
+        if own.etag is None or own.status not in OPEN:
+            result.facts.append(Seen(own.uid, href, etag))  # our own write, or history we no longer read
+            continue
+        data = fetched.get(href)
+        result.facts.append(
+            _reading(own, href=href, etag=etag, data=data, checkin=checkins[own.uid], now=now, zone=zone, result=result)
+        )
+    return result
+
+
+def _reading(
+    own: Owned,
+    *,
+    href: str,
+    etag: str,
+    data: tuple[str | None, str] | None,
+    checkin: CheckIn,
+    now: datetime,
+    zone: tzinfo,
+    result: Observed,
+) -> Fact:
+    remote = ical.read(data[1], zone) if data else None
+    if remote is None:
+        result.unreadable.append(href)
+        return Pinned(own.uid, href, etag, None, None)
+    reading = interpret(remote, checkin.start, checkin.end, now, title_for(checkin.person))
+    if isinstance(reading, Ticked):
+        contact = Contact(checkin.person, reading.at, reading.outcome, reading.note, source="calendar")
+        return Done(own.uid, href, etag, contact)
+    if isinstance(reading, Moved):
+        reopen = own.status is CheckInStatus.PASSED and reading.start > now
+        return Pinned(own.uid, href, etag, reading.start, reading.end, reopen)
+    return Pinned(own.uid, href, etag, None, None)
+
+
+def _by_href(owned: Mapping[str, Owned]) -> dict[str, Owned]:
+    return {o.href: o for o in owned.values() if o.href is not None}
+
+
+def _vanished(changes: Changes, mine: Mapping[str, Owned]) -> list[str]:
+    if changes.complete:
+        return [h for h in mine if h not in changes.changed]
+    return [h for h in changes.deleted if h in mine]

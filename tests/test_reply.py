@@ -1,0 +1,279 @@
+"""The calendar is the reply: moves, deletions and ticks made in another client are respected.
+
+Each test acts as the user's calendar app (a second CalDAV client) between reconnectd's syncs,
+on Radicale and on Xandikos.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from conftest import CalDAVServerInfo
+from peer import Peer, Stored, foreign_event
+from servers import HttpReceiver
+
+from reconnectd.calendar import CalendarClient, Conflict
+from reconnectd.cli import main
+from reconnectd.config import load_config
+from reconnectd.cycle import run_cycle
+from reconnectd.notify import Notifier
+from reconnectd.state import Store
+
+LONDON = ZoneInfo("Europe/London")
+PRIYA = """\
+- name: Priya
+  every: 2 weeks
+  prefers: voice note
+  last_contact: 2026-11-02
+"""
+
+
+def london(*args: int) -> datetime:
+    return datetime(*args, tzinfo=LONDON)  # type: ignore[misc]
+
+
+class User:
+    """reconnectd through its CLI, and the user's own calendar app beside it."""
+
+    def __init__(self, tmp_path: Path, server: CalDAVServerInfo, receiver: HttpReceiver) -> None:
+        self.tmp_path = tmp_path
+        self.server = server
+        self.receiver = receiver
+        self.state = tmp_path / "state"
+        self.config = tmp_path / "config.yaml"
+        self.app = Peer(server.url, server.username, server.password)
+
+    def configure(self, people: str = PRIYA, extra: str = "") -> None:
+        login = (
+            f"  username: {self.server.username}\n  password: {self.server.password}\n" if self.server.username else ""
+        )
+        self.config.write_text(
+            "timezone: Europe/London\n"
+            f"calendar:\n  url: {self.server.url}\n  name: Reconnect\n{login}{extra}"
+            f"notify:\n  urls:\n    - {self.receiver.json_url()}\n"
+            "people:\n" + textwrap.indent(people, "  ")
+        )
+
+    def cli(self, *args: str) -> int:
+        with pytest.raises(SystemExit) as exited:
+            main(["--config", str(self.config), "--state-dir", str(self.state), *args])
+        return int(exited.value.code or 0)
+
+    def sync(self, now: str) -> None:
+        assert self.cli("sync", "--now", now) == 0
+
+    @property
+    def calendar(self) -> str:
+        return self.app.calendar_url("Reconnect")
+
+    def ours(self) -> list[Stored]:
+        """Our objects in the calendar, oldest first."""
+        found = [s for s in self.app.objects(self.calendar).values() if s.uid.startswith("reconnectd-")]
+        return sorted(found, key=lambda s: s.event["dtstart"].dt)
+
+    def upcoming(self, now: datetime) -> Stored:
+        (item,) = [s for s in self.ours() if s.event["dtstart"].dt > now]
+        return item
+
+    def edit(self, stored: Stored, **changes: object) -> None:
+        """Change properties of an object as a calendar app would, and save it with If-Match."""
+        import icalendar
+
+        calendar = icalendar.Calendar.from_ical(stored.data)
+        item = next(c for c in calendar.walk() if c.name in ("VEVENT", "VTODO"))
+        for name, value in changes.items():
+            item.pop(name, None)
+            item.add(name, value)
+        status = self.app.put(self.calendar, stored.href.rsplit("/", 1)[-1], calendar.to_ical(), etag=stored.etag)
+        assert status in (200, 201, 204)
+
+    def nudges(self) -> list[str]:
+        return [r.json["title"] for r in self.receiver.requests]  # type: ignore[index]
+
+
+@pytest.fixture
+def user(tmp_path: Path, caldav_server: CalDAVServerInfo, http_receiver: HttpReceiver) -> Iterator[User]:
+    u = User(tmp_path, caldav_server, http_receiver)
+    u.configure()
+    yield u
+    u.app.close()
+
+
+def status_json(user: User, now: str, capsys: pytest.CaptureFixture[str]) -> dict[str, dict[str, object]]:
+    capsys.readouterr()
+    assert user.cli("status", "--json", "--now", now) == 0
+    return {row["name"]: row for row in json.loads(capsys.readouterr().out)}
+
+
+def test_a_moved_checkin_stays_where_the_user_put_it_and_nudges_there(user: User) -> None:
+    user.sync("2026-11-10T09:00")
+    planned = user.upcoming(london(2026, 11, 10, 9, 0))
+    assert planned.event["dtstart"].dt == london(2026, 11, 16, 18, 0)
+    user.edit(planned, dtstart=london(2026, 11, 18, 12, 30), dtend=london(2026, 11, 18, 12, 45))
+    user.sync("2026-11-10T10:00")
+    user.configure(PRIYA.replace("2 weeks", "weekly"))  # a cadence change does not move it back either
+    user.sync("2026-11-10T10:05")
+    user.sync("2026-11-16T18:00")  # the old time passes without a nudge
+    assert user.nudges() == []
+    after = user.upcoming(london(2026, 11, 10, 9, 0))
+    assert after.uid == planned.uid
+    assert after.event["dtstart"].dt == london(2026, 11, 18, 12, 30)
+    user.sync("2026-11-18T12:30")
+    assert user.nudges() == ["Check in with Priya"]
+    user.sync("2026-11-18T12:35")
+    assert user.nudges() == ["Check in with Priya"]
+
+
+def test_a_deleted_checkin_is_skipped_and_never_comes_back(user: User) -> None:
+    user.sync("2026-11-10T09:00")
+    planned = user.upcoming(london(2026, 11, 10, 9, 0))
+    assert user.app.delete(user.calendar, planned.href) in (200, 204)
+    for now in ("2026-11-10T10:00", "2026-11-11T10:00", "2026-11-16T18:00", "2026-11-20T10:00"):
+        user.sync(now)
+        assert planned.uid not in {s.uid for s in user.ours()}
+    following = user.upcoming(london(2026, 11, 10, 9, 0))
+    assert following.event["dtstart"].dt == london(2026, 11, 30, 18, 0)  # one cadence after the skipped one
+    assert user.nudges() == []
+
+
+def test_ticking_off_in_the_title_records_a_contact_and_moves_the_next(
+    user: User, capsys: pytest.CaptureFixture[str]
+) -> None:
+    user.sync("2026-11-10T09:00")
+    planned = user.upcoming(london(2026, 11, 10, 9, 0))
+    user.sync("2026-11-16T18:00")  # it comes due and is nudged
+    user.edit(planned, summary="✓ Check in with Priya - lovely long chat")
+    user.sync("2026-11-17T09:00")
+    row = status_json(user, "2026-11-17T09:00", capsys)["Priya"]
+    assert row["last_contact"] == "2026-11-16"
+    assert row["last_outcome"] == "replied"
+    assert row["overdue_days"] == 0
+    following = user.upcoming(london(2026, 11, 17, 9, 0))
+    assert following.event["dtstart"].dt == london(2026, 11, 30, 18, 0)
+    ticked = next(s for s in user.ours() if s.uid == planned.uid)
+    assert str(ticked.event["summary"]).startswith("✓")  # the user's title is never reverted
+
+
+@pytest.mark.parametrize("title", ["done, no reply yet", "[x] Check in with Priya", "Done"])
+def test_the_tick_grammar_is_easy_to_type(user: User, title: str, capsys: pytest.CaptureFixture[str]) -> None:
+    user.sync("2026-11-10T09:00")
+    planned = user.upcoming(london(2026, 11, 10, 9, 0))
+    user.edit(planned, summary=title)
+    user.sync("2026-11-12T09:00")
+    row = status_json(user, "2026-11-12T09:00", capsys)["Priya"]
+    assert row["last_contact"] == "2026-11-12"  # the event was still ahead, so the contact is now
+    assert row["last_outcome"] == ("no reply" if "no reply" in title else "replied")
+
+
+def test_a_passed_checkin_stays_as_history_and_the_next_follows_a_cadence_later(
+    user: User, capsys: pytest.CaptureFixture[str]
+) -> None:
+    user.sync("2026-11-10T09:00")
+    first = user.upcoming(london(2026, 11, 10, 9, 0))
+    user.sync("2026-11-16T18:00")
+    user.sync("2026-11-20T09:00")
+    assert user.ours()[0].uid == first.uid
+    assert user.upcoming(london(2026, 11, 20, 9, 0)).event["dtstart"].dt == london(2026, 11, 30, 18, 0)
+    assert status_json(user, "2026-11-20T09:00", capsys)["Priya"]["overdue_days"] == 4
+    assert user.nudges() == ["Check in with Priya"]
+
+
+def test_a_passed_checkin_dragged_into_the_future_is_due_again_there(user: User) -> None:
+    user.sync("2026-11-10T09:00")
+    first = user.upcoming(london(2026, 11, 10, 9, 0))
+    user.sync("2026-11-16T18:00")
+    user.edit(first, dtstart=london(2026, 11, 19, 18, 0), dtend=london(2026, 11, 19, 18, 15))
+    user.sync("2026-11-17T09:00")
+    assert [s.uid for s in user.ours() if s.event["dtstart"].dt > london(2026, 11, 17, 9, 0)] == [first.uid]
+    user.sync("2026-11-19T18:00")
+    assert user.nudges() == ["Check in with Priya", "Check in with Priya"]
+    assert user.upcoming(london(2026, 11, 19, 18, 0)).event["dtstart"].dt == london(2026, 12, 3, 18, 0)
+
+
+def test_in_task_mode_completing_the_todo_records_the_contact(user: User, capsys: pytest.CaptureFixture[str]) -> None:
+    user.configure(extra="  component: todo\n")
+    user.sync("2026-11-10T09:00")
+    task = user.upcoming(london(2026, 11, 10, 9, 0))
+    assert task.event.name == "VTODO"
+    assert task.event["due"].dt == london(2026, 11, 16, 18, 15)
+    assert task.event["dtstart"].dt == london(2026, 11, 16, 18, 0)
+    user.edit(
+        task, status="COMPLETED", completed=datetime(2026, 11, 14, 20, 0, tzinfo=UTC), **{"percent-complete": 100}
+    )
+    user.sync("2026-11-15T09:00")
+    assert status_json(user, "2026-11-15T09:00", capsys)["Priya"]["last_contact"] == "2026-11-14"
+    completed, following = user.ours()
+    assert completed.uid == task.uid
+    assert str(completed.event["status"]) == "COMPLETED"  # left as the task app made it
+    assert following.event["due"].dt == london(2026, 11, 28, 18, 15)
+
+
+def test_an_object_renamed_by_another_client_is_followed_not_skipped(user: User) -> None:
+    user.sync("2026-11-10T09:00")
+    planned = user.upcoming(london(2026, 11, 10, 9, 0))
+    assert user.app.delete(user.calendar, planned.href) in (200, 204)
+    assert user.app.put(user.calendar, "renamed-by-phone.ics", planned.data) in (201, 204)
+    user.sync("2026-11-10T10:00")
+    (only,) = user.ours()
+    assert only.href.endswith("renamed-by-phone.ics")
+    user.configure(PRIYA.replace("2 weeks", "weekly"))
+    user.sync("2026-11-10T10:05")
+    (moved,) = user.ours()
+    assert moved.href.endswith("renamed-by-phone.ics")
+    assert moved.event["dtstart"].dt == london(2026, 11, 10, 18, 0)
+
+
+def test_hostile_foreign_objects_never_stop_a_sync(user: User) -> None:
+    user.sync("2026-11-10T09:00")
+    huge = foreign_event("huge-1", "Huge", b"DESCRIPTION:" + b"x" * 200_000 + b"\r\n")
+    odd = foreign_event("odd-1", "Caf\xc3\xa9 \xe2\x98\x95 \xf0\x9f\x8e\x89", b'X-WEIRD;FOO="bar":\xe2\x80\x8b\r\n')
+    for name, data in (("huge.ics", huge), ("odd.ics", odd)):
+        assert user.app.put(user.calendar, name, data) in (201, 204)
+    before = {h: s.data for h, s in user.app.objects(user.calendar).items() if h.endswith(("huge.ics", "odd.ics"))}
+    user.sync("2026-11-10T10:00")
+    user.configure(PRIYA.replace("2 weeks", "weekly"))
+    user.sync("2026-11-10T10:05")
+    after = user.app.objects(user.calendar)
+    assert {h: after[h].data for h in before} == before
+    assert user.upcoming(london(2026, 11, 10, 9, 0)).event["dtstart"].dt == london(2026, 11, 10, 18, 0)
+
+
+def test_a_write_against_a_stale_etag_is_refused_and_the_users_edit_wins(user: User) -> None:
+    user.sync("2026-11-10T09:00")
+    planned = user.upcoming(london(2026, 11, 10, 9, 0))
+    user.edit(planned, summary="Check in with Priya (moved to lunch)")
+    server = user.server
+    with CalendarClient(server.url, server.username, server.password) as client:
+        client.open("Reconnect")
+        with pytest.raises(Conflict):
+            client.update(planned.href, planned.etag, planned.data)
+    assert "moved to lunch" in str(user.upcoming(london(2026, 11, 10, 9, 0)).event["summary"])
+
+
+def test_a_no_change_poll_costs_at_most_two_requests_whatever_the_number_of_people(
+    user: User, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    people = "".join(f"- name: Person {i}\n  every: {1 + i % 5} weeks\n" for i in range(60))
+    user.configure(people)
+    config = load_config(user.config)
+    now = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)
+    server = user.server
+    with Store(tmp_path / "poll.db") as store, CalendarClient(server.url, server.username, server.password) as client:
+        client.open("Reconnect")
+        first = run_cycle(config, store, client, Notifier(()), now)
+        assert first.created == 60
+        counts = []
+        for minutes in (5, 10, 15):
+            before = client.requests
+            report = run_cycle(config, store, client, Notifier(()), now + timedelta(minutes=minutes))
+            counts.append(client.requests - before)
+            assert report.wrote == 0
+    with capsys.disabled():
+        print(f"\n[{server.kind}] no-change poll with 60 people: {counts} HTTP requests")
+    assert max(counts) <= 2
