@@ -120,13 +120,20 @@ class CalendarClient:
         every object instead (`complete`), so anything missing from the answer is gone.
         """
         if token and self.sync_supported:
-            response = self._report_sync(token)
-            if response.status == 207:
+            try:
+                response = self._report_sync(token)
+            except CalendarUnreachable:
+                raise
+            except CalendarError:
+                # caldav raises 403 as a login failure; for a sync REPORT it is the RFC 6578
+                # valid-sync-token precondition. A real login problem shows in the full listing.
+                response = None
+            if response is not None and response.status == 207:
                 result = response.parse_sync_collection()
                 if not result.truncated:
                     changed = {r.href: str(r.etag) for r in result.changed if r.etag and not self._is_self(r.href)}
                     return Changes(changed, tuple(result.deleted), complete=False, token=result.sync_token)
-            log.info("the server did not accept our sync token (HTTP %s); comparing every object", response.status)
+            log.info("the server did not accept our sync token; comparing every object")
         return self._everything()
 
     def _everything(self) -> Changes:

@@ -277,3 +277,19 @@ def test_a_no_change_poll_costs_at_most_two_requests_whatever_the_number_of_peop
     with capsys.disabled():
         print(f"\n[{server.kind}] no-change poll with 60 people: {counts} HTTP requests")
     assert max(counts) <= 2
+
+
+def test_a_rejected_sync_token_falls_back_to_comparing_every_object(user: User) -> None:
+    user.sync("2026-11-10T09:00")
+    user.sync("2026-11-10T09:05")  # now holding a sync token
+    with Store(user.state / "state.db") as store:
+        assert store.get_meta("sync_token")
+        store.set_meta("sync_token", "http://example.invalid/sync/not-a-real-token")
+    planned = user.upcoming(london(2026, 11, 10, 9, 0))
+    user.edit(planned, dtstart=london(2026, 11, 17, 8, 0), dtend=london(2026, 11, 17, 8, 15))
+    user.sync("2026-11-10T09:10")
+    assert user.upcoming(london(2026, 11, 10, 9, 0)).event["dtstart"].dt == london(2026, 11, 17, 8, 0)
+    with Store(user.state / "state.db") as store:
+        assert store.get_meta("sync_token") != "http://example.invalid/sync/not-a-real-token"
+    user.sync("2026-11-17T08:00")
+    assert user.nudges() == ["Check in with Priya"]
