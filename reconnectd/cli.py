@@ -230,4 +230,11 @@ def main(argv: list[str] | None = None) -> NoReturn:
     except ReconnectdError as failure:
         click.echo(f"reconnectd: {failure}", err=True)
         sys.exit(failure.exit_code)
+    except Exception as failure:  # a bug of ours: one line for the user, the details at --verbose
+        log.debug("internal error", exc_info=True)
+        click.echo(
+            f"reconnectd: internal error: {type(failure).__name__}: {failure} (run with --verbose for details)",
+            err=True,
+        )
+        sys.exit(EXIT_RUNTIME)
     sys.exit(EXIT_OK)

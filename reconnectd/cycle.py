@@ -102,6 +102,8 @@ def _read_back(config: Config, store: Store, calendar: CalendarClient, now: date
         _record(store, fact, now, report)
     for href in observed.unreadable:
         log.warning("one of our check-ins at %s no longer reads as iCalendar; leaving it as it is", href)
+    for href in observed.unreadable_foreign:
+        log.info("skipping %s: not readable iCalendar, and not ours", href)
     store.record_foreign(observed.foreign_seen, observed.foreign_gone)
     if changes.token:
         store.set_meta(SYNC_KEY, changes.token)

@@ -74,6 +74,7 @@ class Observed:
     foreign_seen: dict[str, str] = field(default_factory=dict)
     foreign_gone: list[str] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)
+    unreadable_foreign: list[str] = field(default_factory=list)  # reported once: then remembered as foreign
 
 
 def hrefs_to_fetch(changes: Changes, owned: Mapping[str, Owned], foreign: Mapping[str, str]) -> list[str]:
@@ -106,6 +107,8 @@ def observe(
             renamed[remote.uid] = (href, etag)
         elif data is not None:
             result.foreign_seen[href] = etag
+            if remote is None:
+                result.unreadable_foreign.append(href)
 
     for href in _vanished(changes, mine):
         uid = mine[href].uid

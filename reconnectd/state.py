@@ -63,8 +63,15 @@ CREATE TABLE IF NOT EXISTS deliveries (
     PRIMARY KEY (key, target)
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-PRAGMA user_version = 1;
 """
+VERSION = 2
+# Each step brings a store from version N to N + 1. Never edit a step once released.
+MIGRATIONS = {
+    1: """
+ALTER TABLE checkins ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE IF NOT EXISTS foreign_objects (href TEXT PRIMARY KEY, etag TEXT NOT NULL);
+""",
+}
 
 
 @dataclass(frozen=True)
@@ -80,12 +87,22 @@ class Store:
             self.db = sqlite3.connect(path, timeout=10, isolation_level=None)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")
-            self.db.executescript(SCHEMA)
+            self._migrate(path)
         except (OSError, sqlite3.Error) as error:
             raise StateError(
                 f"cannot open the state store {path}: {error} (check --state-dir and its permissions)"
             ) from None
         self.path = path
+
+    def _migrate(self, path: Path) -> None:
+        (version,) = self.db.execute("PRAGMA user_version").fetchone()
+        if version > VERSION:
+            raise StateError(f"{path} was written by a newer reconnectd (store version {version}); upgrade reconnectd")
+        if version == 0:
+            self.db.executescript(SCHEMA + f"PRAGMA user_version = {VERSION};")
+            return
+        for step in range(version, VERSION):
+            self.db.executescript(f"BEGIN; {MIGRATIONS[step]} PRAGMA user_version = {step + 1}; COMMIT;")
 
     def close(self) -> None:
         self.db.close()

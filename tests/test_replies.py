@@ -152,3 +152,13 @@ def test_a_ticked_object_becomes_a_contact_from_the_calendar() -> None:
     assert fact.contact.at == START
     assert fact.contact.source == "calendar"
     assert fact.contact.note == "called"
+
+
+def test_an_unreadable_foreign_object_is_reported_once_then_remembered() -> None:
+    changes = Changes({"/cal/junk.ics": '"7"'}, ("/cal/u1.ics",), complete=False)
+    fetched = {"/cal/junk.ics": ('"7"', "\x00 not a calendar")}
+    first = observe(changes, owned(), checkins=CHECKINS, foreign={}, fetched=fetched, now=NOW, zone=UTC)
+    assert first.unreadable_foreign == ["/cal/junk.ics"]
+    assert first.foreign_seen == {"/cal/junk.ics": '"7"'}
+    again = observe(changes, owned(), checkins=CHECKINS, foreign=first.foreign_seen, fetched={}, now=NOW, zone=UTC)
+    assert again.unreadable_foreign == []
