@@ -7,11 +7,14 @@ with its file, line and path, and what to write instead.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+import shlex
+from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+import yaml
 
 from reconnectd.cadence import CadenceError, DurationError, parse_cadence, parse_duration
 from reconnectd.errors import ConfigError, Problem
@@ -58,12 +61,20 @@ class Secret:
 
 
 @dataclass(frozen=True)
+class PasswordSource:
+    """Where the CalDAV password comes from: a file, a command or an environment variable."""
+
+    key: Literal["password_file", "password_command", "password_env"]
+    value: str | tuple[str, ...]
+    line: int | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
 class CalendarSettings:
     url: str | None = None
     username: str | None = None
     password: Secret | None = None
-    password_file: Path | None = None
-    password_file_line: int | None = field(default=None, repr=False, compare=False)
+    password_source: PasswordSource | None = None
     name: str = "Reconnect"
     verify_tls: bool = True
     listen: tuple[str, int] = ("127.0.0.1", 5232)
@@ -81,6 +92,18 @@ class CalendarSettings:
 class NotifySettings:
     urls: tuple[Secret, ...] = ()
     url_lines: tuple[int, ...] = field(default=(), repr=False, compare=False)
+    urls_file: Path | None = None
+    apprise_config: Path | None = None
+    quiet_hours: tuple[time, time] | None = None
+    expire: timedelta = timedelta(days=1)
+    source_lines: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
+
+    def quiet_at(self, moment: time) -> bool:
+        """Is this time of day inside the quiet hours (which may span midnight)?"""
+        if self.quiet_hours is None:
+            return False
+        start, end = self.quiet_hours
+        return start <= moment < end if start <= end else moment >= start or moment < end
 
 
 @dataclass(frozen=True)
@@ -116,6 +139,8 @@ CALENDAR_KEYS = {
     "username": "login",
     "password": "password",
     "password_file": "file holding the password",
+    "password_command": "command printing the password",
+    "password_env": "environment variable holding the password",
     "name": "calendar display name",
     "verify_tls": "check certificates",
     "listen": "embedded server address",
@@ -124,7 +149,13 @@ CALENDAR_KEYS = {
     "component": "event or todo",
     "timeout": "network timeout",
 }
-NOTIFY_KEYS = {"urls": "Apprise URLs"}
+NOTIFY_KEYS = {
+    "urls": "Apprise URLs",
+    "urls_file": "file of Apprise URLs",
+    "apprise_config": "Apprise config file",
+    "quiet_hours": "no nudges between",
+    "expire": "stop retrying after",
+}
 SCHEDULE_KEYS = {
     "time": "time of day",
     "duration": "event length",
@@ -140,12 +171,8 @@ PERSON_KEYS = {
 }
 
 
-def load_config(path: Path, fallback_timezone: str | None = None, credentials: Path | None = None) -> Config:
-    """Read, parse and validate the file at `path`, resolving secret files.
-
-    A relative `password_file` is looked up in `credentials` (systemd's $CREDENTIALS_DIRECTORY)
-    first, then beside the config file.
-    """
+def load_config(path: Path, fallback_timezone: str | None = None) -> Config:
+    """Read, parse and validate the file at `path` (secrets are resolved separately)."""
     file = str(path)
     try:
         data = path.read_bytes()
@@ -155,8 +182,7 @@ def load_config(path: Path, fallback_timezone: str | None = None, credentials: P
         raise ConfigError(
             [Problem(file, None, "", f"cannot read the config: {reason}" + (f" ({hint})" if hint else ""))]
         ) from None
-    config = parse_config(decode(data, file), file, fallback_timezone)
-    return resolve_secrets(config, [d for d in (credentials, path.parent) if d is not None])
+    return parse_config(decode(data, file), file, fallback_timezone)
 
 
 def decode(data: bytes, file: str) -> str:
@@ -230,12 +256,7 @@ def _calendar(reader: Reader, node: Node) -> CalendarSettings:
     if "password" in keys:
         password = reader.text(keys["password"], "calendar.password")
         values["password"] = Secret(password) if password is not None else None
-    if "password_file" in keys:
-        raw = reader.text(keys["password_file"], "calendar.password_file")
-        values["password_file"] = Path(raw).expanduser() if raw else None
-        values["password_file_line"] = keys["password_file"].start_mark.line + 1
-    if "password" in keys and "password_file" in keys:
-        reader.problem(keys["password"], "calendar.password", "is given together with password_file; keep only one")
+    values["password_source"] = _password_source(reader, keys)
     if "verify_tls" in keys:
         values["verify_tls"] = reader.boolean(keys["verify_tls"], "calendar.verify_tls")
     if "listen" in keys:
@@ -246,6 +267,47 @@ def _calendar(reader: Reader, node: Node) -> CalendarSettings:
         if key in keys:
             values[key] = reader.parsed(keys[key], join("calendar", key), _positive_duration)
     return CalendarSettings(**{k: v for k, v in values.items() if v is not None})
+
+
+PASSWORD_KEYS = ("password", "password_file", "password_command", "password_env")
+
+
+def _password_source(reader: Reader, keys: dict[str, Node]) -> PasswordSource | None:
+    given = [k for k in PASSWORD_KEYS if k in keys]
+    for extra in given[1:]:
+        reader.problem(keys[extra], join("calendar", extra), f"is given together with {given[0]}; keep only one")
+    if not given or given[0] == "password":
+        return None
+    key = given[0]
+    node, path = keys[key], join("calendar", key)
+    line = node.start_mark.line + 1
+    if key == "password_command":
+        command = _command(reader, node, path)
+        return PasswordSource("password_command", command, line) if command else None
+    raw = reader.text(node, path)
+    if raw is None:
+        return None
+    if key == "password_env":
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", raw):
+            reader.problem(node, path, f'"{raw}" is not an environment variable name (write it like "CALDAV_PASSWORD")')
+            return None
+        return PasswordSource("password_env", raw, line)
+    return PasswordSource("password_file", str(Path(raw).expanduser()), line)
+
+
+def _command(reader: Reader, node: Node, path: str) -> tuple[str, ...] | None:
+    """A command as a list of arguments, or a string split as a shell would (but run without one)."""
+    if isinstance(node, yaml.SequenceNode):
+        parts = [reader.text(item, join(path, i)) for i, item in enumerate(node.value)]
+        return tuple(p for p in parts if p is not None) if all(parts) and parts else None
+    raw = reader.text(node, path)
+    if raw is None:
+        return None
+    try:
+        return tuple(shlex.split(raw))
+    except ValueError as error:
+        reader.problem(node, path, f"cannot split this command: {error} (check the quotes, or write it as a list)")
+        return None
 
 
 def parse_component(text: str) -> Literal["event", "todo"]:
@@ -283,11 +345,33 @@ def _duration(text: str) -> timedelta:
 
 def _notify(reader: Reader, node: Node) -> NotifySettings:
     keys = reader.mapping(node, "notify", NOTIFY_KEYS)
-    if "urls" not in keys:
-        return NotifySettings()
+    values: dict[str, Any] = {"source_lines": {k: n.start_mark.line + 1 for k, n in keys.items()}}
+    if "urls" in keys:
+        values["urls"], values["url_lines"] = _urls(reader, keys["urls"])
+    for key in ("urls_file", "apprise_config"):
+        if key in keys:
+            raw = reader.text(keys[key], join("notify", key))
+            values[key] = Path(raw).expanduser() if raw else None
+    if "quiet_hours" in keys:
+        values["quiet_hours"] = reader.parsed(keys["quiet_hours"], "notify.quiet_hours", parse_quiet_hours)
+    if "expire" in keys:
+        values["expire"] = reader.parsed(keys["expire"], "notify.expire", _positive_duration)
+    return NotifySettings(**{k: v for k, v in values.items() if v is not None})
+
+
+def parse_quiet_hours(text: str) -> tuple[time, time]:
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})", text)
+    if match:
+        h1, m1, h2, m2 = (int(g) for g in match.groups())
+        if h1 < 24 and h2 < 24 and m1 < 60 and m2 < 60 and (h1, m1) != (h2, m2):
+            return time(h1, m1), time(h2, m2)
+    raise ValueError(f'"{text}" is not a span of hours (write it like "22:00-08:00")')
+
+
+def _urls(reader: Reader, node: Node) -> tuple[tuple[Secret, ...], tuple[int, ...]]:
     urls: list[Secret] = []
     lines: list[int] = []
-    for index, item in enumerate(reader.sequence(keys["urls"], "notify.urls")):
+    for index, item in enumerate(reader.sequence(node, "notify.urls")):
         path = join("notify.urls", index)
         url = reader.text(item, path)
         if url is None:
@@ -297,7 +381,7 @@ def _notify(reader: Reader, node: Node) -> NotifySettings:
             continue
         urls.append(Secret(url))
         lines.append(item.start_mark.line + 1)
-    return NotifySettings(urls=tuple(urls), url_lines=tuple(lines))
+    return tuple(urls), tuple(lines)
 
 
 def _schedule(reader: Reader, node: Node) -> Schedule:
@@ -399,28 +483,3 @@ def parse_date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise ValueError(f'"{text}" is not a real date (check the month and day)') from None
-
-
-def resolve_secrets(config: Config, search: list[Path]) -> Config:
-    """Read the password file now, so a missing one is a config problem with its line."""
-    settings = config.calendar
-    if settings.password_file is None:
-        return config
-    candidates = (
-        [settings.password_file]
-        if settings.password_file.is_absolute()
-        else [d / settings.password_file for d in search]
-    )
-    path = next((c for c in candidates if c.exists()), candidates[-1])
-    line = settings.password_file_line
-    hint = "put the CalDAV password on one line in that file"
-    try:
-        secret = path.read_text(encoding="utf-8").strip()
-    except (OSError, UnicodeDecodeError) as error:
-        reason = getattr(error, "strerror", None) or "not readable text"
-        raise ConfigError(
-            [Problem(config.file, line, "calendar.password_file", f"cannot read {path}: {reason} ({hint})")]
-        ) from None
-    if not secret:
-        raise ConfigError([Problem(config.file, line, "calendar.password_file", f"{path} is empty ({hint})")])
-    return replace(config, calendar=replace(settings, password=Secret(secret)))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import apprise
@@ -28,10 +29,11 @@ LOG_TARGET = "log"
 class Target:
     id: str
     label: str
+    tags: frozenset[str] = frozenset()
 
 
 class Notifier:
-    def __init__(self, urls: tuple[Secret, ...]) -> None:
+    def __init__(self, urls: tuple[Secret, ...], apprise_config: Path | None = None) -> None:
         # Apprise logs tokens at DEBUG; never let it, whatever our own level is.
         apprise_log = logging.getLogger("apprise")
         if apprise_log.getEffectiveLevel() < logging.INFO:
@@ -40,16 +42,27 @@ class Notifier:
         self.targets: list[Target] = []
         self.invalid: list[int] = []
         for index, url in enumerate(urls):
-            service = _service(url)
-            if service is None:
+            if not self._add(url):
                 self.invalid.append(index)
-                continue
-            target_id = hashlib.sha256(url.reveal().encode()).hexdigest()[:16]
-            plugin: Any = next(iter(service))
-            self._urls[target_id] = url
-            self.targets.append(Target(target_id, str(plugin.url(privacy=True))))
-        if not urls:
+        self.config_error: str | None = None
+        if apprise_config is not None:
+            loaded = _from_apprise_config(apprise_config)
+            if not loaded:
+                self.config_error = f"{apprise_config} holds no notification URL Apprise can use"
+            for url, tags in loaded:
+                self._add(url, tags)
+        if not self.targets:
             self.targets.append(Target(LOG_TARGET, "the log"))
+
+    def _add(self, url: Secret, tags: frozenset[str] = frozenset()) -> bool:
+        service = _service(url)
+        if service is None:
+            return False
+        target_id = hashlib.sha256(url.reveal().encode()).hexdigest()[:16]
+        plugin: Any = next(iter(service))
+        self._urls[target_id] = url
+        self.targets.append(Target(target_id, str(plugin.url(privacy=True)), tags))
+        return True
 
     def secrets(self) -> list[str]:
         """Everything in the URLs that must never be logged."""
@@ -78,3 +91,14 @@ class Notifier:
 def _service(url: Secret) -> apprise.Apprise | None:
     service = apprise.Apprise()
     return service if service.add(url.reveal()) else None
+
+
+def _from_apprise_config(path: Path) -> list[tuple[Secret, frozenset[str]]]:
+    """The services an Apprise config file (YAML or TEXT) defines, as full URLs with their tags."""
+    config = apprise.AppriseConfig()
+    config.add(str(path))
+    found = []
+    for plugin in config.services():
+        service: Any = plugin
+        found.append((Secret(str(service.url(privacy=False))), frozenset(str(t) for t in service.tags)))
+    return found

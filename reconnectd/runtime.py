@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from reconnectd import credentials
 from reconnectd.calendar import CalendarClient
 from reconnectd.config import Config, load_config
 from reconnectd.cycle import calendar_url_key
@@ -50,10 +51,14 @@ def wall_clock() -> datetime:
 
 
 def read_config(path: Path) -> Config:
-    credentials = os.environ.get("CREDENTIALS_DIRECTORY")
-    config = load_config(path, system_timezone(), Path(credentials) if credentials else None)
-    notifier = Notifier(config.notify.urls)
+    config = credentials.resolve(load_config(path, system_timezone()), path, os.environ)
+    if not config.calendar.verify_tls:
+        log.warning("TLS certificates are not checked (calendar.verify_tls: false); use this only on your own network")
+    notifier = Notifier(config.notify.urls, config.notify.apprise_config)
     REDACTOR.learn(notifier.secrets())
+    if notifier.config_error:
+        line = config.notify.source_lines.get("apprise_config")
+        raise ConfigError([Problem(config.file, line, "notify.apprise_config", notifier.config_error)])
     password = config.calendar.password
     if password is not None:
         REDACTOR.learn(password_forms(config.calendar.username, password.reveal()))
@@ -109,7 +114,9 @@ class Runtime:
 def open_runtime(config: Config, state_dir: Path, *, with_calendar: bool = True) -> Runtime:
     stack = ExitStack()
     store = stack.enter_context(Store(state_dir / "state.db"))
-    runtime = Runtime(config, store, Notifier(config.notify.urls), None, None, state_dir, stack)
+    runtime = Runtime(
+        config, store, Notifier(config.notify.urls, config.notify.apprise_config), None, None, state_dir, stack
+    )
     if with_calendar:
         runtime.connect()
     return runtime

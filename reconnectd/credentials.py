@@ -1,0 +1,138 @@
+"""Secrets the config points at, resolved at load time so a problem is reported at its line.
+
+The CalDAV password comes from one of: `password` (inline), `password_file` (a relative name is
+looked up in systemd's $CREDENTIALS_DIRECTORY first, then beside the config), `password_command`
+(run without a shell; its first line of output), or `password_env`. With none of them, a
+`caldav-password` credential from systemd is used when present. Apprise URLs may also come from
+`notify.urls_file` (one per line).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import subprocess
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
+
+from reconnectd.config import Config, PasswordSource, Secret
+from reconnectd.errors import ConfigError, Problem
+
+log = logging.getLogger(__name__)
+
+SYSTEMD_CREDENTIAL = "caldav-password"
+COMMAND_TIMEOUT = 30
+HINT = "put the CalDAV password on one line in that file"
+
+
+def resolve(config: Config, config_path: Path, environ: Mapping[str, str]) -> Config:
+    """The config with its password and URL files read, or a ConfigError saying which and where."""
+    credentials = Path(environ["CREDENTIALS_DIRECTORY"]) if environ.get("CREDENTIALS_DIRECTORY") else None
+    problems: list[Problem] = []
+    calendar = config.calendar
+    source = calendar.password_source
+    if source is None and calendar.password is None and credentials and (credentials / SYSTEMD_CREDENTIAL).is_file():
+        source = PasswordSource("password_file", SYSTEMD_CREDENTIAL)
+    if source is not None:
+        try:
+            calendar = replace(calendar, password=Secret(_password(source, config_path.parent, credentials, environ)))
+        except _Unusable as why:
+            problems.append(Problem(config.file, source.line, f"calendar.{source.key}", str(why)))
+    notify = config.notify
+    if notify.urls_file is not None:
+        try:
+            notify = replace(notify, urls=notify.urls + _urls_file(_beside(notify.urls_file, config_path.parent)))
+        except _Unusable as why:
+            problems.append(Problem(config.file, notify.source_lines.get("urls_file"), "notify.urls_file", str(why)))
+    if notify.apprise_config is not None:
+        path = _beside(notify.apprise_config, config_path.parent)
+        if not path.is_file():
+            line = notify.source_lines.get("apprise_config")
+            problems.append(Problem(config.file, line, "notify.apprise_config", f"{path} does not exist"))
+        notify = replace(notify, apprise_config=path)
+    if problems:
+        raise ConfigError(problems)
+    _warn_if_readable(config, config_path)
+    return replace(config, calendar=calendar, notify=notify)
+
+
+class _Unusable(Exception):
+    """A secret source that cannot give a value; the message says what to do."""
+
+
+def _password(source: PasswordSource, base: Path, credentials: Path | None, environ: Mapping[str, str]) -> str:
+    if source.key == "password_env":
+        value = environ.get(str(source.value), "").strip()
+        if not value:
+            raise _Unusable(f"the environment variable {source.value} is not set (set it, or use password_file)")
+        return value
+    if source.key == "password_command":
+        return _run(tuple(source.value))
+    path = Path(str(source.value))
+    candidates = [path] if path.is_absolute() else [d / path for d in (credentials, base) if d is not None]
+    found = next((c for c in candidates if c.exists()), candidates[-1])
+    try:
+        value = found.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or "not readable text"
+        raise _Unusable(f"cannot read {found}: {reason} ({HINT})") from None
+    if not value:
+        raise _Unusable(f"{found} is empty ({HINT})")
+    return value
+
+
+def _run(command: tuple[str, ...]) -> str:
+    shown = " ".join(command)
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=COMMAND_TIMEOUT, check=False)
+    except FileNotFoundError:
+        raise _Unusable(f'"{command[0]}" was not found (check the command, or use password_file)') from None
+    except subprocess.TimeoutExpired:
+        raise _Unusable(f'"{shown}" did not finish within {COMMAND_TIMEOUT} s (check the command)') from None
+    except OSError as error:
+        raise _Unusable(f'"{shown}" could not run: {error.strerror} (check the command)') from None
+    if done.returncode != 0:
+        raise _Unusable(f'"{shown}" failed with exit code {done.returncode} (check the command, or use password_file)')
+    first = done.stdout.strip().splitlines()[0].strip() if done.stdout.strip() else ""
+    if not first:
+        raise _Unusable(f'"{shown}" printed nothing (it should print the password on its first line)')
+    return first
+
+
+def _urls_file(path: Path) -> tuple[Secret, ...]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or "not readable text"
+        raise _Unusable(f"cannot read {path}: {reason} (one Apprise URL a line)") from None
+    urls = []
+    for number, line in enumerate(lines, start=1):
+        text = line.strip()
+        if not text or text.startswith("#"):
+            continue
+        if not re.match(r"[a-zA-Z][\w+.-]*://", text):
+            raise _Unusable(f'{path}:{number} is not an Apprise URL (write it like "ntfy://ntfy.sh/my-topic")')
+        urls.append(Secret(text))
+    return tuple(urls)
+
+
+def _beside(path: Path, base: Path) -> Path:
+    return path if path.is_absolute() else base / path
+
+
+def _warn_if_readable(config: Config, config_path: Path) -> None:
+    holds_secret = config.calendar.password is not None and config.calendar.password_source is None
+    if not holds_secret:
+        return
+    try:
+        mode = config_path.stat().st_mode
+    except OSError:
+        return
+    if mode & 0o077:
+        log.warning(
+            "%s holds a password and can be read by other users; run: chmod 600 %s (or move the password "
+            "to password_file)",
+            config.file,
+            config.file,
+        )
