@@ -15,8 +15,8 @@ import click
 
 from reconnectd import __version__
 from reconnectd.config import Config
-from reconnectd.cycle import run_cycle
-from reconnectd.daemon import Daemon
+from reconnectd.cycle import CALENDAR_DOWN_SINCE, CALENDAR_ERROR, run_cycle
+from reconnectd.daemon import Daemon, poke
 from reconnectd.errors import EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, ConfigError, ReconnectdError, UsageError
 from reconnectd.logs import setup_logging
 from reconnectd.model import Contact, Outcome
@@ -123,8 +123,7 @@ def run(options: Options) -> None:
     config = options.config()
     log.info("reconnectd %s: %d people, calendar: %s", __version__, len(config.people), describe_calendar(config))
     with open_runtime(config, options.state_dir) as runtime:
-        daemon = Daemon(runtime, options.clock, SystemdNotifier.from_environment())
-        daemon.install_signals()
+        daemon = Daemon(runtime, options.clock, SystemdNotifier.from_environment(), reload_config=options.config)
         daemon.run()
 
 
@@ -143,10 +142,15 @@ def status(options: Options, as_json: bool, now_text: str | None) -> None:
     now = parse_moment(now_text, config) if now_text else options.clock()
     with Store(options.state_dir / "state.db") as store:
         rows = summarize(config, store.ledger(), now)
+        down_since, error = store.get_meta(CALENDAR_DOWN_SINCE), store.get_meta(CALENDAR_ERROR)
     if as_json:
-        click.echo(json.dumps([r.as_json() for r in rows], indent=2))
+        calendar = {"reachable": error is None, "down_since": down_since, "error": error}
+        click.echo(json.dumps({"people": [r.as_json() for r in rows], "calendar": calendar}, indent=2))
         return
     tz = config.timezone
+    if down_since and error:
+        since = datetime.fromisoformat(down_since).astimezone(tz)
+        click.echo(f"The calendar has been unreachable since {since:%a %d %b %H:%M}: {error}\n")
     for r in rows:
         last = r.last_contact.isoformat() if r.last_contact else "never"
         upcoming = r.next_checkin.astimezone(tz).strftime("%a %d %b %H:%M") if r.next_checkin else "not planned yet"
@@ -174,6 +178,7 @@ def done(options: Options, name: str, at_text: str | None, note: str | None, no_
     outcome = Outcome.NO_REPLY if no_reply else Outcome.REPLIED
     with Store(options.state_dir / "state.db") as store:
         store.record_contact(Contact(person, at, outcome, note), recorded_at=now)
+    poke(options.state_dir)
     click.echo(
         f"Recorded: in touch with {person} on {at.astimezone(config.timezone):%a %d %b %Y}"
         + (" (no reply yet)" if no_reply else "")

@@ -6,10 +6,11 @@ Nudges come from the local outbox, so they go out on time even when the calendar
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from reconnectd import ical
+from reconnectd import ical, outbox
 from reconnectd.calendar import CalendarClient, Conflict
 from reconnectd.config import Config
 from reconnectd.errors import CalendarError
@@ -24,6 +25,8 @@ log = logging.getLogger(__name__)
 
 SYNC_KEY = "sync_token"
 LAST_FULL_POLL = "last_full_poll"
+CALENDAR_ERROR = "calendar_error"
+CALENDAR_DOWN_SINCE = "calendar_down_since"
 
 
 def calendar_url_key(server_url: str, name: str) -> str:
@@ -42,6 +45,7 @@ class CycleReport:
     conflicts: int = 0
     nudges_sent: int = 0
     delivery_failures: list[str] = field(default_factory=list)
+    quiet: bool = False
     calendar_error: str | None = None
 
     @property
@@ -61,23 +65,43 @@ class CycleReport:
             )
         if self.calendar_error:
             parts.append(f"calendar unavailable: {self.calendar_error}")
-        parts.append(f"nudges: {self.nudges_sent} sent")
+        parts.append(f"nudges: {self.nudges_sent} sent" + (" (quiet hours: the rest wait)" if self.quiet else ""))
         if self.delivery_failures:
             parts.append(f"{len(self.delivery_failures)} failed, will retry")
         return "; ".join(parts)
 
 
 def run_cycle(
-    config: Config, store: Store, calendar: CalendarClient | None, notifier: Notifier, now: datetime
+    config: Config,
+    store: Store,
+    calendar: CalendarClient | None,
+    notifier: Notifier,
+    now: datetime,
+    *,
+    interrupted: Callable[[], bool] = lambda: False,
 ) -> CycleReport:
+    """One pass. `interrupted` is asked between writes and deliveries, so a stop is quick and clean."""
     report = CycleReport()
     read = calendar is not None and _read_back(config, store, calendar, now, report)
     the_plan = plan(config, store.ledger(), now)
     store.apply_plan(the_plan, now)
     if read and calendar is not None:
-        _write(config, store, calendar, the_plan=the_plan, now=now, report=report)
-    deliver(store, notifier, now, report)
+        _write(config, store, calendar, the_plan=the_plan, now=now, report=report, interrupted=interrupted)
+    delivered = outbox.deliver(store, notifier, now, config.notify, config.timezone, interrupted=interrupted)
+    report.nudges_sent, report.delivery_failures, report.quiet = delivered.nudges, delivered.failures, delivered.quiet
+    _note_calendar_health(store, calendar, report, now)
     return report
+
+
+def _note_calendar_health(store: Store, calendar: CalendarClient | None, report: CycleReport, now: datetime) -> None:
+    """Kept in the store so that `status`, in another process, can say since when it is down."""
+    if report.calendar_error:
+        if store.get_meta(CALENDAR_DOWN_SINCE) is None:
+            store.set_meta(CALENDAR_DOWN_SINCE, now.isoformat())
+        store.set_meta(CALENDAR_ERROR, report.calendar_error)
+    elif calendar is not None:
+        store.delete_meta(CALENDAR_DOWN_SINCE)
+        store.delete_meta(CALENDAR_ERROR)
 
 
 def _read_back(config: Config, store: Store, calendar: CalendarClient, now: datetime, report: CycleReport) -> bool:
@@ -133,12 +157,21 @@ def _record(store: Store, fact: Seen | Deleted | Done | Pinned, now: datetime, r
 
 
 def _write(
-    config: Config, store: Store, calendar: CalendarClient, *, the_plan: Plan, now: datetime, report: CycleReport
+    config: Config,
+    store: Store,
+    calendar: CalendarClient,
+    *,
+    the_plan: Plan,
+    now: datetime,
+    report: CycleReport,
+    interrupted: Callable[[], bool],
 ) -> None:
     alarm, component = config.schedule.alarm, config.calendar.component
     fingerprints = {p.checkin.uid: ical.fingerprint(p, alarm, component) for p in the_plan.upcoming}
     try:
         for action in reconcile(the_plan, store.owned(), fingerprints):
+            if interrupted():
+                return
             try:
                 if isinstance(action, Create):
                     uid = action.planned.checkin.uid
@@ -169,23 +202,3 @@ def _write(
 def _describe(planned: Planned, config: Config) -> str:
     start = planned.checkin.start.astimezone(config.timezone)
     return f"{planned.wording.summary}, {start:%a %d %b %Y %H:%M}"
-
-
-def deliver(store: Store, notifier: Notifier, now: datetime, report: CycleReport) -> None:
-    """Send what the outbox holds to every target that has not had it yet."""
-    for pending in store.pending_nudges():
-        complete = True
-        for target in notifier.targets:
-            if target.id in pending.delivered:
-                continue
-            failure = notifier.send(target, pending.nudge)
-            store.record_attempt(pending.nudge.key, target.id, now, failure)
-            if failure:
-                complete = False
-                log.warning(
-                    "could not deliver the nudge about %s to %s: %s", pending.nudge.person, target.label, failure
-                )
-                report.delivery_failures.append(target.label)
-        if complete:
-            store.finish_nudge(pending.nudge.key, now)
-            report.nudges_sent += 1

@@ -1,96 +1,258 @@
-"""The foreground loop: sync, then sleep until the next check-in or calendar poll.
+"""The long-running loop: sync, then sleep until the next thing is due, for months on end.
 
-It sleeps on an Event, so a signal wakes it at once and an idle daemon does nothing.
+`step()` is one iteration and returns when it next wants to run, so tests can drive a daemon
+through a simulated year with a fake clock. `run()` adds the real world: signals, systemd
+notifications and the watchdog, and a wake-up socket so `reconnectd done` is seen at once.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import logging
+import random
 import signal
+import socket
 import threading
+import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import FrameType
 
-from reconnectd.cycle import run_cycle
+from reconnectd import outbox
+from reconnectd.config import Config
+from reconnectd.cycle import CycleReport, run_cycle
+from reconnectd.errors import ConfigError
 from reconnectd.model import CheckIn, CheckInStatus
 from reconnectd.runtime import Runtime
 from reconnectd.sdnotify import SystemdNotifier
 
 log = logging.getLogger(__name__)
 
+FIRST_CALENDAR_RETRY = timedelta(seconds=30)
+LONGEST_CALENDAR_RETRY = timedelta(minutes=30)
+
 
 class Daemon:
-    def __init__(self, runtime: Runtime, clock: Callable[[], datetime], systemd: SystemdNotifier) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        clock: Callable[[], datetime],
+        systemd: SystemdNotifier,
+        *,
+        reload_config: Callable[[], Config] | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
         self.runtime = runtime
         self.clock = clock
         self.systemd = systemd
+        self.reload_config = reload_config
+        self.rng = rng or random.Random()
+        self.wake = threading.Event()
         self.stopping = threading.Event()
+        self.reload_requested = threading.Event()
+        self.ready = False
+        self.calendar_failures = 0
+        self.calendar_retry_at: datetime | None = None
+        self.calendar_error: str | None = None
+        self.calendar_down_since: datetime | None = None
+        self.config_problem: str | None = None
+        self.last_report = CycleReport()
 
-    def stop(self, *_: object) -> None:
-        self.stopping.set()
+    # -- one iteration -------------------------------------------------------
 
-    def install_signals(self) -> None:
-        def handler(signum: int, _frame: FrameType | None) -> None:
-            log.info("received %s; stopping", signal.Signals(signum).name)
-            self.stop()
-
-        signal.signal(signal.SIGTERM, handler)
-        signal.signal(signal.SIGINT, handler)
-
-    def run(self) -> None:
-        last_error: str | None = None
-        ready = False
-        try:
-            while not self.stopping.is_set():
-                now = self.clock()
-                calendar = self.runtime.connect()
-                report = run_cycle(self.runtime.config, self.runtime.store, calendar, self.runtime.notifier, now)
-                error = report.calendar_error or (self.runtime.calendar_error if calendar is None else None)
-                if report.wrote or report.nudges_sent or report.delivery_failures or report.skipped_by_user:
-                    log.info(report.summary())
-                if error != last_error:
-                    if error:
-                        log.warning("calendar unavailable: %s (nudges still go out; retrying)", error)
-                    else:
-                        log.info("calendar reachable again" if last_error else "calendar in sync")
-                    last_error = error
-                status = self.status_line(now, error)
-                if ready:
-                    self.systemd.status(status)
-                else:
-                    self.systemd.ready(status)
-                    log.info("ready: %s", status)
-                    ready = True
-                wake = self.next_wake(now)
-                log.debug("sleeping until %s", wake.isoformat())
-                self.stopping.wait(max(0.0, (wake - self.clock()).total_seconds()))
-        finally:
-            self.systemd.stopping()
-        log.info("stopped")
-
-    def status_line(self, now: datetime, error: str | None) -> str:
-        upcoming = self.upcoming(now)
-        tz = self.runtime.config.timezone
-        line = (
-            f"next check-in: {upcoming[0].person}, {upcoming[0].start.astimezone(tz):%a %d %b %H:%M}"
-            if upcoming
-            else "no check-ins planned"
+    def step(self) -> datetime:
+        """Run one cycle now; return when the next one is wanted."""
+        now = self.clock()
+        if self.reload_requested.is_set():
+            self.reload_requested.clear()
+            self.reload()
+        runtime = self.runtime
+        attempt = self.calendar_retry_at is None or now >= self.calendar_retry_at
+        calendar = runtime.connect() if attempt else None  # while backing off, nudges still go out
+        report = run_cycle(
+            runtime.config, runtime.store, calendar, runtime.notifier, now, interrupted=self.stopping.is_set
         )
-        return f"{line}; calendar unavailable: {error}" if error else line
+        self.last_report = report
+        if attempt:
+            self._track_calendar(now, report.calendar_error or (runtime.calendar_error if calendar is None else None))
+        if report.wrote or report.noticed or report.nudges_sent or report.delivery_failures:
+            log.info(report.summary())
+        status = self.status_line(now)
+        if self.ready:
+            self.systemd.status(status)
+        else:
+            self.ready = True
+            self.systemd.ready(status)
+            log.info("ready: %s", status)
+        return self.next_wake(now)
+
+    def _track_calendar(self, now: datetime, error: str | None) -> None:
+        if error is None:
+            if self.calendar_error is not None:
+                log.info("the calendar is reachable again; catching up")
+            self.calendar_failures, self.calendar_retry_at, self.calendar_error = 0, None, None
+            self.calendar_down_since = None
+            return
+        self.calendar_failures += 1
+        wait = min(FIRST_CALENDAR_RETRY * 2 ** min(self.calendar_failures - 1, 16), LONGEST_CALENDAR_RETRY)
+        self.calendar_retry_at = now + wait * self.rng.uniform(0.8, 1.2)
+        if self.calendar_error is None:
+            self.calendar_down_since = now
+            log.warning("calendar unavailable: %s (nudges still go out; retrying with backoff)", error)
+        self.calendar_error = error
+
+    def next_wake(self, now: datetime) -> datetime:
+        """The earliest of: the next check-in, the next calendar poll (or retry), an outbox retry."""
+        config = self.runtime.config
+        times = [self.calendar_retry_at or now + config.calendar.poll]
+        upcoming = self.upcoming(now)
+        if upcoming:
+            times.append(upcoming[0].start)
+        retry = outbox.next_attempt(self.runtime.store, self.runtime.notifier, now, config.notify, config.timezone)
+        if retry is not None:
+            times.append(retry)
+        return max(min(times), now)
 
     def upcoming(self, now: datetime) -> list[CheckIn]:
         checkins = self.runtime.store.ledger().checkins
-        return sorted(
-            (c for c in checkins if c.status is CheckInStatus.SCHEDULED and c.start > now), key=lambda c: c.start
-        )
+        ahead = (c for c in checkins if c.status is CheckInStatus.SCHEDULED and c.start > now)
+        return sorted(ahead, key=lambda c: c.start)
 
-    def next_wake(self, now: datetime) -> datetime:
-        """The next check-in's start, or the next calendar poll, whichever comes first."""
-        poll = now + self.runtime.config.calendar.poll
-        starts = [
-            c.start
-            for c in self.runtime.store.ledger().checkins
-            if c.status is CheckInStatus.SCHEDULED and c.start > now
+    def status_line(self, now: datetime) -> str:
+        zone = self.runtime.config.timezone
+        upcoming = self.upcoming(now)
+        parts = [
+            f"next check-in: {upcoming[0].person}, {upcoming[0].start.astimezone(zone):%a %d %b %H:%M}"
+            if upcoming
+            else "no check-ins planned"
         ]
-        return min([poll, *starts]) if starts else poll
+        if self.calendar_error and self.calendar_down_since:
+            parts.append(f"calendar unreachable since {self.calendar_down_since.astimezone(zone):%a %d %b %H:%M}")
+        if self.last_report.delivery_failures:
+            parts.append(f"{len(self.last_report.delivery_failures)} nudge deliveries failing, retrying")
+        if self.config_problem:
+            parts.append(f"config not reloaded: {self.config_problem}")
+        return "; ".join(parts)
+
+    # -- reload ----------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Read the config again. An invalid one is refused and the last good one kept."""
+        if self.reload_config is None:
+            return
+        self.systemd.reloading(time.clock_gettime_ns(time.CLOCK_MONOTONIC) // 1000)
+        try:
+            config = self.reload_config()
+        except ConfigError as error:
+            for problem in error.problems:
+                log.error("config not reloaded: %s", problem)
+            first = str(error.problems[0]) if error.problems else "invalid"
+            self.config_problem = first + (f" (and {len(error.problems) - 1} more)" if len(error.problems) > 1 else "")
+        else:
+            self.runtime.use(config)
+            self.config_problem = None
+            self.calendar_retry_at = None
+            log.info("config reloaded: %d people", len(config.people))
+        self.systemd.ready(self.status_line(self.clock()))
+
+    # -- the real loop -----------------------------------------------------------
+
+    def run(self) -> None:
+        self._install_signals()
+        listener = WakeListener(wake_address(self.runtime.state_dir), self.wake)
+        listener.start()
+        try:
+            while not self.stopping.is_set():
+                wake_at = self.step()
+                self.systemd.watchdog()
+                self._sleep_until(wake_at)
+        finally:
+            self.systemd.stopping()
+            listener.stop()
+            log.info("stopped")
+
+    def _sleep_until(self, wake_at: datetime) -> None:
+        """Sleep on an event, so a signal or a wake-up ends it at once; ping the watchdog meanwhile."""
+        while not self.stopping.is_set():
+            remaining = (wake_at - self.clock()).total_seconds()
+            if remaining <= 0:
+                return
+            # Bounded by the poll interval: the monotonic clock stops while a laptop sleeps.
+            chunk = min(remaining, self.runtime.config.calendar.poll.total_seconds())
+            if self.systemd.watchdog_interval:
+                chunk = min(chunk, self.systemd.watchdog_interval)
+            if self.wake.wait(chunk):
+                self.wake.clear()
+                return
+            self.systemd.watchdog()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.wake.set()
+
+    def _install_signals(self) -> None:
+        def stop(signum: int, _frame: FrameType | None) -> None:
+            log.info("received %s; stopping", signal.Signals(signum).name)
+            self.stop()
+
+        def reload(_signum: int, _frame: FrameType | None) -> None:
+            log.info("received SIGHUP; reloading the config")
+            self.reload_requested.set()
+            self.wake.set()
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGHUP, reload)
+
+
+def wake_address(state_dir: object) -> str:
+    """An abstract unix socket name, unique to the state directory (no file, no length limit)."""
+    digest = hashlib.sha256(str(state_dir).encode()).hexdigest()[:16]
+    return f"\0reconnectd-{digest}"
+
+
+def poke(state_dir: object) -> None:
+    """Tell a running daemon on this state directory to look at the store now. Harmless if none runs."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock, contextlib.suppress(OSError):
+        sock.sendto(b"wake", wake_address(state_dir))
+
+
+class WakeListener:
+    """Sets `event` whenever a datagram arrives on the daemon's wake-up socket."""
+
+    def __init__(self, address: str, event: threading.Event) -> None:
+        self.address = address
+        self.event = event
+        self.stopped = False
+        self.sock: socket.socket | None = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        try:
+            self.sock.bind(address)
+        except OSError as error:
+            log.warning("another daemon seems to use this state directory (%s); `done` is seen at the next poll", error)
+            self.sock.close()
+            self.sock = None
+        self.thread = threading.Thread(target=self._listen, name="wake", daemon=True)
+
+    def start(self) -> None:
+        if self.sock is not None:
+            self.thread.start()
+
+    def _listen(self) -> None:
+        assert self.sock is not None
+        while not self.stopped:
+            try:
+                self.sock.recv(64)
+            except OSError:
+                return
+            if not self.stopped:
+                self.event.set()
+
+    def stop(self) -> None:
+        if self.sock is None:
+            return
+        self.stopped = True
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock, contextlib.suppress(OSError):
+            sock.sendto(b"stop", self.address)
+        self.thread.join(timeout=2)
+        self.sock.close()

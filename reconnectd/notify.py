@@ -17,7 +17,6 @@ import apprise
 
 from reconnectd.config import Secret
 from reconnectd.logs import url_secrets
-from reconnectd.model import Nudge
 
 log = logging.getLogger(__name__)
 nudge_log = logging.getLogger("reconnectd.nudge")
@@ -73,15 +72,15 @@ class Notifier:
                 found += [url, *url_secrets(url, target.label)]
         return found
 
-    def send(self, target: Target, nudge: Nudge) -> str | None:
-        """Deliver to one target. Returns None on success, or why it failed."""
+    def send(self, target: Target, title: str, body: str) -> str | None:
+        """Deliver one message to one target. Returns None on success, or why it failed."""
         if target.id == LOG_TARGET:
-            nudge_log.info("nudge: %s — %s", nudge.title, nudge.body.replace("\n", " / "))
+            nudge_log.info("nudge: %s — %s", title, body.replace("\n", " / "))
             return None
         # A fresh Apprise per send: plugins throttle repeated sends on one instance.
         service = _service(self._urls[target.id])
         assert service is not None
-        result = service.notify(body=nudge.body, title=nudge.title)
+        result = service.notify(body=body, title=title)
         try:
             return None if result else "the service did not accept the notification"
         finally:

@@ -101,6 +101,14 @@ class Runtime:
                 self.calendar_error = str(failure)
         return self.calendar
 
+    def use(self, config: Config) -> None:
+        """Switch to a new, valid config; reconnect the calendar only if its settings changed."""
+        if config.calendar != self.config.calendar and self.calendar is not None:
+            self.calendar.close()
+            self.calendar = None
+        self.config = config
+        self.notifier = Notifier(config.notify.urls, config.notify.apprise_config)
+
     def close(self) -> None:
         self._stack.close()
 

@@ -8,14 +8,19 @@ import socket
 
 
 class SystemdNotifier:
-    def __init__(self, address: str | None) -> None:
+    def __init__(self, address: str | None, watchdog_usec: int | None = None) -> None:
         self.address = address
         if address and address.startswith("@"):
             self.address = "\0" + address[1:]
+        # systemd wants a ping at least every WATCHDOG_USEC; we ping at half of it.
+        self.watchdog_interval = watchdog_usec / 2_000_000 if watchdog_usec else None
 
     @classmethod
     def from_environment(cls) -> SystemdNotifier:
-        return cls(os.environ.get("NOTIFY_SOCKET"))
+        usec = os.environ.get("WATCHDOG_USEC", "")
+        pid = os.environ.get("WATCHDOG_PID", "")
+        mine = usec.isdigit() and (not pid or pid == str(os.getpid()))
+        return cls(os.environ.get("NOTIFY_SOCKET"), int(usec) if mine else None)
 
     def send(self, **fields: str) -> None:
         """Send fields such as READY="1" or STATUS="..."; a no-op when not under systemd."""
@@ -35,3 +40,10 @@ class SystemdNotifier:
 
     def stopping(self) -> None:
         self.send(STOPPING="1")
+
+    def reloading(self, monotonic_usec: int) -> None:
+        self.send(RELOADING="1", MONOTONIC_USEC=str(monotonic_usec))
+
+    def watchdog(self) -> None:
+        if self.watchdog_interval:
+            self.send(WATCHDOG="1")

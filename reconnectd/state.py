@@ -62,14 +62,22 @@ CREATE TABLE IF NOT EXISTS deliveries (
     last_error TEXT,
     PRIMARY KEY (key, target)
 );
+CREATE TABLE IF NOT EXISTS targets (
+    target TEXT PRIMARY KEY,
+    failures INTEGER NOT NULL,
+    retry_at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
-VERSION = 2
+VERSION = 3
 # Each step brings a store from version N to N + 1. Never edit a step once released.
 MIGRATIONS = {
     1: """
 ALTER TABLE checkins ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;
 CREATE TABLE IF NOT EXISTS foreign_objects (href TEXT PRIMARY KEY, etag TEXT NOT NULL);
+""",
+    2: """
+CREATE TABLE IF NOT EXISTS targets (target TEXT PRIMARY KEY, failures INTEGER NOT NULL, retry_at TEXT NOT NULL);
 """,
 }
 
@@ -78,6 +86,7 @@ CREATE TABLE IF NOT EXISTS foreign_objects (href TEXT PRIMARY KEY, etag TEXT NOT
 class PendingNudge:
     nudge: Nudge
     delivered: frozenset[str]
+    queued_at: datetime
 
 
 class Store:
@@ -233,25 +242,48 @@ class Store:
 
     def pending_nudges(self) -> list[PendingNudge]:
         rows = self.db.execute(
-            "SELECT key, person, due, title, body FROM nudges WHERE done_at IS NULL ORDER BY due, key"
+            "SELECT key, person, due, title, body, created_at FROM nudges WHERE done_at IS NULL ORDER BY due, key"
         ).fetchall()
         pending = []
-        for key, person, due, title, body in rows:
+        for key, person, due, title, body, created in rows:
             delivered = self.db.execute(
                 "SELECT target FROM deliveries WHERE key = ? AND delivered_at IS NOT NULL", (key,)
             ).fetchall()
             nudge = Nudge(key, person, datetime.fromisoformat(due), title, body)
-            pending.append(PendingNudge(nudge, frozenset(t for (t,) in delivered)))
+            pending.append(PendingNudge(nudge, frozenset(t for (t,) in delivered), datetime.fromisoformat(created)))
         return pending
 
-    def record_attempt(self, key: str, target: str, at: datetime, error: str | None) -> None:
+    def record_delivery(self, keys: list[str], target: str, at: datetime) -> None:
+        """Delivered to this target: every nudge in one message, and the target's backoff reset."""
         with self.transaction() as db:
-            db.execute(
-                "INSERT INTO deliveries (key, target, attempts, delivered_at, last_error) VALUES (?, ?, 1, ?, ?)"
-                " ON CONFLICT(key, target) DO UPDATE SET attempts = attempts + 1,"
-                " delivered_at = excluded.delivered_at, last_error = excluded.last_error",
-                (key, target, None if error else at.isoformat(), error),
+            db.executemany(
+                "INSERT INTO deliveries (key, target, attempts, delivered_at) VALUES (?, ?, 1, ?)"
+                " ON CONFLICT(key, target) DO UPDATE SET attempts = attempts + 1, delivered_at = excluded.delivered_at,"
+                " last_error = NULL",
+                [(key, target, at.isoformat()) for key in keys],
             )
+            db.execute("DELETE FROM targets WHERE target = ?", (target,))
+
+    def record_failure(self, keys: list[str], target: str, error: str, retry_at: datetime) -> int:
+        """Not delivered: note it, and when to try this target again. Returns its failures in a row."""
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT INTO deliveries (key, target, attempts, last_error) VALUES (?, ?, 1, ?)"
+                " ON CONFLICT(key, target) DO UPDATE SET attempts = attempts + 1, last_error = excluded.last_error",
+                [(key, target, error) for key in keys],
+            )
+            db.execute(
+                "INSERT INTO targets (target, failures, retry_at) VALUES (?, 1, ?)"
+                " ON CONFLICT(target) DO UPDATE SET failures = failures + 1, retry_at = excluded.retry_at",
+                (target, retry_at.isoformat()),
+            )
+            (failures,) = db.execute("SELECT failures FROM targets WHERE target = ?", (target,)).fetchone()
+        return int(failures)
+
+    def target_backoff(self) -> dict[str, tuple[int, datetime]]:
+        """Targets that failed last time: failures in a row, and when to try again."""
+        rows = self.db.execute("SELECT target, failures, retry_at FROM targets").fetchall()
+        return {t: (f, datetime.fromisoformat(r)) for t, f, r in rows}
 
     def finish_nudge(self, key: str, at: datetime) -> None:
         with self.transaction() as db:
@@ -266,6 +298,10 @@ class Store:
     def get_meta(self, key: str) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return None if row is None else str(row[0])
+
+    def delete_meta(self, key: str) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM meta WHERE key = ?", (key,))
 
     def set_meta(self, key: str, value: str) -> None:
         with self.transaction() as db:

@@ -129,10 +129,11 @@ def notify_socket(tmp_path: Path) -> Iterator[Notify]:
     notify.close()
 
 
-def test_the_daemon_says_ready_then_stops_cleanly_on_sigterm(
+def test_the_daemon_speaks_systemd_through_watchdog_reloads_and_stop(
     embedded_config: Path, tmp_path: Path, notify_socket: Notify
 ) -> None:
-    env = {**os.environ, "NOTIFY_SOCKET": str(notify_socket.path)}
+    env = {**os.environ, "NOTIFY_SOCKET": str(notify_socket.path), "WATCHDOG_USEC": "600000"}
+    good = embedded_config.read_text()
     daemon = subprocess.Popen(
         [
             sys.executable,
@@ -148,18 +149,44 @@ def test_the_daemon_says_ready_then_stops_cleanly_on_sigterm(
         text=True,
         env=env,
     )
+
+    def next_message(*wanted: str) -> dict[str, str]:
+        """The next message carrying one of `wanted`, skipping watchdog pings and status updates."""
+        while True:
+            message = notify_socket.receive()
+            if any(key in message for key in wanted):
+                return message
+
     try:
-        ready = notify_socket.receive()
-        assert ready["READY"] == "1"
+        ready = next_message("READY")
         assert ready["STATUS"].startswith("next check-in: ")
+        assert next_message("WATCHDOG") == {"WATCHDOG": "1"}  # every 0.3 s while idle
+        assert next_message("WATCHDOG") == {"WATCHDOG": "1"}
+
+        embedded_config.write_text(good.replace("- name: Jonah", "- name: Ada\n    every: monthly\n  - name: Jonah"))
+        daemon.send_signal(signal.SIGHUP)
+        reloading = next_message("RELOADING")
+        assert int(reloading["MONOTONIC_USEC"]) > 0
+        assert "config not reloaded" not in next_message("READY")["STATUS"]
+
+        embedded_config.write_text(good.replace("every: 2 weeks", "every: fortnightlyish"))
+        daemon.send_signal(signal.SIGHUP)
+        next_message("RELOADING")
+        refused = next_message("READY")["STATUS"]
+        assert "config not reloaded: " in refused
+        assert "fortnightlyish" in refused
+        assert next_message("WATCHDOG") == {"WATCHDOG": "1"}  # still alive and well
+
         started = time.monotonic()
         daemon.send_signal(signal.SIGTERM)
         assert daemon.wait(timeout=10) == 0
         assert time.monotonic() - started < 5
-        assert notify_socket.receive() == {"STOPPING": "1"}
+        assert next_message("STOPPING") == {"STOPPING": "1"}
         assert daemon.stderr is not None
         log = daemon.stderr.read()
         assert "calendar: 4 created" in log
+        assert "config reloaded: 5 people" in log
+        assert 'people[0].every: "fortnightlyish" is not a cadence' in log
         assert "stopped" in log
         assert "Traceback" not in log
     finally:
@@ -168,6 +195,32 @@ def test_the_daemon_says_ready_then_stops_cleanly_on_sigterm(
             daemon.wait()
         if daemon.stderr:
             daemon.stderr.close()
+
+
+def test_logs_to_the_journal_carry_priorities_and_no_timestamps(embedded_config: Path, tmp_path: Path) -> None:
+    log_path = tmp_path / "journal.log"
+    with log_path.open("w") as log_file:
+        stat = os.fstat(log_file.fileno())
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "reconnectd",
+                "--config",
+                str(embedded_config),
+                "--state-dir",
+                str(tmp_path),
+                "sync",
+            ],
+            stderr=log_file,
+            env={**os.environ, "JOURNAL_STREAM": f"{stat.st_dev}:{stat.st_ino}"},
+            timeout=60,
+            check=True,
+        )
+    lines = log_path.read_text().splitlines()
+    assert lines
+    assert all(line.startswith(("<6>", "<4>")) for line in lines), lines
+    assert any(line.startswith("<6>added: Check in with Priya") for line in lines)
 
 
 def test_gotify_and_email_receive_nudges(

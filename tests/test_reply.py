@@ -108,7 +108,7 @@ def user(tmp_path: Path, caldav_server: CalDAVServerInfo, http_receiver: HttpRec
 def status_json(user: User, now: str, capsys: pytest.CaptureFixture[str]) -> dict[str, dict[str, object]]:
     capsys.readouterr()
     assert user.cli("status", "--json", "--now", now) == 0
-    return {row["name"]: row for row in json.loads(capsys.readouterr().out)}
+    return {row["name"]: row for row in json.loads(capsys.readouterr().out)["people"]}
 
 
 def test_a_moved_checkin_stays_where_the_user_put_it_and_nudges_there(user: User) -> None:

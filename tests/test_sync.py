@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 from collections.abc import Iterator
 from datetime import datetime
@@ -222,3 +223,19 @@ def test_nudges_go_out_even_when_the_calendar_is_down(
     assert setup.sync("2026-11-16T18:05") == 0
     assert len(http_receiver.requests) == 1
     assert setup.events()["Priya"].event["dtstart"].dt == datetime(2026, 11, 30, 18, 0, tzinfo=LONDON)  # type: ignore[attr-defined]
+
+
+def test_status_says_since_when_the_calendar_is_unreachable(setup: Setup, capsys: pytest.CaptureFixture[str]) -> None:
+    setup.sync("2026-11-10T09:00")
+    setup.server.server.stop()
+    assert setup.sync("2026-11-10T09:30") == 1
+    assert setup.sync("2026-11-10T10:30") == 1
+    capsys.readouterr()
+    assert setup.run("status", "--now", "2026-11-10T11:00") == 0
+    out = capsys.readouterr().out
+    assert out.startswith("The calendar has been unreachable since Tue 10 Nov 09:30: cannot reach the calendar server")
+    setup.server.server.start()
+    assert setup.sync("2026-11-10T11:30") == 0
+    capsys.readouterr()
+    setup.run("status", "--json")
+    assert json.loads(capsys.readouterr().out)["calendar"] == {"reachable": True, "down_since": None, "error": None}

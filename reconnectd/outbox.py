@@ -1,0 +1,129 @@
+"""The nudge outbox: what each notification target gets, and when.
+
+- A target gets one message per delivery: the nudge itself, or, when several wait for it (after
+  the machine slept, the daemon was stopped, a service was down, or quiet hours), a single
+  catch-up message listing them. Never a flood.
+- A target that fails is retried with exponential backoff and jitter. A nudge stops being retried
+  on its own once `notify.expire` has passed since it was queued; it then rides along in the next
+  message that does get through. Nothing is dropped.
+- During `notify.quiet_hours` nothing is sent; what comes due waits until they end.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from reconnectd.config import NotifySettings
+from reconnectd.model import Nudge
+from reconnectd.notify import Notifier
+from reconnectd.state import PendingNudge, Store
+
+log = logging.getLogger(__name__)
+
+FIRST_RETRY = timedelta(seconds=30)
+LONGEST_RETRY = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Message:
+    title: str
+    body: str
+    keys: tuple[str, ...]
+
+
+@dataclass
+class Delivered:
+    nudges: int = 0
+    failures: list[str] = field(default_factory=list)
+    quiet: bool = False
+
+
+def compose(nudges: Sequence[Nudge], zone: ZoneInfo) -> Message:
+    """One nudge as it is; several as one calm catch-up message."""
+    if len(nudges) == 1:
+        (nudge,) = nudges
+        return Message(nudge.title, nudge.body, (nudge.key,))
+    lines = [
+        f"• {n.person} ({n.due.astimezone(zone):%a %d %b, %H:%M}): {n.body.splitlines()[0] if n.body else n.title}"
+        for n in nudges
+    ]
+    return Message(f"Catching up: {len(nudges)} check-ins", "\n".join(lines), tuple(n.key for n in nudges))
+
+
+def backoff(failures: int, jitter: float) -> timedelta:
+    """The wait after `failures` failures in a row: 30 s doubling to an hour, spread by `jitter` (±0.2)."""
+    wait: timedelta = min(FIRST_RETRY * 2 ** min(max(failures - 1, 0), 16), LONGEST_RETRY)
+    return wait * (1 + jitter)
+
+
+def deliver(
+    store: Store,
+    notifier: Notifier,
+    now: datetime,
+    settings: NotifySettings,
+    zone: ZoneInfo,
+    *,
+    rng: random.Random | None = None,
+    interrupted: Callable[[], bool] = lambda: False,
+) -> Delivered:
+    result = Delivered()
+    if settings.quiet_at(now.astimezone(zone).time()):
+        result.quiet = bool(store.pending_nudges())
+        return result
+    pending = store.pending_nudges()
+    backoffs = store.target_backoff()
+    for target in notifier.targets:
+        if interrupted():
+            break
+        waiting = _waiting(pending, target.id, now, settings)
+        if not waiting:
+            continue
+        failures, retry_at = backoffs.get(target.id, (0, now))
+        if now < retry_at:
+            continue
+        message = compose([p.nudge for p in waiting], zone)
+        failure = notifier.send(target, message.title, message.body)
+        if failure is None:
+            store.record_delivery(list(message.keys), target.id, now)
+            continue
+        jitter = (rng or random.Random()).uniform(-0.2, 0.2)
+        failures = store.record_failure(list(message.keys), target.id, failure, now + backoff(failures + 1, jitter))
+        log.warning(
+            "could not deliver to %s (%s); retrying with backoff (%d failed in a row)", target.label, failure, failures
+        )
+        result.failures.append(target.label)
+    targets = {t.id for t in notifier.targets}
+    for item in store.pending_nudges():
+        if targets <= item.delivered:
+            store.finish_nudge(item.nudge.key, now)
+            result.nudges += 1
+    return result
+
+
+def next_attempt(
+    store: Store, notifier: Notifier, now: datetime, settings: NotifySettings, zone: ZoneInfo
+) -> datetime | None:
+    """When the outbox next wants to send: a target's retry, or the end of quiet hours."""
+    pending = store.pending_nudges()
+    backoffs = store.target_backoff()
+    times = [backoffs.get(t.id, (0, now))[1] for t in notifier.targets if _waiting(pending, t.id, now, settings)]
+    if not times:
+        return None
+    when = max(min(times), now)
+    if settings.quiet_at(when.astimezone(zone).time()) and settings.quiet_hours is not None:
+        local = when.astimezone(zone)
+        end = datetime.combine(local.date(), settings.quiet_hours[1], tzinfo=zone)
+        when = end if end > local else end + timedelta(days=1)
+    return when
+
+
+def _waiting(pending: list[PendingNudge], target: str, now: datetime, settings: NotifySettings) -> list[PendingNudge]:
+    """What this target still lacks, if anything is fresh enough to send on its own."""
+    waiting = [p for p in pending if target not in p.delivered]
+    live = any(now - p.queued_at < settings.expire for p in waiting)
+    return waiting if live else []

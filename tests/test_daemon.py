@@ -1,0 +1,218 @@
+"""The daemon loop driven by a fake clock, against a real Radicale and real Apprise plugins."""
+
+from __future__ import annotations
+
+import itertools
+import textwrap
+import threading
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from peer import Peer
+from servers import HttpReceiver, RadicaleServer, XandikosServer
+
+from reconnectd.daemon import Daemon, WakeListener, poke, wake_address
+from reconnectd.runtime import Runtime, open_runtime, read_config
+from reconnectd.sdnotify import SystemdNotifier
+
+LONDON = ZoneInfo("Europe/London")
+PEOPLE = """\
+- name: Priya
+  every: weekly
+  last_contact: 2026-11-05
+- name: Sam
+  every: weekly
+  last_contact: 2026-11-06
+"""
+
+
+def london(*args: int) -> datetime:
+    return datetime(*args, tzinfo=LONDON)  # type: ignore[misc]
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class Life:
+    """A daemon, its clock, its calendar server, and the phone that receives its nudges."""
+
+    def __init__(self, tmp_path: Path, server: RadicaleServer, phone: HttpReceiver, extra: str = "") -> None:
+        self.server = server
+        self.phone = phone
+        self.path = tmp_path / "config.yaml"
+        self.write(extra)
+        self.clock = Clock(london(2026, 11, 10, 9, 0))
+        self.runtime: Runtime = open_runtime(read_config(self.path), tmp_path / "state")
+        self.daemon = Daemon(
+            self.runtime, self.clock, SystemdNotifier(None), reload_config=lambda: read_config(self.path)
+        )
+
+    def write(self, extra: str = "", people: str = PEOPLE) -> None:
+        self.path.write_text(
+            "timezone: Europe/London\n"
+            f"calendar:\n  url: {self.server.url}\n  username: me\n  password: x\n  poll: 1h\n"
+            f"notify:\n  urls:\n    - {self.phone.json_url()}\n{textwrap.indent(extra, '  ')}"
+            "people:\n" + textwrap.indent(people, "  ")
+        )
+
+    def run_until(self, end: datetime) -> list[datetime]:
+        """Step the daemon as its loop would, jumping the clock to each wake-up. Returns the wake-ups."""
+        wakes = []
+        while self.clock.now < end:
+            wake = self.daemon.step()
+            wakes.append(wake)
+            self.clock.now = min(wake, end)
+        return wakes
+
+    def titles(self) -> list[str]:
+        return [r.json["title"] for r in self.phone.requests]  # type: ignore[index]
+
+
+@pytest.fixture
+def life(tmp_path: Path, radicale: RadicaleServer, http_receiver: HttpReceiver) -> Iterator[Life]:
+    world = Life(tmp_path, radicale, http_receiver)
+    yield world
+    world.runtime.close()
+
+
+def test_it_sleeps_until_the_next_checkin_and_nudges_each_exactly_once(life: Life) -> None:
+    wakes = life.run_until(london(2026, 11, 14, 9, 0))
+    assert london(2026, 11, 12, 18, 0) in wakes  # Priya: one week after Nov 5
+    assert london(2026, 11, 13, 18, 0) in wakes  # Sam
+    assert life.titles() == ["Check in with Priya", "Check in with Sam"]
+    assert all(b - a <= timedelta(hours=1) for a, b in itertools.pairwise(wakes))  # polls between
+
+
+def test_nudges_keep_coming_while_the_calendar_is_down_then_it_catches_up(life: Life, tmp_path: Path) -> None:
+    life.run_until(london(2026, 11, 11, 9, 0))
+    life.server.stop()
+    wakes = life.run_until(london(2026, 11, 13, 20, 0))
+    assert life.titles() == ["Check in with Priya", "Check in with Sam"]
+    gaps = [b - a for a, b in itertools.pairwise(wakes)]
+    assert min(gaps[:3]) < timedelta(minutes=2)  # retried soon at first...
+    assert max(gaps) >= timedelta(minutes=20)  # ...then backing off, not hammering
+    assert "calendar unreachable since Wed 11 Nov" in life.daemon.status_line(life.clock.now)
+    life.server.start()
+    life.run_until(london(2026, 11, 14, 9, 0))
+    assert life.daemon.calendar_error is None
+    assert "unreachable" not in life.daemon.status_line(life.clock.now)
+    app = Peer(life.server.url, "me", "x")
+    try:
+        stored = app.objects(app.calendar_url("Reconnect"))
+    finally:
+        app.close()
+    uids = [s.uid for s in stored.values()]
+    assert len(uids) == len(set(uids)) == 4  # the two that passed while down, and the next two
+    assert life.titles() == ["Check in with Priya", "Check in with Sam"]
+
+
+def test_after_the_machine_slept_the_missed_nudges_come_as_one_message(life: Life) -> None:
+    life.daemon.step()
+    life.clock.now = london(2026, 11, 16, 9, 0)  # asleep from Nov 10 to Nov 16
+    life.daemon.step()
+    (message,) = life.phone.requests
+    assert message.json["title"] == "Catching up: 2 check-ins"  # type: ignore[index]
+    assert "Priya (Thu 12 Nov, 18:00)" in message.json["message"]  # type: ignore[index]
+    assert "Sam (Fri 13 Nov, 18:00)" in message.json["message"]  # type: ignore[index]
+
+
+def test_nothing_is_sent_in_quiet_hours_and_what_came_due_waits_for_them_to_end(
+    tmp_path: Path, radicale: RadicaleServer, http_receiver: HttpReceiver
+) -> None:
+    world = Life(tmp_path, radicale, http_receiver, extra='quiet_hours: "17:30-08:00"\n')
+    try:
+        wakes = world.run_until(london(2026, 11, 13, 7, 59))
+        assert london(2026, 11, 12, 18, 0) in wakes  # it came due in the evening...
+        assert world.titles() == []  # ...but nothing was sent during the night
+        world.run_until(london(2026, 11, 13, 8, 1))
+        assert world.titles() == ["Check in with Priya"]
+    finally:
+        world.runtime.close()
+
+
+def test_a_failing_phone_is_retried_with_backoff_and_nothing_is_lost(life: Life) -> None:
+    life.phone.fail_with = 503
+    life.run_until(london(2026, 11, 12, 18, 30))
+    attempts = len(life.phone.requests)
+    assert 2 <= attempts <= 8  # retried, but with growing gaps rather than every few seconds
+    life.phone.fail_with = None
+    life.run_until(london(2026, 11, 12, 20, 0))
+    assert life.titles()[attempts:] == ["Check in with Priya"]
+
+
+def test_an_expired_nudge_rides_along_with_the_next_one(
+    tmp_path: Path, radicale: RadicaleServer, http_receiver: HttpReceiver
+) -> None:
+    world = Life(tmp_path, radicale, http_receiver, extra="expire: 2h\n")
+    try:
+        world.phone.fail_with = 503
+        world.run_until(london(2026, 11, 13, 9, 0))  # Priya's nudge expires undelivered
+        world.phone.fail_with = None
+        world.phone.clear()
+        world.run_until(london(2026, 11, 13, 12, 0))
+        assert world.phone.requests == []  # an expired nudge is not retried on its own...
+        world.run_until(london(2026, 11, 13, 18, 1))
+        (message,) = world.phone.requests  # ...but comes with the next that gets through
+        assert message.json["title"] == "Catching up: 2 check-ins"  # type: ignore[index]
+    finally:
+        world.runtime.close()
+
+
+def test_a_bad_reload_keeps_the_last_good_config_and_says_so(life: Life) -> None:
+    life.daemon.step()
+    life.path.write_text(life.path.read_text().replace("every: weekly", "every: fortnightlyish", 1))
+    life.daemon.reload_requested.set()
+    life.daemon.step()
+    assert len(life.runtime.config.people) == 2
+    assert "config not reloaded: " in life.daemon.status_line(life.clock.now)
+    assert "fortnightlyish" in life.daemon.status_line(life.clock.now)
+    life.write(people=PEOPLE + "- name: Ada\n  every: monthly\n")
+    life.daemon.reload_requested.set()
+    life.daemon.step()
+    assert [p.name for p in life.runtime.config.people] == ["Priya", "Sam", "Ada"]
+    assert "config not reloaded" not in life.daemon.status_line(life.clock.now)
+
+
+def test_done_wakes_a_sleeping_daemon_at_once(tmp_path: Path) -> None:
+    event = threading.Event()
+    listener = WakeListener(wake_address(tmp_path), event)
+    listener.start()
+    try:
+        poke(tmp_path)
+        assert event.wait(5)
+    finally:
+        listener.stop()
+    poke(tmp_path)  # no daemon listening: harmless
+
+
+def test_the_loop_runs_the_same_on_xandikos(
+    tmp_path: Path, xandikos: XandikosServer, http_receiver: HttpReceiver
+) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"timezone: Europe/London\ncalendar:\n  url: {xandikos.url}\n  poll: 1h\n"
+        f"notify:\n  urls:\n    - {http_receiver.json_url()}\npeople:\n" + textwrap.indent(PEOPLE, "  ")
+    )
+    clock = Clock(london(2026, 11, 10, 9, 0))
+    with open_runtime(read_config(config), tmp_path / "state") as runtime:
+        daemon = Daemon(runtime, clock, SystemdNotifier(None))
+        while clock.now < london(2026, 11, 13, 19, 0):
+            clock.now = min(daemon.step(), london(2026, 11, 13, 19, 0))
+    assert [r.json["title"] for r in http_receiver.requests] == ["Check in with Priya", "Check in with Sam"]  # type: ignore[index]
+
+
+def test_backoff_grows_to_its_cap_and_never_overflows() -> None:
+    from reconnectd.outbox import LONGEST_RETRY, backoff
+
+    assert backoff(1, 0.0) == timedelta(seconds=30)
+    assert backoff(2, 0.0) == timedelta(seconds=60)
+    assert backoff(10_000, 0.0) == LONGEST_RETRY
+    assert backoff(3, 0.2) == timedelta(seconds=144)
