@@ -177,7 +177,7 @@ _ISO_DURATION: Final = re.compile(
 _NEGATIVE: Final = re.compile(r"-\s*[0-9]")
 _DECIMAL: Final = re.compile(r"[0-9][.,][0-9]")
 _WORD: Final = re.compile(r"[a-z]+")
-_LONGEST_DURATION_SECONDS: Final = timedelta.max.days * 86400
+_LONGEST_DURATION_SECONDS: Final = 366 * 86400  # durations are short spans: a year at most
 
 
 class _NotUnderstood(ValueError):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from pathlib import Path
@@ -124,7 +125,7 @@ class Config:
     people: tuple[Person, ...] = ()
 
     def person(self, name: str) -> Person | None:
-        return next((p for p in self.people if p.name.casefold() == name.casefold()), None)
+        return next((p for p in self.people if fold(p.name) == fold(name)), None)
 
 
 TOP_KEYS = {
@@ -200,10 +201,9 @@ def decode(data: bytes, file: str) -> str:
 def parse_config(text: str, file: str, fallback_timezone: str | None = None) -> Config:
     """Pure: YAML text to Config, or a ConfigError listing every problem."""
     root = compose(text, file)
-    reader = Reader(file)
+    reader = Reader(file, text)
     if root is None:
-        reader.problem(None, "", "the file is empty (start from config.example.yaml)")
-        reader.raise_if_any()
+        raise ConfigError([Problem(file, 1, "", "the file is empty (start from config.example.yaml)")])
     assert root is not None
     top = reader.mapping(root, "", TOP_KEYS)
     if reader.problems and not top:
@@ -234,8 +234,8 @@ def _timezone(reader: Reader, node: Node | None, fallback: str | None) -> ZoneIn
         return None
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        close = suggest(name, sorted(available_timezones()))
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder such as "Europe", or too long
+        close = suggest(name, sorted(available_timezones())) if "/" in name or len(name) <= 4 else None
         hint = f'did you mean "{close}"?' if close else 'write an IANA name such as "Europe/London"'
         reader.problem(node, "timezone", f'"{name}" is not a known time zone ({hint})')
         return None
@@ -280,7 +280,7 @@ def _password_source(reader: Reader, keys: dict[str, Node]) -> PasswordSource | 
         return None
     key = given[0]
     node, path = keys[key], join("calendar", key)
-    line = node.start_mark.line + 1
+    line = reader.line(node)
     if key == "password_command":
         command = _command(reader, node, path)
         return PasswordSource("password_command", command, line) if command else None
@@ -292,7 +292,11 @@ def _password_source(reader: Reader, keys: dict[str, Node]) -> PasswordSource | 
             reader.problem(node, path, f'"{raw}" is not an environment variable name (write it like "CALDAV_PASSWORD")')
             return None
         return PasswordSource("password_env", raw, line)
-    return PasswordSource("password_file", str(Path(raw).expanduser()), line)
+    try:
+        return PasswordSource("password_file", str(Path(raw).expanduser()), line)
+    except RuntimeError:
+        reader.problem(node, path, f'"{raw}" names a user that does not exist (write the full path)')
+        return None
 
 
 def _command(reader: Reader, node: Node, path: str) -> tuple[str, ...] | None:
@@ -345,13 +349,12 @@ def _duration(text: str) -> timedelta:
 
 def _notify(reader: Reader, node: Node) -> NotifySettings:
     keys = reader.mapping(node, "notify", NOTIFY_KEYS)
-    values: dict[str, Any] = {"source_lines": {k: n.start_mark.line + 1 for k, n in keys.items()}}
+    values: dict[str, Any] = {"source_lines": {k: reader.line(n) for k, n in keys.items()}}
     if "urls" in keys:
         values["urls"], values["url_lines"] = _urls(reader, keys["urls"])
     for key in ("urls_file", "apprise_config"):
         if key in keys:
-            raw = reader.text(keys[key], join("notify", key))
-            values[key] = Path(raw).expanduser() if raw else None
+            values[key] = reader.parsed(keys[key], join("notify", key), _path)
     if "quiet_hours" in keys:
         values["quiet_hours"] = reader.parsed(keys["quiet_hours"], "notify.quiet_hours", parse_quiet_hours)
     if "expire" in keys:
@@ -380,7 +383,7 @@ def _urls(reader: Reader, node: Node) -> tuple[tuple[Secret, ...], tuple[int, ..
             reader.problem(item, path, 'is not an Apprise URL (write it like "ntfy://ntfy.sh/my-topic")')
             continue
         urls.append(Secret(url))
-        lines.append(item.start_mark.line + 1)
+        lines.append(reader.line(item))
     return tuple(urls), tuple(lines)
 
 
@@ -421,7 +424,7 @@ def _people(reader: Reader, node: Node) -> tuple[Person, ...]:
         path = join("people", index)
         name, person = _person(reader, item, path)
         if name is not None:
-            folded = name.casefold()
+            folded = fold(name)
             if folded in seen:
                 reader.problem(
                     item,
@@ -429,7 +432,7 @@ def _people(reader: Reader, node: Node) -> tuple[Person, ...]:
                     f'"{name}" appears twice (also at line {seen[folded]}); give each person a distinct name',
                 )
                 continue
-            seen[folded] = item.start_mark.line + 1
+            seen[folded] = reader.line(item)
         if person is not None:
             people.append(person)
     return tuple(people)
@@ -437,12 +440,15 @@ def _people(reader: Reader, node: Node) -> tuple[Person, ...]:
 
 def _person(reader: Reader, node: Node, path: str) -> tuple[str | None, Person | None]:
     """The person's name (for duplicate checks) and the person, if every field is valid."""
-    keys = reader.mapping(node, path, PERSON_KEYS)
-    if not keys:
+    if not isinstance(node, yaml.MappingNode):
+        reader.mapping(node, path, PERSON_KEYS)  # reports what it is instead
         return None, None
+    keys = reader.mapping(node, path, PERSON_KEYS)
     ok = True
     for required, example in (("name", '"Priya"'), ("every", '"2 weeks"')):
-        if required not in keys:
+        if required not in keys and join(path, required) in reader.misspelt:
+            ok = False  # the unknown-key message already says "did you mean"
+        elif required not in keys:
             reader.problem(node, join(path, required), f"is missing (write, for example, {required}: {example})")
             ok = False
     name = reader.text(keys["name"], join(path, "name")) if "name" in keys else None
@@ -480,6 +486,26 @@ def parse_date(text: str) -> date:
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
         raise ValueError(f'"{text}" is not a date (write YYYY-MM-DD, for example "2026-11-02")')
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise ValueError(f'"{text}" is not a real date (check the month and day)') from None
+    if day.year > LATEST_YEAR:
+        raise ValueError(f'"{text}" is too far in the future (write the day you were last in touch)')
+    if day.year < EARLIEST_YEAR:
+        raise ValueError(f'"{text}" is too long ago (write a year after {EARLIEST_YEAR})')
+    return day
+
+
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2200
+
+
+def _path(text: str) -> Path:
+    try:
+        return Path(text).expanduser()
+    except RuntimeError:
+        raise ValueError(f'"{text}" names a user that does not exist (write the full path)') from None
+
+
+def fold(name: str) -> str:
+    """A name as compared: case and Unicode spelling (é as one or two code points) do not matter."""
+    return unicodedata.normalize("NFC", name).casefold()

@@ -89,7 +89,12 @@ class Notifier:
 
 def _service(url: Secret) -> apprise.Apprise | None:
     service = apprise.Apprise()
-    return service if service.add(url.reveal()) else None
+    quiet = logging.getLogger("apprise")
+    level, quiet.level = quiet.level, logging.CRITICAL  # we report a bad URL ourselves, at its line
+    try:
+        return service if service.add(url.reveal()) else None
+    finally:
+        quiet.level = level
 
 
 def _from_apprise_config(path: Path) -> list[tuple[Secret, frozenset[str]]]:

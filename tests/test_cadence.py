@@ -371,13 +371,19 @@ def test_after_keeps_the_wall_clock_and_moves_forward_in_time(cadence: Cadence, 
 
 
 @given(
-    st.integers(0, 10_000),
+    st.integers(0, 366 * 24 - 1),
     st.integers(0, 59),
     st.sampled_from(["{h}h {m}m", "{h}h{m}m", "{h} hours {m} minutes", "{h} hr and {m} min", "PT{h}H{m}M"]),
 )
 def test_hours_and_minutes_parse_to_the_same_timedelta(hours: int, minutes: int, form: str) -> None:
     text = form.format(h=hours, m=minutes)
     assert parse_duration(text) == timedelta(hours=hours, minutes=minutes)
+
+
+def test_durations_are_short_spans_of_a_year_at_most() -> None:
+    assert parse_duration("366d") == timedelta(days=366)
+    with pytest.raises(DurationError, match="it is too long"):
+        parse_duration("367d")
 
 
 def quoted_suggestions(hint: str) -> list[str]:

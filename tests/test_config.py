@@ -104,11 +104,11 @@ def test_every_problem_is_reported_at_once_with_its_line() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("", "config.yaml: the file is empty (start from config.example.yaml)"),
+        ("", "config.yaml:1: the file is empty (start from config.example.yaml)"),
         ("timezone: UTC\npeople:\n\t- name: x\n", "config.yaml:3: a tab is used for indentation; YAML needs spaces"),
         (
             "timezone: UTC\npeople: [\n",
-            "config.yaml:3: the file ends in the middle of something (close the open [, { or quote)",
+            "config.yaml:2: the [ opened on this line is never closed",
         ),
         ("- just\n- a list\n", "config.yaml:1: expected a mapping of keys, got a list"),
         (
@@ -143,7 +143,7 @@ def test_every_problem_is_reported_at_once_with_its_line() -> None:
         ("timezone: UTC\ntimezone: UTC\n", "config.yaml:2: timezone: appears twice (first at line 1); keep one"),
         (
             "timezone: UTC\ncalendar:\n  name: a: b\n",
-            "config.yaml:3: invalid YAML: mapping values are not allowed here (check the indentation and quotes)",
+            "config.yaml:3: invalid YAML: a colon here is unexpected (put quotes around a value that contains ': ')",
         ),
     ],
 )
