@@ -20,6 +20,7 @@ from reconnectd.daemon import Daemon, poke
 from reconnectd.errors import EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, ConfigError, ReconnectdError, UsageError
 from reconnectd.logs import setup_logging
 from reconnectd.model import Contact, Outcome
+from reconnectd.report import render_report
 from reconnectd.runtime import default_config_path, default_state_dir, open_runtime, read_config, wall_clock
 from reconnectd.sdnotify import SystemdNotifier
 from reconnectd.state import Store
@@ -156,6 +157,37 @@ def status(options: Options, as_json: bool, now_text: str | None) -> None:
         upcoming = r.next_checkin.astimezone(tz).strftime("%a %d %b %H:%M") if r.next_checkin else "not planned yet"
         overdue = f", {r.overdue_days} days overdue" if r.overdue_days else ""
         click.echo(f"{r.name:<16} {r.every:<14} last: {last:<10}  next: {upcoming}{overdue}")
+
+
+@cli.command()
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(path_type=Path),
+    default=Path("reconnectd-report.html"),
+    show_default=True,
+    help="Where to write the page.",
+)
+@click.option("--now", "now_text", metavar="ISO-8601", help="Draw the year up to this moment.")
+@pass_options
+def report(options: Options, out: Path, now_text: str | None) -> None:
+    """Write a one-page picture of the past year: who you reached, who replied, who is due.
+
+    The page is self-contained and fetches nothing; open it in any browser.
+
+    \b
+    Example:
+      reconnectd report --out ~/reconnect.html
+    """
+    config = options.config()
+    now = parse_moment(now_text, config) if now_text else options.clock()
+    with Store(options.state_dir / "state.db") as store:
+        page = render_report(config, store.ledger(), now)
+    try:
+        out.write_text(page, encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"cannot write {out}: {error.strerror} (pick another --out)") from None
+    click.echo(f"Wrote {out} ({len(config.people)} people). Open it in a browser.")
 
 
 @cli.command()

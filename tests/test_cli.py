@@ -265,3 +265,19 @@ def test_no_secret_reaches_the_output_even_at_debug(
     assert "DEBUG" in err
     for secret in (caldav_server.password, token, "Y29ycmVjdCBob3JzZQ"):  # the last is base64 of the password
         assert secret not in out + err
+
+
+def test_report_writes_a_self_contained_page(embedded_config: Path, tmp_path: Path) -> None:
+    state = str(tmp_path / "state")
+    reconnectd("--config", str(embedded_config), "--state-dir", state, "done", "Sam", "--at", "2026-11-01")
+    out = tmp_path / "year.html"
+    done = reconnectd("--config", str(embedded_config), "--state-dir", state, "report", "--out", str(out), "--now", "2026-11-28")
+    assert done.returncode == 0, done.stderr
+    page = out.read_text()
+    assert page.count('<section class="row person') == 4
+    assert 'data-date="2026-11-01"' in page
+    assert "http://" not in page
+    assert "https://" not in page
+    unwritable = reconnectd("--config", str(embedded_config), "--state-dir", state, "report", "--out", "/proc/nope/x.html")
+    assert unwritable.returncode == 2
+    assert "cannot write /proc/nope/x.html" in unwritable.stderr
