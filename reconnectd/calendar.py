@@ -269,5 +269,21 @@ def _last_segment(url: str) -> str:
 
 
 def _short(failure: BaseException) -> str:
-    text = str(failure).splitlines()[0] if str(failure) else type(failure).__name__
-    return text[:200]
+    """The root cause in a few words: 'connection refused', not a page of urllib3."""
+    text = str(failure)
+    for needle, plain in (
+        ("Connection refused", "connection refused"),
+        ("Name or service not known", "the host name does not resolve"),
+        ("nodename nor servname", "the host name does not resolve"),
+        ("Temporary failure in name resolution", "the host name does not resolve (no DNS?)"),
+        ("timed out", "the request timed out"),
+        ("CERTIFICATE_VERIFY_FAILED", "its TLS certificate is not trusted (see calendar.verify_tls)"),
+        ("Connection reset", "the connection was reset"),
+        ("Network is unreachable", "the network is unreachable"),
+    ):
+        if needle in text:
+            return plain
+    first = text.splitlines()[0] if text else type(failure).__name__
+    return first[:200]
+
+
