@@ -285,5 +285,3 @@ def _short(failure: BaseException) -> str:
             return plain
     first = text.splitlines()[0] if text else type(failure).__name__
     return first[:200]
-
-

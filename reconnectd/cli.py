@@ -10,21 +10,23 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import NoReturn
+from zoneinfo import ZoneInfo
 
 import click
 
 from reconnectd import __version__
-from reconnectd.config import Config
+from reconnectd.cadence import DurationError, parse_duration
+from reconnectd.config import Config, fold
 from reconnectd.cycle import CALENDAR_DOWN_SINCE, CALENDAR_ERROR, run_cycle
 from reconnectd.daemon import Daemon, poke
 from reconnectd.errors import EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, ConfigError, ReconnectdError, UsageError
 from reconnectd.logs import setup_logging
-from reconnectd.model import Contact, Outcome
+from reconnectd.model import CheckInStatus, Contact, Outcome, Standing
 from reconnectd.report import render_report
 from reconnectd.runtime import default_config_path, default_state_dir, open_runtime, read_config, wall_clock
 from reconnectd.sdnotify import SystemdNotifier
 from reconnectd.state import Store
-from reconnectd.status import summarize
+from reconnectd.status import PersonStatus, summarize
 from reconnectd.yamlnodes import suggest
 
 log = logging.getLogger("reconnectd")
@@ -152,11 +154,140 @@ def status(options: Options, as_json: bool, now_text: str | None) -> None:
     if down_since and error:
         since = datetime.fromisoformat(down_since).astimezone(tz)
         click.echo(f"The calendar has been unreachable since {since:%a %d %b %H:%M}: {error}\n")
+    for line in status_table(rows, tz, color=sys.stdout.isatty()):
+        click.echo(line)
+
+
+def status_table(rows: list[PersonStatus], tz: ZoneInfo, *, color: bool) -> list[str]:
+    """One line a person: rhythm, last contact, next check-in, and what needs attention."""
+    width = max((len(r.name) for r in rows), default=4)
+    lines = [f"{'NAME':<{width}}  {'RHYTHM':<22}  {'LAST CONTACT':<21}  NEXT CHECK-IN"]
     for r in rows:
-        last = r.last_contact.isoformat() if r.last_contact else "never"
-        upcoming = r.next_checkin.astimezone(tz).strftime("%a %d %b %H:%M") if r.next_checkin else "not planned yet"
-        overdue = f", {r.overdue_days} days overdue" if r.overdue_days else ""
-        click.echo(f"{r.name:<16} {r.every:<14} last: {last:<10}  next: {upcoming}{overdue}")
+        rhythm = r.every if not r.slowed else f"{r.every}, now ~{r.interval_days}d"
+        last = r.last_contact.strftime("%d %b %Y") if r.last_contact else "never"
+        if r.last_outcome is Outcome.NO_REPLY:
+            last += " (no reply)"
+        if r.standing is Standing.PAUSED:
+            upcoming = "paused" + (f" until {r.paused_until:%d %b}" if r.paused_until else "")
+        elif r.standing is Standing.LET_GO:
+            upcoming = "let go"
+        else:
+            upcoming = r.next_checkin.astimezone(tz).strftime("%a %d %b %H:%M") if r.next_checkin else "not planned yet"
+        note = f"  {r.overdue_days} days overdue" if r.overdue_days else ""
+        line = f"{r.name:<{width}}  {rhythm:<22}  {last:<21}  {upcoming}"
+        if color:
+            line = click.style(line, dim=r.standing is not Standing.ACTIVE) + click.style(note, fg="yellow", bold=True)
+        else:
+            line += note
+        lines.append(line.rstrip())
+    return lines
+
+
+@cli.command()
+@click.argument("name")
+@pass_options
+def history(options: Options, name: str) -> None:
+    """List the contacts you recorded with someone, oldest first.
+
+    \b
+    Example:
+      reconnectd history Priya
+    """
+    config = options.config()
+    person = match_person(config, name)
+    with Store(options.state_dir / "state.db") as store:
+        contacts = store.contacts(person)
+    if not contacts:
+        click.echo(f"No contact with {person} recorded yet.")
+        return
+    for contact in contacts:
+        when = contact.at.astimezone(config.timezone).strftime("%a %d %b %Y")
+        outcome = " (no reply)" if contact.outcome is Outcome.NO_REPLY else ""
+        note = f" — {contact.note}" if contact.note else ""
+        click.echo(f"{when}  {contact.source:<8}{outcome}{note}")
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--until", "until_text", metavar="DATE", help="Resume by itself on this day.")
+@click.option("--now", "now_text", metavar="ISO-8601", help="Act as if it were this moment.")
+@pass_options
+def pause(options: Options, name: str, until_text: str | None, now_text: str | None) -> None:
+    """Take a break from someone: their upcoming check-in is removed; history stays.
+
+    \b
+    Example:
+      reconnectd pause Sam --until 2027-01-10
+    """
+    config = options.config()
+    person = match_person(config, name)
+    until = parse_moment(until_text, config).date() if until_text else None
+    now = parse_moment(now_text, config) if now_text else options.clock()
+    if until is not None and until <= now.astimezone(config.timezone).date():
+        raise UsageError(f"--until {until} is not in the future")
+    with Store(options.state_dir / "state.db") as store:
+        store.record_standing(person, Standing.PAUSED, until, now)
+    poke(options.state_dir)
+    click.echo(
+        f"Paused {person}" + (f" until {until:%a %d %b %Y}" if until else "") + ". Resume with: reconnectd resume"
+    )
+
+
+@cli.command()
+@click.argument("name")
+@pass_options
+def resume(options: Options, name: str) -> None:
+    """End a pause started with `reconnectd pause`.
+
+    \b
+    Example:
+      reconnectd resume Sam
+    """
+    config = options.config()
+    person = match_person(config, name)
+    with Store(options.state_dir / "state.db") as store:
+        store.record_standing(person, None, None, options.clock())
+    configured = config.person(person)
+    if configured is not None and configured.status is not Standing.ACTIVE:
+        raise UsageError(f"{person} is {configured.status.value} in {config.file}; change their status there")
+    poke(options.state_dir)
+    click.echo(f"Resumed {person}. The next check-in appears on the next sync.")
+
+
+@cli.command()
+@click.argument("name")
+@click.argument("duration")
+@click.option("--now", "now_text", metavar="ISO-8601", help="Act as if it were this moment.")
+@pass_options
+def snooze(options: Options, name: str, duration: str, now_text: str | None) -> None:
+    """Move only the next check-in with someone later, by DURATION (2d, 1w, 3 days).
+
+    \b
+    Example:
+      reconnectd snooze Priya 3d
+    """
+    config = options.config()
+    person = match_person(config, name)
+    try:
+        by = parse_duration(duration)
+    except DurationError as error:
+        raise UsageError(str(error)) from None
+    now = parse_moment(now_text, config) if now_text else options.clock()
+    with Store(options.state_dir / "state.db") as store:
+        upcoming = [
+            c
+            for c in store.ledger().checkins
+            if fold(c.person) == fold(person) and c.status is CheckInStatus.SCHEDULED and c.start > now
+        ]
+        if not upcoming:
+            raise UsageError(f"{person} has no upcoming check-in to snooze")
+        checkin = upcoming[0]
+        if checkin.pinned:
+            raise UsageError(f"you moved {person}'s check-in in your calendar; move it there instead")
+        store.snooze(checkin.uid, by)
+    poke(options.state_dir)
+    later = (checkin.start + by).astimezone(config.timezone)
+    click.echo(f"Snoozed: the next check-in with {person} is now {later:%a %d %b %H:%M}.")
 
 
 @cli.command()

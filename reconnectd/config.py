@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import shlex
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from pathlib import Path
@@ -19,7 +20,7 @@ import yaml
 
 from reconnectd.cadence import CadenceError, DurationError, parse_cadence, parse_duration
 from reconnectd.errors import ConfigError, Problem
-from reconnectd.model import Person
+from reconnectd.model import Person, Standing
 from reconnectd.yamlnodes import Node, Reader, compose, join, suggest
 
 CHANNELS = ("text", "voice note", "call", "video", "in person", "social media", "email", "letter")
@@ -92,6 +93,7 @@ class CalendarSettings:
 @dataclass(frozen=True)
 class NotifySettings:
     urls: tuple[Secret, ...] = ()
+    url_tags: tuple[frozenset[str], ...] = ()  # per URL in `urls`, for routing people's nudges
     url_lines: tuple[int, ...] = field(default=(), repr=False, compare=False)
     urls_file: Path | None = None
     apprise_config: Path | None = None
@@ -116,12 +118,21 @@ class Schedule:
 
 
 @dataclass(frozen=True)
+class Patience:
+    """After each unanswered check-in in a row the interval grows by `growth`, up to `cap` cadences."""
+
+    growth: float = 1.5
+    cap: float = 4.0
+
+
+@dataclass(frozen=True)
 class Config:
     file: str
     timezone: ZoneInfo
     calendar: CalendarSettings = field(default_factory=CalendarSettings)
     notify: NotifySettings = field(default_factory=NotifySettings)
     schedule: Schedule = field(default_factory=Schedule)
+    patience: Patience = field(default_factory=Patience)
     people: tuple[Person, ...] = ()
 
     def person(self, name: str) -> Person | None:
@@ -133,6 +144,7 @@ TOP_KEYS = {
     "calendar": "CalDAV calendar",
     "notify": "where nudges go",
     "schedule": "when check-ins happen",
+    "patience": "how the rhythm slows when nobody answers",
     "people": "the people to keep in touch with",
 }
 CALENDAR_KEYS = {
@@ -168,8 +180,14 @@ PERSON_KEYS = {
     "every": "cadence",
     "prefers": "channel",
     "notes": "notes",
+    "interests": "what they care about",
+    "style": "light or deep",
     "last_contact": "date",
+    "status": "active, paused or let go",
+    "until": "end of a pause",
+    "notify": "route tag",
 }
+PATIENCE_KEYS = {"growth": "factor per unanswered check-in", "cap": "longest interval, in cadences"}
 
 
 def load_config(path: Path, fallback_timezone: str | None = None) -> Config:
@@ -216,6 +234,8 @@ def parse_config(text: str, file: str, fallback_timezone: str | None = None) -> 
         values["notify"] = _notify(reader, top["notify"])
     if "schedule" in top:
         values["schedule"] = _schedule(reader, top["schedule"])
+    if "patience" in top:
+        values["patience"] = _patience(reader, top["patience"])
     if "people" in top:
         values["people"] = _people(reader, top["people"])
     reader.raise_if_any()
@@ -351,7 +371,7 @@ def _notify(reader: Reader, node: Node) -> NotifySettings:
     keys = reader.mapping(node, "notify", NOTIFY_KEYS)
     values: dict[str, Any] = {"source_lines": {k: reader.line(n) for k, n in keys.items()}}
     if "urls" in keys:
-        values["urls"], values["url_lines"] = _urls(reader, keys["urls"])
+        values["urls"], values["url_tags"], values["url_lines"] = _urls(reader, keys["urls"])
     for key in ("urls_file", "apprise_config"):
         if key in keys:
             values[key] = reader.parsed(keys[key], join("notify", key), _path)
@@ -371,11 +391,28 @@ def parse_quiet_hours(text: str) -> tuple[time, time]:
     raise ValueError(f'"{text}" is not a span of hours (write it like "22:00-08:00")')
 
 
-def _urls(reader: Reader, node: Node) -> tuple[tuple[Secret, ...], tuple[int, ...]]:
+def _urls(reader: Reader, node: Node) -> tuple[tuple[Secret, ...], tuple[frozenset[str], ...], tuple[int, ...]]:
+    """Each item is a URL, or a mapping with `url` and a `tag` (or `tags`) to route people by."""
     urls: list[Secret] = []
+    tags: list[frozenset[str]] = []
     lines: list[int] = []
-    for index, item in enumerate(reader.sequence(node, "notify.urls")):
+    for index, entry in enumerate(reader.sequence(node, "notify.urls")):
         path = join("notify.urls", index)
+        item, item_tags = entry, frozenset[str]()
+        if isinstance(entry, yaml.MappingNode):
+            keys = reader.mapping(item, path, {"url": "Apprise URL", "tag": "route tag", "tags": "route tags"})
+            if "url" not in keys:
+                reader.problem(
+                    item, join(path, "url"), 'is missing (write, for example, url: "ntfy://ntfy.sh/my-topic")'
+                )
+                continue
+            words: list[str | None] = []
+            for key in ("tag", "tags"):
+                given = keys.get(key)
+                for one in given.value if isinstance(given, yaml.SequenceNode) else [given] if given else []:
+                    words.append(reader.text(one, join(path, key)))
+            item_tags = frozenset(w for w in words if w)
+            item = keys["url"]
         url = reader.text(item, path)
         if url is None:
             continue
@@ -383,8 +420,9 @@ def _urls(reader: Reader, node: Node) -> tuple[tuple[Secret, ...], tuple[int, ..
             reader.problem(item, path, 'is not an Apprise URL (write it like "ntfy://ntfy.sh/my-topic")')
             continue
         urls.append(Secret(url))
+        tags.append(item_tags)
         lines.append(reader.line(item))
-    return tuple(urls), tuple(lines)
+    return tuple(urls), tuple(tags), tuple(lines)
 
 
 def _schedule(reader: Reader, node: Node) -> Schedule:
@@ -460,6 +498,26 @@ def _person(reader: Reader, node: Node, path: str) -> tuple[str | None, Person |
         values["notes"] = reader.text(keys["notes"], join(path, "notes"))
     if "last_contact" in keys:
         values["last_contact"] = reader.parsed(keys["last_contact"], join(path, "last_contact"), parse_date)
+    if "interests" in keys:
+        found = [
+            reader.text(n, join(path, f"interests[{i}]"))
+            for i, n in enumerate(reader.sequence(keys["interests"], join(path, "interests")))
+        ]
+        values["interests"] = tuple(f for f in found if f) if all(found) else None
+    if "style" in keys:
+        values["style"] = reader.parsed(keys["style"], join(path, "style"), parse_style)
+    if "status" in keys:
+        values["status"] = reader.parsed(keys["status"], join(path, "status"), parse_standing)
+    if "until" in keys:
+        values["until"] = reader.parsed(keys["until"], join(path, "until"), parse_date)
+        if values.get("status", Standing.ACTIVE) is not Standing.PAUSED and values.get("status") is not None:
+            reader.problem(
+                keys["until"], join(path, "until"), "only goes with status: paused (remove it, or pause them)"
+            )
+            values["until"] = None
+            ok = False
+    if "notify" in keys:
+        values["route"] = reader.text(keys["notify"], join(path, "notify"))
     if not ok or name is None or every is None or any(v is None for v in values.values()):
         return name, None
     return name, Person(name=name, every=every, **values)
@@ -470,6 +528,46 @@ def _cadence(text: str) -> Any:
         return parse_cadence(text)
     except CadenceError as error:
         raise ValueError(str(error)) from None
+
+
+def parse_style(text: str) -> str:
+    word = text.strip().lower()
+    if word in ("light", "deep"):
+        return word
+    raise ValueError(f'"{text}" is not a style (write "light" or "deep")')
+
+
+def parse_standing(text: str) -> Standing:
+    word = " ".join(text.lower().replace("_", " ").replace("-", " ").split())
+    for standing in Standing:
+        if word == standing.value:
+            return standing
+    close = suggest(word, [s.value for s in Standing])
+    hint = f'did you mean "{close}"?' if close else 'write "active", "paused" or "let go"'
+    raise ValueError(f'"{text}" is not a status ({hint})')
+
+
+def _patience(reader: Reader, node: Node) -> Patience:
+    keys = reader.mapping(node, "patience", PATIENCE_KEYS)
+    values: dict[str, Any] = {}
+    if "growth" in keys:
+        values["growth"] = reader.parsed(keys["growth"], "patience.growth", _factor(1.0, 3.0))
+    if "cap" in keys:
+        values["cap"] = reader.parsed(keys["cap"], "patience.cap", _factor(1.0, 12.0))
+    return Patience(**{k: v for k, v in values.items() if v is not None})
+
+
+def _factor(low: float, high: float) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            value = float(text.rstrip("x×"))
+        except ValueError:
+            raise ValueError(f'"{text}" is not a number (write one like 1.5)') from None
+        if not low <= value <= high:
+            raise ValueError(f"{value:g} is out of range (write a number from {low:g} to {high:g})")
+        return value
+
+    return parse
 
 
 def parse_channel(text: str) -> str:

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from reconnectd import ical, outbox
 from reconnectd.calendar import CalendarClient, Conflict
-from reconnectd.config import Config
+from reconnectd.config import Config, fold
 from reconnectd.errors import CalendarError
 from reconnectd.model import CheckInStatus
 from reconnectd.notify import Notifier
@@ -87,7 +87,10 @@ def run_cycle(
     store.apply_plan(the_plan, now)
     if read and calendar is not None:
         _write(config, store, calendar, the_plan=the_plan, now=now, report=report, interrupted=interrupted)
-    delivered = outbox.deliver(store, notifier, now, config.notify, config.timezone, interrupted=interrupted)
+    routes = {fold(p.name): p.route for p in config.people if p.route}
+    delivered = outbox.deliver(
+        store, notifier, now, config.notify, config.timezone, routes=routes, interrupted=interrupted
+    )
     report.nudges_sent, report.delivery_failures, report.quiet = delivered.nudges, delivered.failures, delivered.quiet
     _note_calendar_health(store, calendar, report, now)
     return report

@@ -17,6 +17,14 @@ class Outcome(StrEnum):
     NO_REPLY = "no reply"
 
 
+class Standing(StrEnum):
+    """Where a person stands with you: in touch, taking a break, or let go (history kept)."""
+
+    ACTIVE = "active"
+    PAUSED = "paused"
+    LET_GO = "let go"
+
+
 @dataclass(frozen=True)
 class Person:
     name: str
@@ -24,6 +32,16 @@ class Person:
     prefers: str | None = None
     notes: str | None = None
     last_contact: date | None = None
+    interests: tuple[str, ...] = ()
+    style: str = "light"
+    status: Standing = Standing.ACTIVE
+    until: date | None = None  # a pause ends by itself on this day
+    route: str | None = None  # nudges go to the notify URLs carrying this tag
+
+    def standing_on(self, day: date) -> Standing:
+        if self.status is Standing.PAUSED and self.until is not None and day >= self.until:
+            return Standing.ACTIVE
+        return self.status
 
     @property
     def key(self) -> str:

@@ -32,7 +32,9 @@ class Target:
 
 
 class Notifier:
-    def __init__(self, urls: tuple[Secret, ...], apprise_config: Path | None = None) -> None:
+    def __init__(
+        self, urls: tuple[Secret, ...], apprise_config: Path | None = None, tags: tuple[frozenset[str], ...] = ()
+    ) -> None:
         # Apprise logs tokens at DEBUG; never let it, whatever our own level is.
         apprise_log = logging.getLogger("apprise")
         if apprise_log.getEffectiveLevel() < logging.INFO:
@@ -41,15 +43,15 @@ class Notifier:
         self.targets: list[Target] = []
         self.invalid: list[int] = []
         for index, url in enumerate(urls):
-            if not self._add(url):
+            if not self._add(url, tags[index] if index < len(tags) else frozenset()):
                 self.invalid.append(index)
         self.config_error: str | None = None
         if apprise_config is not None:
             loaded = _from_apprise_config(apprise_config)
             if not loaded:
                 self.config_error = f"{apprise_config} holds no notification URL Apprise can use"
-            for url, tags in loaded:
-                self._add(url, tags)
+            for url, url_tags in loaded:
+                self._add(url, url_tags)
         if not self.targets:
             self.targets.append(Target(LOG_TARGET, "the log"))
 

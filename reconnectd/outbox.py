@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from reconnectd.config import NotifySettings
+from reconnectd.config import NotifySettings, fold
 from reconnectd.model import Nudge
-from reconnectd.notify import Notifier
+from reconnectd.notify import Notifier, Target
 from reconnectd.state import PendingNudge, Store
 
 log = logging.getLogger(__name__)
@@ -61,6 +61,16 @@ def backoff(failures: int, jitter: float) -> timedelta:
     return wait * (1 + jitter)
 
 
+def intended(route: str | None, targets: Sequence[Target]) -> set[str]:
+    """Who gets a nudge: the targets tagged with the person's route, else the untagged (default) ones."""
+    if route is not None:
+        tagged = {t.id for t in targets if route in t.tags}
+        if tagged:
+            return tagged
+    untagged = {t.id for t in targets if not t.tags}
+    return untagged or {t.id for t in targets}
+
+
 def deliver(
     store: Store,
     notifier: Notifier,
@@ -68,19 +78,22 @@ def deliver(
     settings: NotifySettings,
     zone: ZoneInfo,
     *,
+    routes: Mapping[str, str] | None = None,
     rng: random.Random | None = None,
     interrupted: Callable[[], bool] = lambda: False,
 ) -> Delivered:
+    """Send what is due; `routes` maps a person's folded name to their notify tag."""
     result = Delivered()
     if settings.quiet_at(now.astimezone(zone).time()):
         result.quiet = bool(store.pending_nudges())
         return result
     pending = store.pending_nudges()
     backoffs = store.target_backoff()
+    audience = {p.nudge.key: intended((routes or {}).get(fold(p.nudge.person)), notifier.targets) for p in pending}
     for target in notifier.targets:
         if interrupted():
             break
-        waiting = _waiting(pending, target.id, now, settings)
+        waiting = [p for p in _waiting(pending, target.id, now, settings) if target.id in audience[p.nudge.key]]
         if not waiting:
             continue
         failures, retry_at = backoffs.get(target.id, (0, now))
@@ -97,9 +110,11 @@ def deliver(
             "could not deliver to %s (%s); retrying with backoff (%d failed in a row)", target.label, failure, failures
         )
         result.failures.append(target.label)
-    targets = {t.id for t in notifier.targets}
     for item in store.pending_nudges():
-        if targets <= item.delivered:
+        everyone = audience.get(item.nudge.key) or intended(
+            (routes or {}).get(fold(item.nudge.person)), notifier.targets
+        )
+        if everyone <= item.delivered:
             store.finish_nudge(item.nudge.key, now)
             result.nudges += 1
     return result

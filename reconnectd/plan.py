@@ -17,19 +17,23 @@ The rules, in order:
 5. A check-in the user moved or edited in their calendar is *pinned*: it stays where they put
    it, even when the cadence changes. Only a contact recorded since it was planned retires it
    (it is then done, left as it is), and the next check-in follows one cadence after that contact.
+6. Patience: after each unanswered contact in a row ("no reply"), the interval grows by
+   `patience.growth` (1.5), up to `patience.cap` (4) cadences. A reply returns it to the cadence.
+7. Paused and let-go people get nothing: their upcoming check-in is withdrawn, past ones stay.
+   A pause with `until` ends by itself; the next check-in is then not before that day.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
-from reconnectd.config import Config, Schedule
-from reconnectd.model import CheckIn, CheckInStatus, Contact, Nudge, Person
-from reconnectd.suggest import Wording, wording
+from reconnectd.config import Config, Patience, Schedule, fold
+from reconnectd.model import CheckIn, CheckInStatus, Contact, Nudge, Outcome, Person, Standing
+from reconnectd.suggest import Gap, Wording, wording
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,7 @@ class Ledger:
 
     contacts: tuple[Contact, ...] = ()
     checkins: tuple[CheckIn, ...] = ()
+    standings: Mapping[str, tuple[Standing, date | None]] = field(default_factory=dict)  # from `pause`
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,7 @@ class Plan:
 
 def plan(config: Config, ledger: Ledger, now: datetime) -> Plan:
     tz = config.timezone
+    today = now.astimezone(tz).date()
     came_due: list[CheckIn] = []
     withdrawn: list[CheckIn] = []
     fulfilled: list[CheckIn] = []
@@ -72,10 +78,10 @@ def plan(config: Config, ledger: Ledger, now: datetime) -> Plan:
         person = config.person(checkin.person)
         if checkin.start <= now:
             came_due.append(replace(checkin, status=CheckInStatus.PASSED))
-        elif person is None:
+        elif person is None or standing(person, ledger, today) is not Standing.ACTIVE:
             withdrawn.append(replace(checkin, status=CheckInStatus.WITHDRAWN))
         else:
-            candidates[person.name.casefold()].append(checkin)
+            candidates[fold(person.name)].append(checkin)
     current: dict[str, CheckIn] = {}
     for folded, theirs in candidates.items():
         # At most one upcoming check-in a person: the user's choice first, then the earliest.
@@ -88,13 +94,14 @@ def plan(config: Config, ledger: Ledger, now: datetime) -> Plan:
                 withdrawn.append(replace(extra, status=CheckInStatus.WITHDRAWN))
 
     history = _by_person([*ledger.checkins, *came_due])
-    contacts = _last_contacts(ledger.contacts)
     kept: dict[str, CheckIn] = {}
     needed: list[tuple[date, int, Person, str, int]] = []
-    for order, person in enumerate(config.people):
-        folded = person.name.casefold()
-        anchor = _anchor(person, contacts.get(folded), history.get(folded, ()), tz)
-        basis = f"{person.every}|{anchor.isoformat() if anchor else 'first'}"
+    active = [p for p in config.people if standing(p, ledger, today) is Standing.ACTIVE]
+    for order, person in enumerate(active):
+        folded = fold(person.name)
+        anchor = _anchor(person, _contacts_of(ledger.contacts, folded), history.get(folded, ()), tz)
+        factor = patience_factor(config.patience, _contacts_of(ledger.contacts, folded))
+        basis = f"{person.every}|{anchor.isoformat() if anchor else 'first'}|x{factor:g}"
         existing = current.get(folded)
         if existing is not None and (
             existing.basis == basis or (existing.pinned and _same_anchor(existing.basis, basis))
@@ -104,7 +111,9 @@ def plan(config: Config, ledger: Ledger, now: datetime) -> Plan:
         if existing is not None and existing.pinned:
             fulfilled.append(replace(existing, status=CheckInStatus.DONE))
             existing = None
-        earliest = person.every.after(anchor) if anchor else now.astimezone(tz).date()
+        earliest = interval_after(person, anchor, factor) if anchor else today
+        if person.until is not None:
+            earliest = max(earliest, person.until)  # a pause that ended: not before its last day
         seq = existing.seq if existing else _next_seq(history.get(folded, ()))
         needed.append((earliest, order, person, basis, seq))
 
@@ -113,42 +122,64 @@ def plan(config: Config, ledger: Ledger, now: datetime) -> Plan:
     for earliest, _, person, basis, seq in sorted(needed, key=lambda n: (n[0], n[1])):
         start = slots.take(earliest)
         end = start + config.schedule.duration
-        placed[person.name.casefold()] = CheckIn(person.name, seq, start, end, basis)
+        placed[fold(person.name)] = CheckIn(person.name, seq, start, end, basis)
 
-    upcoming = tuple(
-        Planned(placed[p.name.casefold()], wording(p, placed[p.name.casefold()].seq)) for p in config.people
+    upcoming = tuple(Planned(placed[fold(p.name)], _words(p, placed[fold(p.name)], ledger, tz)) for p in active)
+    nudges = tuple(
+        _nudge(p, c, ledger)
+        for c in came_due
+        if (p := config.person(c.person)) and standing(p, ledger, today) is Standing.ACTIVE
     )
-    nudges = tuple(_nudge(p, c) for c in came_due if (p := config.person(c.person)))
     return Plan(upcoming, tuple(came_due), tuple(withdrawn), tuple(fulfilled), nudges)
 
 
+def standing(person: Person, ledger: Ledger, day: date) -> Standing:
+    """Active, paused or let go on `day`: a pause recorded with `reconnectd pause` wins over the YAML."""
+    override = ledger.standings.get(fold(person.name))
+    if override is not None:
+        status, until = override
+        return Standing.ACTIVE if until is not None and day >= until else status
+    return person.standing_on(day)
+
+
+def patience_factor(patience: Patience, contacts: list[Contact]) -> float:
+    """How much longer than the cadence to wait: `growth` per unanswered contact in a row, up to `cap`."""
+    streak = 0
+    for contact in sorted(contacts, key=lambda c: c.at, reverse=True):
+        if contact.outcome is not Outcome.NO_REPLY:
+            break
+        streak += 1
+    return float(min(patience.growth**streak, patience.cap))
+
+
+def interval_after(person: Person, anchor: date, factor: float) -> date:
+    """One (possibly stretched) cadence after `anchor`: calendar months when not stretched."""
+    if factor == 1:
+        return person.every.after(anchor)
+    return anchor + timedelta(days=round(person.every.approx_days() * factor))
+
+
+def _contacts_of(contacts: Iterable[Contact], folded: str) -> list[Contact]:
+    return [c for c in contacts if fold(c.person) == folded]
+
+
 def _same_anchor(old_basis: str, new_basis: str) -> bool:
-    return old_basis.split("|", 1)[-1] == new_basis.split("|", 1)[-1]
+    return old_basis.split("|")[1:2] == new_basis.split("|")[1:2]
 
 
 def _by_person(checkins: Iterable[CheckIn]) -> dict[str, tuple[CheckIn, ...]]:
     grouped: dict[str, list[CheckIn]] = defaultdict(list)
     for checkin in checkins:
-        grouped[checkin.person.casefold()].append(checkin)
+        grouped[fold(checkin.person)].append(checkin)
     return {k: tuple(v) for k, v in grouped.items()}
 
 
-def _last_contacts(contacts: Iterable[Contact]) -> dict[str, datetime]:
-    latest: dict[str, datetime] = {}
-    for contact in contacts:
-        key = contact.person.casefold()
-        if key not in latest or contact.at > latest[key]:
-            latest[key] = contact.at
-    return latest
-
-
-def _anchor(person: Person, contact: datetime | None, history: Iterable[CheckIn], tz: ZoneInfo) -> date | None:
+def _anchor(person: Person, contacts: list[Contact], history: Iterable[CheckIn], tz: ZoneInfo) -> date | None:
     """The day the next cadence counts from: the latest contact or finished check-in."""
     days = [c.start.astimezone(tz).date() for c in history if c.status in _FINISHED]
+    days += [c.at.astimezone(tz).date() for c in contacts]
     if person.last_contact:
         days.append(person.last_contact)
-    if contact:
-        days.append(contact.astimezone(tz).date())
     return max(days, default=None)
 
 
@@ -191,7 +222,17 @@ class _Slots:
         return None
 
 
-def _nudge(person: Person, checkin: CheckIn) -> Nudge:
-    words = wording(person, checkin.seq)
+def _nudge(person: Person, checkin: CheckIn, ledger: Ledger) -> Nudge:
+    words = _words(person, checkin, ledger, checkin.start.tzinfo or UTC)
     key = f"{checkin.uid}@{checkin.start.astimezone(UTC):%Y%m%dT%H%M%SZ}"  # a moved check-in is due anew
     return Nudge(key=key, person=person.name, due=checkin.start, title=words.summary, body=words.description)
+
+
+def _words(person: Person, checkin: CheckIn, ledger: Ledger, tz: tzinfo) -> Wording:
+    """What the check-in says. The gap is measured to the check-in's own day, so the text is stable."""
+    days = [c.at.astimezone(tz).date() for c in _contacts_of(ledger.contacts, fold(person.name))]
+    if person.last_contact:
+        days.append(person.last_contact)
+    last = max(days, default=None)
+    since = (checkin.start.astimezone(tz).date() - last).days if last else None
+    return wording(person, checkin.seq, gap=Gap(since, person.every.approx_days()))

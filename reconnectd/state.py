@@ -11,11 +11,12 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from reconnectd.config import fold
 from reconnectd.errors import StateError
-from reconnectd.model import CheckIn, CheckInStatus, Contact, Nudge, Outcome, Owned
+from reconnectd.model import CheckIn, CheckInStatus, Contact, Nudge, Outcome, Owned, Standing
 from reconnectd.plan import Ledger, Plan
 
 SCHEMA = """
@@ -67,9 +68,15 @@ CREATE TABLE IF NOT EXISTS targets (
     failures INTEGER NOT NULL,
     retry_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS standings (
+    person TEXT PRIMARY KEY,
+    status TEXT NOT NULL,
+    until TEXT,
+    recorded_at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
-VERSION = 3
+VERSION = 4
 # Each step brings a store from version N to N + 1. Never edit a step once released.
 MIGRATIONS = {
     1: """
@@ -78,6 +85,11 @@ CREATE TABLE IF NOT EXISTS foreign_objects (href TEXT PRIMARY KEY, etag TEXT NOT
 """,
     2: """
 CREATE TABLE IF NOT EXISTS targets (target TEXT PRIMARY KEY, failures INTEGER NOT NULL, retry_at TEXT NOT NULL);
+""",
+    3: """
+CREATE TABLE IF NOT EXISTS standings (
+    person TEXT PRIMARY KEY, status TEXT NOT NULL, until TEXT, recorded_at TEXT NOT NULL
+);
 """,
 }
 
@@ -157,7 +169,33 @@ class Store:
             CheckIn(p, seq, datetime.fromisoformat(s), datetime.fromisoformat(e), b, CheckInStatus(st), bool(pin))
             for p, seq, s, e, b, st, pin in rows
         )
-        return Ledger(contacts=tuple(self.contacts()), checkins=checkins)
+        standings = {
+            fold(p): (Standing(st), date.fromisoformat(u) if u else None)
+            for p, st, u in self.db.execute("SELECT person, status, until FROM standings").fetchall()
+        }
+        return Ledger(contacts=tuple(self.contacts()), checkins=checkins, standings=standings)
+
+    def record_standing(self, person: str, status: Standing | None, until: date | None, at: datetime) -> None:
+        """A pause or let-go from the command line (None: forget it, the YAML decides again)."""
+        with self.transaction() as db:
+            if status is None:
+                db.execute("DELETE FROM standings WHERE person = ?", (fold(person),))
+                return
+            db.execute(
+                "INSERT INTO standings (person, status, until, recorded_at) VALUES (?, ?, ?, ?) ON CONFLICT(person)"
+                " DO UPDATE SET status = excluded.status, until = excluded.until, recorded_at = excluded.recorded_at",
+                (fold(person), status.value, until.isoformat() if until else None, at.isoformat()),
+            )
+
+    def snooze(self, uid: str, by: timedelta) -> None:
+        """Move one upcoming check-in later; the calendar follows on the next sync."""
+        with self.transaction() as db:
+            start, end = db.execute("SELECT start, end FROM checkins WHERE uid = ?", (uid,)).fetchone()
+            new_start, new_end = datetime.fromisoformat(start) + by, datetime.fromisoformat(end) + by
+            db.execute(
+                "UPDATE checkins SET start = ?, end = ? WHERE uid = ?",
+                (new_start.isoformat(), new_end.isoformat(), uid),
+            )
 
     def apply_plan(self, plan: Plan, now: datetime) -> None:
         """Record what the plan decided, and queue its nudges, in one transaction."""

@@ -1,4 +1,4 @@
-"""Where each person stands: last contact, next check-in, overdue or not. Pure."""
+"""Where each person stands: rhythm, last contact, next check-in, overdue or not. Pure."""
 
 from __future__ import annotations
 
@@ -6,15 +6,19 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from reconnectd.config import Config
-from reconnectd.model import CheckInStatus, Outcome
-from reconnectd.plan import Ledger
+from reconnectd.config import Config, fold
+from reconnectd.model import CheckInStatus, Outcome, Standing
+from reconnectd.plan import Ledger, interval_after, patience_factor, standing
 
 
 @dataclass(frozen=True)
 class PersonStatus:
     name: str
+    standing: Standing
+    paused_until: date | None
     every: str
+    interval_days: int  # the current interval, longer than the cadence after unanswered contacts
+    cadence_days: int
     prefers: str | None
     last_contact: date | None
     last_outcome: Outcome | None
@@ -22,10 +26,18 @@ class PersonStatus:
     due: date | None
     overdue_days: int
 
+    @property
+    def slowed(self) -> bool:
+        return self.interval_days > self.cadence_days
+
     def as_json(self) -> dict[str, Any]:
         return {
             "name": self.name,
+            "status": self.standing.value,
+            "paused_until": self.paused_until.isoformat() if self.paused_until else None,
             "every": self.every,
+            "cadence_days": self.cadence_days,
+            "interval_days": self.interval_days,
             "prefers": self.prefers,
             "last_contact": self.last_contact.isoformat() if self.last_contact else None,
             "last_outcome": self.last_outcome.value if self.last_outcome else None,
@@ -39,8 +51,8 @@ def summarize(config: Config, ledger: Ledger, now: datetime) -> list[PersonStatu
     today = now.astimezone(config.timezone).date()
     rows = []
     for person in config.people:
-        folded = person.name.casefold()
-        contacts = sorted((c for c in ledger.contacts if c.person.casefold() == folded), key=lambda c: c.at)
+        folded = fold(person.name)
+        contacts = sorted((c for c in ledger.contacts if fold(c.person) == folded), key=lambda c: c.at)
         last = contacts[-1] if contacts else None
         last_day = last.at.astimezone(config.timezone).date() if last else None
         outcome = last.outcome if last else None
@@ -49,20 +61,29 @@ def summarize(config: Config, ledger: Ledger, now: datetime) -> list[PersonStatu
         upcoming = [
             c.start
             for c in ledger.checkins
-            if c.person.casefold() == folded and c.status is CheckInStatus.SCHEDULED and c.start > now
+            if fold(c.person) == folded and c.status is CheckInStatus.SCHEDULED and c.start > now
         ]
-        due = person.every.after(last_day) if last_day else None
-        overdue = (today - due).days if due and due < today else 0
+        where = standing(person, ledger, today)
+        factor = patience_factor(config.patience, contacts)
+        due = interval_after(person, last_day, factor) if last_day else None
+        overdue = (today - due).days if due and due < today and where is Standing.ACTIVE else 0
+        override = ledger.standings.get(folded)
+        until = override[1] if override else person.until
+        cadence_days = round(person.every.approx_days())
         rows.append(
             PersonStatus(
-                person.name,
-                str(person.every),
-                person.prefers,
-                last_day,
-                outcome,
-                min(upcoming, default=None),
-                due,
-                overdue,
+                name=person.name,
+                standing=where,
+                paused_until=until if where is Standing.PAUSED else None,
+                every=str(person.every),
+                interval_days=round(cadence_days * factor),
+                cadence_days=cadence_days,
+                prefers=person.prefers,
+                last_contact=last_day,
+                last_outcome=outcome,
+                next_checkin=min(upcoming, default=None),
+                due=due,
+                overdue_days=overdue,
             )
         )
     return rows

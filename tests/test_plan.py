@@ -6,7 +6,7 @@ import tempfile
 import textwrap
 from collections import Counter
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reconnectd.config import Config, parse_config
-from reconnectd.model import CheckInStatus, Contact
+from reconnectd.model import CheckInStatus, Contact, Outcome, Standing
 from reconnectd.plan import Ledger, Plan, plan
 from reconnectd.state import Store
 
@@ -202,3 +202,59 @@ def test_no_day_holds_more_than_max_per_day_and_nobody_gets_two(who: list[str], 
     assert max(Counter(s.date() for s in starts).values()) <= per_day
     assert len(set(starts)) == len(starts)
     assert all(s > now for s in starts)
+
+
+def contact(world: World, at: datetime, outcome: Outcome) -> None:
+    world.store.record_contact(Contact("Priya", at, outcome), recorded_at=at)
+
+
+def test_unanswered_contacts_stretch_the_interval_and_a_reply_resets_it(world: World) -> None:
+    config = make_config(PRIYA)
+    contact(world, london(2026, 11, 10, 20, 0), Outcome.NO_REPLY)
+    once = world.step(config, london(2026, 11, 10, 21, 0)).upcoming[0].checkin
+    assert once.start == london(2026, 12, 1, 18, 0)  # 14 days x 1.5 = 21 days after Nov 10
+    contact(world, london(2026, 11, 11, 20, 0), Outcome.NO_REPLY)
+    twice = world.step(config, london(2026, 11, 11, 21, 0)).upcoming[0].checkin
+    assert twice.start == london(2026, 12, 13, 18, 0)  # 14 x 2.25 = 31.5 -> 32 days
+    assert twice.uid == once.uid  # the same check-in moves, in place
+    contact(world, london(2026, 11, 12, 20, 0), Outcome.REPLIED)
+    back = world.step(config, london(2026, 11, 12, 21, 0)).upcoming[0].checkin
+    assert back.start == london(2026, 11, 26, 18, 0)  # a reply: back to the cadence
+
+
+def test_patience_has_a_cap(world: World) -> None:
+    config = make_config(PRIYA, "patience:\n  growth: 2\n  cap: 3\n")
+    for day in range(10, 16):
+        contact(world, london(2026, 11, day, 20, 0), Outcome.NO_REPLY)
+    stretched = world.step(config, london(2026, 11, 15, 21, 0)).upcoming[0].checkin
+    assert stretched.start == london(2026, 12, 27, 18, 0)  # 3 cadences of 14 days after Nov 15
+
+
+def test_a_paused_person_gets_nothing_and_resumes_by_themselves_after_until(world: World) -> None:
+    planned = world.step(make_config(PRIYA), london(2026, 11, 10, 9, 0)).upcoming[0].checkin
+    paused = make_config(PRIYA + "  status: paused\n  until: 2026-12-20\n")
+    during = world.step(paused, london(2026, 11, 10, 9, 5))
+    assert during.upcoming == ()
+    assert [c.uid for c in during.withdrawn] == [planned.uid]
+    assert world.step(paused, london(2026, 12, 19, 9, 0)).upcoming == ()
+    after = world.step(paused, london(2026, 12, 20, 9, 0)).upcoming[0].checkin
+    assert after.start == london(2026, 12, 20, 18, 0)
+    assert after.uid != planned.uid
+
+
+def test_let_go_is_for_good_and_nothing_is_nudged(world: World) -> None:
+    config = make_config(PRIYA)
+    world.step(config, london(2026, 11, 10, 9, 0))
+    gone = make_config(PRIYA + "  status: let go\n")
+    assert world.step(gone, london(2026, 11, 16, 18, 0)).nudges == ()
+    assert world.step(gone, london(2027, 6, 1, 9, 0)).upcoming == ()
+
+
+def test_a_pause_from_the_command_line_wins_over_the_yaml_until_it_ends(world: World) -> None:
+    config = make_config(PRIYA)
+    world.step(config, london(2026, 11, 10, 9, 0))
+    world.store.record_standing("priya", Standing.PAUSED, date(2026, 11, 20), london(2026, 11, 10, 9, 0))
+    assert world.step(config, london(2026, 11, 10, 9, 5)).upcoming == ()
+    assert world.step(config, london(2026, 11, 20, 9, 0)).upcoming[0].checkin.start == london(2026, 11, 20, 18, 0)
+    world.store.record_standing("Priya", Standing.LET_GO, None, london(2026, 11, 21, 9, 0))
+    assert world.step(config, london(2026, 11, 21, 9, 5)).upcoming == ()

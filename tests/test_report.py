@@ -29,8 +29,11 @@ LONDON = ZoneInfo("Europe/London")
 ZOE = '<Zoë & "Bo">'
 NOW = datetime(2026, 11, 28, 10, 0, tzinfo=LONDON)  # a Saturday
 
+# Patience is off here (growth 1), so that Sam's unanswered contacts leave him plainly overdue.
 PEOPLE = f"""\
 timezone: Europe/London
+patience:
+  growth: 1
 people:
   - name: Priya
     every: 2 weeks
@@ -498,3 +501,10 @@ def test_chromium_renders_one_row_per_person_with_the_contacts_as_marks(tmp_path
     timelines = png.pixels(int(WIDTH * 0.28), int(WIDTH * 0.77))
     for name, colour in REPLIED.items():
         assert timelines[colour] > 40, f"{name}'s replied marks are not painted"
+
+
+def test_patience_shows_in_the_report_too() -> None:
+    _, ledger = a_year_with_friends()
+    patient = parse_config(PEOPLE.replace("patience:\n  growth: 1\n", ""), "t.yaml")
+    page = read(render_report(patient, ledger, NOW))
+    assert page.row("Sam").attrs["data-overdue-days"] == "0"  # two unanswered: his interval has stretched

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import textwrap
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -240,3 +240,61 @@ def test_status_says_since_when_the_calendar_is_unreachable(setup: Setup, capsys
     capsys.readouterr()
     setup.run("status", "--json")
     assert json.loads(capsys.readouterr().out)["calendar"] == {"reachable": True, "down_since": None, "error": None}
+
+
+def test_pause_and_let_go_remove_future_events_but_never_past_ones(
+    setup: Setup, capsys: pytest.CaptureFixture[str]
+) -> None:
+    setup.sync("2026-11-10T09:00")
+    setup.sync("2026-11-10T18:00")  # Sam's first check-in passes: history
+    past = {s.uid for s in setup.objects().values()}  # type: ignore[attr-defined]
+    assert setup.run("pause", "sam", "--until", "2026-12-24", "--now", "2026-11-10T18:01") == 0
+    setup.sync("2026-11-10T18:05")
+    assert "Sam" not in {p for p, s in setup.events().items() if s.event["dtstart"].dt.date() > date(2026, 11, 10)}  # type: ignore[attr-defined]
+    setup.write(PEOPLE.replace("  prefers: call\n", "  prefers: call\n  status: let go\n"))
+    setup.sync("2026-11-10T18:10")
+    remaining = {s.uid for s in setup.objects().values()}  # type: ignore[attr-defined]
+    sam_history = {u for u in past if u.startswith("reconnectd-sam-") and u.endswith("-1")}
+    assert sam_history and sam_history <= remaining  # the check-in that passed stays as history
+    assert not {u for u in remaining if u.startswith("reconnectd-grandma-rose-")} - past  # nothing new for Rose
+    capsys.readouterr()
+    setup.run("status", "--now", "2026-11-10T18:10")
+    out = capsys.readouterr().out
+    assert "paused until 24 Dec" in out
+    assert "let go" in out
+    setup.sync("2026-12-24T09:00")
+    assert setup.events()["Sam"].event["dtstart"].dt.date() == date(2026, 12, 24)  # type: ignore[attr-defined]
+
+
+def test_snooze_moves_only_the_next_checkin_and_the_calendar_follows(setup: Setup) -> None:
+    setup.sync("2026-11-10T09:00")
+    with pytest.raises(SystemExit) as exited:
+        main(
+            [
+                "--config",
+                str(setup.config),
+                "--state-dir",
+                str(setup.state),
+                "snooze",
+                "Priya",
+                "3d",
+                "--now",
+                "2026-11-10T09:01",
+            ]
+        )
+    assert exited.value.code == 0
+    setup.sync("2026-11-10T09:05")
+    assert setup.events()["Priya"].event["dtstart"].dt == datetime(2026, 11, 19, 18, 0, tzinfo=LONDON)  # type: ignore[attr-defined]
+    setup.sync("2026-11-19T18:00")
+    assert setup.events()["Priya"].event["dtstart"].dt == datetime(2026, 12, 3, 18, 0, tzinfo=LONDON)  # type: ignore[attr-defined]
+
+
+def test_history_lists_every_contact(setup: Setup, capsys: pytest.CaptureFixture[str]) -> None:
+    setup.run("done", "Priya", "--at", "2026-11-03", "--note", "voice note about the job")
+    setup.run("done", "Priya", "--at", "2026-11-09", "--no-reply")
+    capsys.readouterr()
+    assert setup.run("history", "pri") == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "Tue 03 Nov 2026  cli      — voice note about the job",
+        "Mon 09 Nov 2026  cli      (no reply)",
+    ]
