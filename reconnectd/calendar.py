@@ -86,6 +86,18 @@ class CalendarClient:
             return known_url
         return self._discover(name)
 
+    def calendars(self) -> list[tuple[str, str]]:
+        """Every calendar of this login: (display name, URL)."""
+        principal = self._call(self.client.principal)
+        return [
+            (self._call(c.get_display_name) or _last_segment(str(c.url)), str(c.url))
+            for c in self._call(principal.get_calendars)
+        ]
+
+    def find(self, name: str) -> str | None:
+        """The URL of the calendar called `name`, without creating it."""
+        return next((url for display, url in self.calendars() if name in (display, _last_segment(url))), None)
+
     def _discover(self, name: str) -> str:
         principal = self._call(self.client.principal)
         calendars = self._call(principal.get_calendars)

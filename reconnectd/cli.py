@@ -6,8 +6,9 @@ import json
 import logging
 import sys
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import NoReturn
 from zoneinfo import ZoneInfo
@@ -19,12 +20,31 @@ from reconnectd.cadence import DurationError, parse_duration
 from reconnectd.config import Config, fold
 from reconnectd.cycle import CALENDAR_DOWN_SINCE, CALENDAR_ERROR, run_cycle
 from reconnectd.daemon import Daemon, poke
-from reconnectd.errors import EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, ConfigError, ReconnectdError, UsageError
+from reconnectd.errors import (
+    EXIT_OK,
+    EXIT_RUNTIME,
+    EXIT_USAGE,
+    CalendarError,
+    ConfigError,
+    ReconnectdError,
+    UsageError,
+)
 from reconnectd.logs import setup_logging
 from reconnectd.model import CheckInStatus, Contact, Outcome, Standing
+from reconnectd.notify import Notifier
+from reconnectd.plan import preview
 from reconnectd.report import render_report
-from reconnectd.runtime import default_config_path, default_state_dir, open_runtime, read_config, wall_clock
+from reconnectd.runtime import (
+    calendar_client,
+    default_config_path,
+    default_state_dir,
+    open_runtime,
+    read_config,
+    system_timezone,
+    wall_clock,
+)
 from reconnectd.sdnotify import SystemdNotifier
+from reconnectd.starter import Answers, starter_config
 from reconnectd.state import Store
 from reconnectd.status import PersonStatus, summarize
 from reconnectd.yamlnodes import suggest
@@ -79,16 +99,118 @@ def cli(ctx: click.Context, config_path: Path | None, state_dir: Path | None, ve
 
 
 @cli.command()
+@click.option("--connect", is_flag=True, help="Also log in to the calendar server and find the calendar.")
+@click.option("--send-test", is_flag=True, help="Also send a test nudge to every notification service.")
 @pass_options
-def check(options: Options) -> None:
+def check(options: Options, connect: bool, send_test: bool) -> None:
     """Validate the config file; exit 0 if it is valid, 2 if not.
+
+    With --connect, log in and report the calendar it will use (or what to fix); with
+    --send-test, send a test nudge to each service and report each result (exit 1 on a failure).
 
     \b
     Example:
-      reconnectd --config ~/.config/reconnectd/config.yaml check
+      reconnectd check --connect --send-test
     """
     config = options.config()
     click.echo(f"{config.file}: OK ({len(config.people)} people, calendar: {describe_calendar(config)})")
+    failed = False
+    if connect:
+        with ExitStack() as stack:
+            client = calendar_client(config, options.state_dir, stack)
+            try:
+                found = client.find(config.calendar.name)
+                names = [display for display, _ in client.calendars()]
+            except CalendarError as error:
+                click.echo(f"calendar: {error}", err=True)
+                failed = True
+            else:
+                if found:
+                    click.echo(f'calendar: logged in; will write to "{config.calendar.name}" at {found}')
+                else:
+                    others = ", ".join(f'"{n}"' for n in names) or "none"
+                    click.echo(
+                        f'calendar: logged in; no calendar named "{config.calendar.name}" yet (it is created on the '
+                        f"first sync if the server allows; existing: {others})"
+                    )
+    if send_test:
+        notifier = Notifier(config.notify.urls, config.notify.apprise_config, config.notify.url_tags)
+        for target in notifier.targets:
+            body = "This is a test from reconnectd. Nudges will arrive here."
+            outcome = notifier.send(target, "reconnectd test", body)
+            click.echo(f"notify: {target.label}: " + ("delivered" if outcome is None else f"FAILED ({outcome})"))
+            failed = failed or outcome is not None
+    if failed:
+        sys.exit(EXIT_RUNTIME)
+
+
+@cli.command()
+@click.option("--url", help="Your CalDAV server (leave out for the embedded calendar).")
+@click.option("--username", help="Your CalDAV login.")
+@click.option("--notify", "notify_url", metavar="APPRISE-URL", help="Where nudges go, e.g. ntfy://ntfy.sh/topic.")
+@click.option("--timezone", help="Your IANA time zone (default: this machine's).")
+@pass_options
+def init(options: Options, url: str | None, username: str | None, notify_url: str | None, timezone: str | None) -> None:
+    """Write a commented starter config (it never overwrites one).
+
+    On a terminal it asks for what it needs; otherwise it takes the flags.
+
+    \b
+    Example:
+      reconnectd init --url https://dav.example.com/ --username sam --notify ntfy://ntfy.sh/my-topic
+    """
+    path = options.config_path
+    if path.exists():
+        raise UsageError(f"{path} already exists; edit it, or pass --config to write a new one elsewhere")
+    interactive = sys.stdin.isatty() and sys.stdout.isatty()
+    timezone = timezone or system_timezone() or "UTC"
+    password_file = None
+    if interactive:
+        url = (
+            url or click.prompt("CalDAV URL (empty: use the embedded calendar)", default="", show_default=False) or None
+        )
+        if url:
+            username = username or click.prompt("CalDAV username")
+            password = click.prompt(
+                "CalDAV password (stored in a private file)", hide_input=True, default="", show_default=False
+            )
+            if password:
+                secret = path.parent / "caldav-password"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                secret.touch(mode=0o600, exist_ok=True)
+                secret.write_text(password + "\n", encoding="utf-8")
+                password_file = str(secret)
+        notify_url = (
+            notify_url
+            or click.prompt("Apprise URL for nudges (empty: the log)", default="", show_default=False)
+            or None
+        )
+    text = starter_config(Answers(timezone, url, username, password_file, notify_url))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("x", encoding="utf-8") as out:  # "x": never overwrite, even in a race
+        out.write(text)
+    path.chmod(0o600)
+    click.echo(f"Wrote {path}. Next: add your people, then run: reconnectd check --connect --send-test")
+
+
+@cli.command()
+@pass_options
+def calendars(options: Options) -> None:
+    """List the calendars on the server, to pick one for calendar.name.
+
+    \b
+    Example:
+      reconnectd calendars
+    """
+    config = options.config()
+    with ExitStack() as stack:
+        client = calendar_client(config, options.state_dir, stack)
+        found = client.calendars()
+    if not found:
+        click.echo(f'No calendars yet; "{config.calendar.name}" is created on the first sync.')
+    for display, url in found:
+        marker = "*" if display == config.calendar.name else " "
+        click.echo(f"{marker} {display:<24} {url}")
 
 
 @cli.command()
@@ -181,6 +303,35 @@ def status_table(rows: list[PersonStatus], tz: ZoneInfo, *, color: bool) -> list
             line += note
         lines.append(line.rstrip())
     return lines
+
+
+@cli.command("plan")
+@click.option("--days", default=30, show_default=True, type=click.IntRange(1, 730), help="How far ahead.")
+@click.option("--now", "now_text", metavar="ISO-8601", help="Start from this moment.")
+@pass_options
+def plan_command(options: Options, days: int, now_text: str | None) -> None:
+    """Preview the check-ins and nudges of the coming days, day by day. Writes nothing.
+
+    \b
+    Example:
+      reconnectd plan --days 14
+    """
+    config = options.config()
+    now = parse_moment(now_text, config) if now_text else options.clock()
+    with Store(options.state_dir / "state.db") as store:
+        ledger = store.ledger()
+    items = preview(config, ledger, now, now + timedelta(days=days))
+    if not items:
+        click.echo(f"Nothing planned in the next {days} days.")
+    day = None
+    for item in items:
+        local = item.start.astimezone(config.timezone)
+        if local.date() != day:
+            day = local.date()
+            click.echo(
+                click.style(f"{local:%a %d %b %Y}", bold=True) if sys.stdout.isatty() else f"{local:%a %d %b %Y}"
+            )
+        click.echo(f"  {local:%H:%M}  {item.wording.summary}: {item.wording.description.splitlines()[0]}")
 
 
 @cli.command()

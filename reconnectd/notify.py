@@ -62,7 +62,7 @@ class Notifier:
         target_id = hashlib.sha256(url.reveal().encode()).hexdigest()[:16]
         plugin: Any = next(iter(service))
         self._urls[target_id] = url
-        self.targets.append(Target(target_id, str(plugin.url(privacy=True)), tags))
+        self.targets.append(Target(target_id, str(plugin.url(privacy=True)).split("?")[0], tags))
         return True
 
     def secrets(self) -> list[str]:

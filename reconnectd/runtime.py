@@ -136,6 +136,30 @@ def open_runtime(config: Config, state_dir: Path, *, with_calendar: bool = True)
     return runtime
 
 
+def calendar_client(config: Config, state_dir: Path, stack: ExitStack) -> CalendarClient:
+    """A client for the configured server (starting the embedded one if needed), not yet opened."""
+    settings = config.calendar
+    if settings.url is None:
+        host, port = settings.listen
+        server = EmbeddedCalendar(state_dir / "calendar", host, port)
+        try:
+            server.start()
+        except OSError as failure:
+            raise CalendarError(str(failure)) from None
+        stack.callback(server.stop)
+        url: str = server.url
+        username: str | None = USERNAME
+        password: str | None = PASSWORD
+    else:
+        url, username = settings.url, settings.username
+        password = settings.password.reveal() if settings.password else None
+    client = CalendarClient(
+        url, username, password, verify_tls=settings.verify_tls, timeout=settings.timeout.total_seconds()
+    )
+    stack.callback(client.close)
+    return client
+
+
 def _open_calendar(config: Config, state_dir: Path, stack: ExitStack, store: Store) -> CalendarClient:
     settings = config.calendar
     if settings.url is None:

@@ -98,7 +98,20 @@ def test_status_reports_last_contact_next_checkin_and_overdue(embedded_config: P
     lines = done.stdout.splitlines()
     assert lines[0].split() == ["NAME", "RHYTHM", "LAST", "CONTACT", "NEXT", "CHECK-IN"]
     priya = next(line for line in lines if line.startswith("Priya"))
-    assert priya.split() == ["Priya", "fortnightly", "02", "Nov", "2026", "Sat", "28", "Nov", "18:00", "12", "days", "overdue"]
+    assert priya.split() == [
+        "Priya",
+        "fortnightly",
+        "02",
+        "Nov",
+        "2026",
+        "Sat",
+        "28",
+        "Nov",
+        "18:00",
+        "12",
+        "days",
+        "overdue",
+    ]
     as_json = reconnectd(
         "--config", str(embedded_config), "--state-dir", state, "status", "--json", "--now", "2026-11-28T09:00"
     )
@@ -271,19 +284,25 @@ def test_report_writes_a_self_contained_page(embedded_config: Path, tmp_path: Pa
     state = str(tmp_path / "state")
     reconnectd("--config", str(embedded_config), "--state-dir", state, "done", "Sam", "--at", "2026-11-01")
     out = tmp_path / "year.html"
-    done = reconnectd("--config", str(embedded_config), "--state-dir", state, "report", "--out", str(out), "--now", "2026-11-28")
+    done = reconnectd(
+        "--config", str(embedded_config), "--state-dir", state, "report", "--out", str(out), "--now", "2026-11-28"
+    )
     assert done.returncode == 0, done.stderr
     page = out.read_text()
     assert page.count('<section class="row person') == 4
     assert 'data-date="2026-11-01"' in page
     assert "http://" not in page
     assert "https://" not in page
-    unwritable = reconnectd("--config", str(embedded_config), "--state-dir", state, "report", "--out", "/proc/nope/x.html")
+    unwritable = reconnectd(
+        "--config", str(embedded_config), "--state-dir", state, "report", "--out", "/proc/nope/x.html"
+    )
     assert unwritable.returncode == 2
     assert "cannot write /proc/nope/x.html" in unwritable.stderr
 
 
-def test_a_persons_nudges_follow_their_notify_tag(tmp_path: Path, radicale: object, http_receiver: HttpReceiver) -> None:
+def test_a_persons_nudges_follow_their_notify_tag(
+    tmp_path: Path, radicale: object, http_receiver: HttpReceiver
+) -> None:
     with HttpReceiver() as family:
         config = tmp_path / "config.yaml"
         config.write_text(
@@ -298,3 +317,67 @@ def test_a_persons_nudges_follow_their_notify_tag(tmp_path: Path, radicale: obje
                 main(["--config", str(config), "--state-dir", str(tmp_path / "s"), "sync", "--now", now])
         assert [r.json["title"] for r in family.requests] == ["Check in with Mum"]  # type: ignore[index]
         assert [r.json["title"] for r in http_receiver.requests] == ["Check in with Sam"]  # type: ignore[index]
+
+
+def test_check_connect_finds_the_calendar_and_send_test_reaches_every_service(
+    tmp_path: Path, radicale_auth: AuthRadicaleServer, http_receiver: HttpReceiver, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "pw").write_text(radicale_auth.password)
+    config = tmp_path / "config.yaml"
+    body = (
+        f"timezone: UTC\ncalendar:\n  url: {radicale_auth.url}\n  username: {radicale_auth.username}\n"
+        f"  password_file: {tmp_path / 'pw'}\nnotify:\n  urls:\n    - {http_receiver.json_url()}\npeople: []\n"
+    )
+    config.write_text(body)
+    args = ["--config", str(config), "--state-dir", str(tmp_path / "s")]
+    with pytest.raises(SystemExit) as exited:
+        main([*args, "check", "--connect", "--send-test"])
+    out = capsys.readouterr().out
+    assert exited.value.code == 0
+    assert 'no calendar named "Reconnect" yet (it is created on the first sync' in out
+    assert "notify: json://127.0.0.1" in out
+    assert out.rstrip().endswith(": delivered")
+    assert http_receiver.wait_for(1)[0].json["title"] == "reconnectd test"  # type: ignore[index]
+    with pytest.raises(SystemExit):
+        main([*args, "sync"])
+    with pytest.raises(SystemExit):
+        main([*args, "calendars"])
+    assert capsys.readouterr().out.splitlines()[-1].startswith("* Reconnect ")
+
+    (tmp_path / "pw").write_text("wrong")
+    with pytest.raises(SystemExit) as refused:
+        main([*args, "check", "--connect"])
+    assert refused.value.code == 1
+    assert "refused the login (check calendar.username and the password)" in capsys.readouterr().err
+
+
+def test_init_writes_a_valid_private_starter_config_and_never_overwrites(tmp_path: Path) -> None:
+    path = tmp_path / "conf" / "config.yaml"
+    done = reconnectd(
+        "--config",
+        str(path),
+        "init",
+        "--url",
+        "https://dav.example.com/",
+        "--username",
+        "sam",
+        "--notify",
+        "ntfy://ntfy.sh/abc",
+        "--timezone",
+        "Europe/London",
+    )
+    assert done.returncode == 0, done.stderr
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert reconnectd("--config", str(path), "check").returncode == 0
+    before = path.read_text()
+    again = reconnectd("--config", str(path), "init")
+    assert again.returncode == 2
+    assert "already exists" in again.stderr
+    assert path.read_text() == before
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_shell_completion_scripts_are_generated(shell: str) -> None:
+    done = reconnectd(env={"_RECONNECTD_COMPLETE": f"{shell}_source"})
+    assert done.returncode == 0
+    assert "_RECONNECTD_COMPLETE" in done.stdout

@@ -258,3 +258,19 @@ def test_a_pause_from_the_command_line_wins_over_the_yaml_until_it_ends(world: W
     assert world.step(config, london(2026, 11, 20, 9, 0)).upcoming[0].checkin.start == london(2026, 11, 20, 18, 0)
     world.store.record_standing("Priya", Standing.LET_GO, None, london(2026, 11, 21, 9, 0))
     assert world.step(config, london(2026, 11, 21, 9, 5)).upcoming == ()
+
+
+def test_a_preview_walks_the_coming_weeks_without_writing_anything(world: World) -> None:
+    from reconnectd.plan import preview
+
+    config = make_config("- name: Rose\n  every: weekly\n  last_contact: 2026-11-05\n" + PRIYA)
+    before = world.store.ledger()
+    items = preview(config, before, london(2026, 11, 10, 9, 0), london(2026, 12, 1, 9, 0))
+    assert [(i.checkin.person, i.start.date().isoformat()) for i in items] == [
+        ("Rose", "2026-11-12"),
+        ("Priya", "2026-11-16"),
+        ("Rose", "2026-11-19"),
+        ("Rose", "2026-11-26"),
+        ("Priya", "2026-11-30"),
+    ]
+    assert world.store.ledger() == before

@@ -1,0 +1,66 @@
+"""The commented starter config that `reconnectd init` writes. Pure: text in, text out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Answers:
+    timezone: str
+    url: str | None = None
+    username: str | None = None
+    password_file: str | None = None
+    notify_url: str | None = None
+
+
+def starter_config(answers: Answers) -> str:
+    calendar = (
+        f"  url: {answers.url}\n"
+        + (f"  username: {answers.username}\n" if answers.username else "  # username: you\n")
+        + (
+            f"  password_file: {answers.password_file}\n"
+            if answers.password_file
+            else "  # The password, in a private file (chmod 600), or see password_command / password_env.\n"
+            "  # password_file: ~/.config/reconnectd/caldav-password\n"
+        )
+        if answers.url
+        else "  # Your CalDAV server. Left out, reconnectd serves its own calendar on 127.0.0.1:5232.\n"
+        "  # url: https://dav.example.com/remote.php/dav/\n"
+        "  # username: you\n"
+        "  # password_file: ~/.config/reconnectd/caldav-password\n"
+    )
+    notify = (
+        f"  urls:\n    - {answers.notify_url}\n"
+        if answers.notify_url
+        else "  # Where nudges go (Apprise URLs). Without any, they are written to the log.\n"
+        "  urls: []\n  #  - ntfy://ntfy.sh/pick-a-long-random-topic-name\n"
+    )
+    return f"""\
+# reconnectd: small, regular check-ins with the people you care about.
+# Every option is explained in config.example.yaml; check this file with: reconnectd check
+
+# Your time zone (IANA name).
+timezone: {answers.timezone}
+
+calendar:
+{calendar}  # The calendar to write into; created on the first sync if it does not exist.
+  name: Reconnect
+
+notify:
+{notify}
+schedule:
+  # When check-ins sit in your day, and how many at most on one day.
+  time: "18:00"
+  max_per_day: 2
+
+# Start small: two or three people is plenty.
+people:
+  - name: Someone you miss
+    # daily, weekly, fortnightly, monthly, "every 10 days", 3w, P2W ...
+    every: fortnightly
+    # text, voice note, call, video, in person, social media, email or letter
+    prefers: text
+    # notes: what's going on in their life
+    # last_contact: 2026-11-01
+"""
