@@ -428,7 +428,10 @@ def snooze(options: Options, name: str, duration: str, now_text: str | None) -> 
         upcoming = [
             c
             for c in store.ledger().checkins
-            if fold(c.person) == fold(person) and c.status is CheckInStatus.SCHEDULED and c.start > now
+            if fold(c.person) == fold(person)
+            and not c.is_milestone
+            and c.status is CheckInStatus.SCHEDULED
+            and c.start > now
         ]
         if not upcoming:
             raise UsageError(f"{person} has no upcoming check-in to snooze")

@@ -20,7 +20,7 @@ import yaml
 
 from reconnectd.cadence import CadenceError, DurationError, parse_cadence, parse_duration
 from reconnectd.errors import ConfigError, Problem
-from reconnectd.model import Person, Standing
+from reconnectd.model import Milestone, Person, Standing
 from reconnectd.yamlnodes import Node, Reader, compose, join, suggest
 
 CHANNELS = ("text", "voice note", "call", "video", "in person", "social media", "email", "letter")
@@ -126,6 +126,12 @@ class Patience:
 
 
 @dataclass(frozen=True)
+class MilestoneSettings:
+    time: time = time(9, 0)  # when a milestone's nudges go out, on the day and ahead of it
+    keep_when_paused: bool = False  # keep paused and let-go people's dates in the calendar (never nudged)
+
+
+@dataclass(frozen=True)
 class Config:
     file: str
     timezone: ZoneInfo
@@ -133,6 +139,7 @@ class Config:
     notify: NotifySettings = field(default_factory=NotifySettings)
     schedule: Schedule = field(default_factory=Schedule)
     patience: Patience = field(default_factory=Patience)
+    milestones: MilestoneSettings = field(default_factory=MilestoneSettings)
     people: tuple[Person, ...] = ()
 
     def person(self, name: str) -> Person | None:
@@ -145,6 +152,7 @@ TOP_KEYS = {
     "notify": "where nudges go",
     "schedule": "when check-ins happen",
     "patience": "how the rhythm slows when nobody answers",
+    "milestones": "birthdays and other dates",
     "people": "the people to keep in touch with",
 }
 CALENDAR_KEYS = {
@@ -186,7 +194,10 @@ PERSON_KEYS = {
     "status": "active, paused or let go",
     "until": "end of a pause",
     "notify": "route tag",
+    "dates": "birthdays, anniversaries, events",
 }
+MILESTONE_KEYS = {"time": "time of day for their nudges", "keep_when_paused": "show paused people's dates"}
+DATE_OPTION_KEYS = {"remind": "lead time", "yearly": "every year"}
 PATIENCE_KEYS = {"growth": "factor per unanswered check-in", "cap": "longest interval, in cadences"}
 
 
@@ -236,6 +247,14 @@ def parse_config(text: str, file: str, fallback_timezone: str | None = None) -> 
         values["schedule"] = _schedule(reader, top["schedule"])
     if "patience" in top:
         values["patience"] = _patience(reader, top["patience"])
+    if "milestones" in top:
+        keys = reader.mapping(top["milestones"], "milestones", MILESTONE_KEYS)
+        found: dict[str, Any] = {}
+        if "time" in keys:
+            found["time"] = _time_of_day(reader, keys["time"], "milestones.time")
+        if "keep_when_paused" in keys:
+            found["keep_when_paused"] = reader.boolean(keys["keep_when_paused"], "milestones.keep_when_paused")
+        values["milestones"] = MilestoneSettings(**{k: v for k, v in found.items() if v is not None})
     if "people" in top:
         values["people"] = _people(reader, top["people"])
     reader.raise_if_any()
@@ -518,6 +537,12 @@ def _person(reader: Reader, node: Node, path: str) -> tuple[str | None, Person |
             ok = False
     if "notify" in keys:
         values["route"] = reader.text(keys["notify"], join(path, "notify"))
+    if "dates" in keys:
+        dates = [
+            _milestone(reader, n, join(path, f"dates[{i}]"))
+            for i, n in enumerate(reader.sequence(keys["dates"], join(path, "dates")))
+        ]
+        values["dates"] = tuple(d for d in dates if d) if all(dates) else None
     if not ok or name is None or every is None or any(v is None for v in values.values()):
         return name, None
     return name, Person(name=name, every=every, **values)
@@ -528,6 +553,60 @@ def _cadence(text: str) -> Any:
         return parse_cadence(text)
     except CadenceError as error:
         raise ValueError(str(error)) from None
+
+
+def _milestone(reader: Reader, node: Node, path: str) -> Milestone | None:
+    """One date: `- birthday: 03-14` (no year: every year) or `- big presentation: 2026-12-03`, with `remind: 1w`."""
+    if not isinstance(node, yaml.MappingNode):
+        reader.problem(node, path, "expected a label and a date, like: - birthday: 03-14")
+        return None
+    labels = [(k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode) and str(k.value) not in DATE_OPTION_KEYS]
+    if len(labels) != 1:
+        reader.problem(node, path, "give one label and its date per item, like: - birthday: 03-14")
+        return None
+    (label_node, date_node), label = labels[0], str(labels[0][0].value).strip()
+    options = reader.mapping(
+        yaml.MappingNode(
+            "tag:yaml.org,2002:map", [(k, v) for k, v in node.value if k is not label_node], node.start_mark
+        ),
+        path,
+        DATE_OPTION_KEYS,
+    )
+    day = reader.parsed(date_node, join(path, label), parse_month_day)
+    remind = reader.parsed(options["remind"], join(path, "remind"), _duration) if "remind" in options else timedelta(0)
+    yearly_node = options.get("yearly")
+    yearly = reader.boolean(yearly_node, join(path, "yearly")) if yearly_node else None
+    if day is None or remind is None or (yearly_node and yearly is None):
+        return None
+    year, month, dom = day
+    if remind > timedelta(days=60):
+        reader.problem(options["remind"], join(path, "remind"), "is more than 60 days ahead (try 1d or 1w)")
+        return None
+    recurring = (
+        yearly if yearly is not None else (year is None or any(w in label.lower() for w in ("birthday", "anniversary")))
+    )
+    if not recurring and year is None:
+        reader.problem(
+            date_node, join(path, label), "a one-off date needs a year (write YYYY-MM-DD), or add yearly: true"
+        )
+        return None
+    return Milestone(label, month, dom, year, recurring, remind)
+
+
+def parse_month_day(text: str) -> tuple[int | None, int, int]:
+    """YYYY-MM-DD, or MM-DD (or --MM-DD) for a date without a year."""
+    match = re.fullmatch(r"(?:(\d{4})-|--)?(\d{2})-(\d{2})", text)
+    if not match:
+        raise ValueError(f'"{text}" is not a date (write YYYY-MM-DD, or MM-DD for every year, like "03-14")')
+    year = int(match.group(1)) if match.group(1) else None
+    month, day = int(match.group(2)), int(match.group(3))
+    try:
+        date(year or 2000, month, day)  # 2000 is a leap year: 02-29 is allowed without a year
+    except ValueError:
+        raise ValueError(f'"{text}" is not a real date (check the month and day)') from None
+    if year is not None and not EARLIEST_YEAR <= year <= LATEST_YEAR:
+        raise ValueError(f'"{text}" is not a plausible year (write a year from {EARLIEST_YEAR} to {LATEST_YEAR})')
+    return year, month, day
 
 
 def parse_style(text: str) -> str:

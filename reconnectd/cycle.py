@@ -204,4 +204,5 @@ def _write(
 
 def _describe(planned: Planned, config: Config) -> str:
     start = planned.checkin.start.astimezone(config.timezone)
-    return f"{planned.wording.summary}, {start:%a %d %b %Y %H:%M}"
+    when = f"{start:%a %d %b %Y}" if planned.checkin.is_milestone else f"{start:%a %d %b %Y %H:%M}"
+    return f"{planned.wording.summary}, {when}"

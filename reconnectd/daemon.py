@@ -24,6 +24,7 @@ from reconnectd.config import Config
 from reconnectd.cycle import CycleReport, run_cycle
 from reconnectd.errors import ConfigError
 from reconnectd.model import CheckIn, CheckInStatus
+from reconnectd.plan import next_moment
 from reconnectd.runtime import Runtime
 from reconnectd.sdnotify import SystemdNotifier
 
@@ -106,9 +107,9 @@ class Daemon:
         """The earliest of: the next check-in, the next calendar poll (or retry), an outbox retry."""
         config = self.runtime.config
         times = [self.calendar_retry_at or now + config.calendar.poll]
-        upcoming = self.upcoming(now)
-        if upcoming:
-            times.append(upcoming[0].start)
+        due = next_moment(config, self.runtime.store.ledger(), now)
+        if due is not None:
+            times.append(due)
         retry = outbox.next_attempt(self.runtime.store, self.runtime.notifier, now, config.notify, config.timezone)
         if retry is not None:
             times.append(retry)
@@ -116,7 +117,7 @@ class Daemon:
 
     def upcoming(self, now: datetime) -> list[CheckIn]:
         checkins = self.runtime.store.ledger().checkins
-        ahead = (c for c in checkins if c.status is CheckInStatus.SCHEDULED and c.start > now)
+        ahead = (c for c in checkins if not c.is_milestone and c.status is CheckInStatus.SCHEDULED and c.start > now)
         return sorted(ahead, key=lambda c: c.start)
 
     def status_line(self, now: datetime) -> str:

@@ -23,6 +23,8 @@ Component = Literal["event", "todo"]
 def render(planned: Planned, stamp: datetime, alarm: timedelta = timedelta(0), component: Component = "event") -> bytes:
     """One VCALENDAR holding the check-in as a VEVENT (or VTODO), with its VTIMEZONE and a VALARM."""
     checkin, words = planned.checkin, planned.wording
+    if checkin.is_milestone:
+        return _all_day(planned, stamp)
     item = icalendar.Event() if component == "event" else icalendar.Todo()
     item.add("uid", checkin.uid)
     item.add("dtstamp", stamp)
@@ -48,6 +50,27 @@ def render(planned: Planned, stamp: datetime, alarm: timedelta = timedelta(0), c
     calendar.add("version", "2.0")
     calendar.add_component(item)
     calendar.add_missing_timezones()
+    return bytes(calendar.to_ical())
+
+
+def _all_day(planned: Planned, stamp: datetime) -> bytes:
+    """A birthday or other date: an all-day event with DATE values, free time, no alarm."""
+    checkin, words = planned.checkin, planned.wording
+    event = icalendar.Event()
+    event.add("uid", checkin.uid)
+    event.add("dtstamp", stamp)
+    event.add("dtstart", checkin.start.date())
+    event.add("dtend", checkin.end.date())
+    event.add("summary", f"{checkin.person}: {checkin.label}")
+    event.add("description", words.description)
+    event.add("transp", "TRANSPARENT")
+    event.add("categories", ["reconnectd"])
+    event.add(MARKER, checkin.person)
+    event.add("X-RECONNECTD-DATE", checkin.label or "")
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add_component(event)
     return bytes(calendar.to_ical())
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import calendar
 import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from reconnectd.cadence import Cadence
@@ -15,6 +16,37 @@ from reconnectd.cadence import Cadence
 class Outcome(StrEnum):
     REPLIED = "replied"
     NO_REPLY = "no reply"
+
+
+@dataclass(frozen=True)
+class Milestone:
+    """A date that matters: a birthday or anniversary (every year), or a one-off event."""
+
+    label: str
+    month: int
+    day: int
+    year: int | None = None
+    yearly: bool = True
+    remind: timedelta = timedelta(0)  # an extra nudge this long before the day
+
+    @property
+    def kind(self) -> str:
+        lowered = self.label.lower()
+        return "birthday" if "birthday" in lowered else "anniversary" if "anniversary" in lowered else "event"
+
+    def next_on_or_after(self, today: date) -> date | None:
+        """The next day it falls on (29 February on the 28th in other years), or None if it is past."""
+        if not self.yearly:
+            assert self.year is not None
+            return _on(self.year, self.month, self.day) if _on(self.year, self.month, self.day) >= today else None
+        this_year = _on(today.year, self.month, self.day)
+        return this_year if this_year >= today else _on(today.year + 1, self.month, self.day)
+
+
+def _on(year: int, month: int, day: int) -> date:
+    if month == 2 and day == 29 and not calendar.isleap(year):
+        return date(year, 2, 28)
+    return date(year, month, day)
 
 
 class Standing(StrEnum):
@@ -37,6 +69,7 @@ class Person:
     status: Standing = Standing.ACTIVE
     until: date | None = None  # a pause ends by itself on this day
     route: str | None = None  # nudges go to the notify URLs carrying this tag
+    dates: tuple[Milestone, ...] = ()
 
     def standing_on(self, day: date) -> Standing:
         if self.status is Standing.PAUSED and self.until is not None and day >= self.until:
@@ -49,11 +82,15 @@ class Person:
         return person_key(self.name)
 
 
+def slug(text: str) -> str:
+    """Lowercase ASCII words joined by hyphens, at most 24 characters: "Grandma Rosé" -> "grandma-rose"."""
+    folded = unicodedata.normalize("NFKD", text.casefold()).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", folded).strip("-")[:24]
+
+
 def person_key(name: str) -> str:
-    folded = unicodedata.normalize("NFKD", name.casefold())
-    slug = re.sub(r"[^a-z0-9]+", "-", folded.encode("ascii", "ignore").decode()).strip("-")
     digest = hashlib.sha256(name.casefold().encode()).hexdigest()[:8]
-    return f"{slug[:24] or 'person'}-{digest}"
+    return f"{slug(name) or 'person'}-{digest}"
 
 
 @dataclass(frozen=True)
@@ -86,10 +123,17 @@ class CheckIn:
     basis: str
     status: CheckInStatus = CheckInStatus.SCHEDULED
     pinned: bool = False  # the user moved or edited it in their calendar: it stays as they left it
+    label: str | None = None  # set for a milestone occurrence: an all-day event, seq is its year
 
     @property
     def uid(self) -> str:
+        if self.label is not None:
+            return milestone_uid(self.person, self.label, self.seq)
         return checkin_uid(self.person, self.seq)
+
+    @property
+    def is_milestone(self) -> bool:
+        return self.label is not None
 
 
 UID_PREFIX = "reconnectd-"
@@ -97,6 +141,10 @@ UID_PREFIX = "reconnectd-"
 
 def checkin_uid(person: str, seq: int) -> str:
     return f"{UID_PREFIX}{person_key(person)}-{seq}"
+
+
+def milestone_uid(person: str, label: str, year: int) -> str:
+    return f"{UID_PREFIX}{person_key(person)}-m-{slug(label) or 'date'}-{year}"
 
 
 @dataclass(frozen=True)

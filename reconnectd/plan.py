@@ -31,6 +31,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
+from reconnectd import milestones
 from reconnectd.config import Config, Patience, Schedule, fold
 from reconnectd.model import CheckIn, CheckInStatus, Contact, Nudge, Outcome, Person, Standing
 from reconnectd.suggest import Gap, Wording, wording
@@ -68,32 +69,9 @@ class Plan:
 def plan(config: Config, ledger: Ledger, now: datetime) -> Plan:
     tz = config.timezone
     today = now.astimezone(tz).date()
-    came_due: list[CheckIn] = []
-    withdrawn: list[CheckIn] = []
-    fulfilled: list[CheckIn] = []
-    candidates: dict[str, list[CheckIn]] = defaultdict(list)
-    for checkin in ledger.checkins:
-        if checkin.status is not CheckInStatus.SCHEDULED:
-            continue
-        person = config.person(checkin.person)
-        if checkin.start <= now:
-            came_due.append(replace(checkin, status=CheckInStatus.PASSED))
-        elif person is None or standing(person, ledger, today) is not Standing.ACTIVE:
-            withdrawn.append(replace(checkin, status=CheckInStatus.WITHDRAWN))
-        else:
-            candidates[fold(person.name)].append(checkin)
-    current: dict[str, CheckIn] = {}
-    for folded, theirs in candidates.items():
-        # At most one upcoming check-in a person: the user's choice first, then the earliest.
-        keeper, *extras = sorted(theirs, key=lambda c: (not c.pinned, c.start))
-        current[folded] = keeper
-        for extra in extras:
-            if extra.pinned:
-                fulfilled.append(replace(extra, status=CheckInStatus.DONE))
-            else:
-                withdrawn.append(replace(extra, status=CheckInStatus.WITHDRAWN))
+    came_due, withdrawn, fulfilled, current = _settle(config, ledger, now)
 
-    history = _by_person([*ledger.checkins, *came_due])
+    history = _by_person(c for c in (*ledger.checkins, *came_due) if not c.is_milestone)
     kept: dict[str, CheckIn] = {}
     needed: list[tuple[date, int, Person, str, int]] = []
     active = [p for p in config.people if standing(p, ledger, today) is Standing.ACTIVE]
@@ -125,12 +103,96 @@ def plan(config: Config, ledger: Ledger, now: datetime) -> Plan:
         placed[fold(person.name)] = CheckIn(person.name, seq, start, end, basis)
 
     upcoming = tuple(Planned(placed[fold(p.name)], _words(p, placed[fold(p.name)], ledger, tz)) for p in active)
+    dates = _milestones(config, ledger, now)
+    # Never two nudges about one person on one day: a birthday says more than a check-in.
+    dated = {(fold(n.person), n.due.astimezone(tz).date()) for n in dates.nudges}
     nudges = tuple(
         _nudge(p, c, ledger)
         for c in came_due
-        if (p := config.person(c.person)) and standing(p, ledger, today) is Standing.ACTIVE
+        if (p := config.person(c.person))
+        and standing(p, ledger, today) is Standing.ACTIVE
+        and (fold(p.name), c.start.astimezone(tz).date()) not in dated
     )
-    return Plan(upcoming, tuple(came_due), tuple(withdrawn), tuple(fulfilled), nudges)
+    return Plan(
+        (*upcoming, *dates.upcoming),
+        (*came_due, *dates.passed),
+        (*withdrawn, *dates.withdrawn),
+        tuple(fulfilled),
+        (*nudges, *dates.nudges),
+    )
+
+
+@dataclass(frozen=True)
+class _Dates:
+    upcoming: tuple[Planned, ...]
+    passed: tuple[CheckIn, ...]
+    withdrawn: tuple[CheckIn, ...]
+    nudges: tuple[Nudge, ...]
+
+
+def _milestones(config: Config, ledger: Ledger, now: datetime) -> _Dates:
+    """The all-day events and nudges of everyone's dates (see milestones.py)."""
+    tz = config.timezone
+    today = now.astimezone(tz).date()
+    active = [p for p in config.people if standing(p, ledger, today) is Standing.ACTIVE]
+    shown = config.people if config.milestones.keep_when_paused else tuple(active)
+    finished = {c.uid for c in ledger.checkins if c.is_milestone and c.status in milestones.FINISHED}
+    wanted = [o for o in milestones.occurrences(shown, today) if o.uid not in finished]
+    wanted_uids = {o.uid for o in wanted}
+    passed, withdrawn = [], []
+    for row in ledger.checkins:
+        if not row.is_milestone or row.status is not CheckInStatus.SCHEDULED:
+            continue
+        if row.end <= now:
+            passed.append(replace(row, status=CheckInStatus.PASSED))
+        elif row.uid not in wanted_uids:
+            withdrawn.append(replace(row, status=CheckInStatus.WITHDRAWN))
+    upcoming = tuple(Planned(o.as_checkin(tz), o.event_wording()) for o in wanted)
+    due = milestones.due_nudges(config, milestones.occurrences(active, today), finished, now)
+    return _Dates(upcoming, tuple(passed), tuple(withdrawn), tuple(due))
+
+
+def next_moment(config: Config, ledger: Ledger, now: datetime) -> datetime | None:
+    """The next time something is due: a check-in, or a milestone's nudge."""
+    today = now.astimezone(config.timezone).date()
+    starts = [
+        c.start for c in ledger.checkins if not c.is_milestone and c.status is CheckInStatus.SCHEDULED and c.start > now
+    ]
+    active = [p for p in config.people if standing(p, ledger, today) is Standing.ACTIVE]
+    dated = milestones.next_moment(config, milestones.occurrences(active, today), now)
+    return min([*starts, *([dated] if dated else [])], default=None)
+
+
+def _settle(
+    config: Config, ledger: Ledger, now: datetime
+) -> tuple[list[CheckIn], list[CheckIn], list[CheckIn], dict[str, CheckIn]]:
+    """What became of the scheduled check-ins: came due, withdrawn, retired, or still current."""
+    today = now.astimezone(config.timezone).date()
+    came_due: list[CheckIn] = []
+    withdrawn: list[CheckIn] = []
+    fulfilled: list[CheckIn] = []
+    candidates: dict[str, list[CheckIn]] = defaultdict(list)
+    for checkin in ledger.checkins:
+        if checkin.status is not CheckInStatus.SCHEDULED or checkin.is_milestone:
+            continue
+        person = config.person(checkin.person)
+        if checkin.start <= now:
+            came_due.append(replace(checkin, status=CheckInStatus.PASSED))
+        elif person is None or standing(person, ledger, today) is not Standing.ACTIVE:
+            withdrawn.append(replace(checkin, status=CheckInStatus.WITHDRAWN))
+        else:
+            candidates[fold(person.name)].append(checkin)
+    current: dict[str, CheckIn] = {}
+    for folded, theirs in candidates.items():
+        # At most one upcoming check-in a person: the user's choice first, then the earliest.
+        keeper, *extras = sorted(theirs, key=lambda c: (not c.pinned, c.start))
+        current[folded] = keeper
+        for extra in extras:
+            if extra.pinned:
+                fulfilled.append(replace(extra, status=CheckInStatus.DONE))
+            else:
+                withdrawn.append(replace(extra, status=CheckInStatus.WITHDRAWN))
+    return came_due, withdrawn, fulfilled, current
 
 
 def standing(person: Person, ledger: Ledger, day: date) -> Standing:

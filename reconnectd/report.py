@@ -138,7 +138,7 @@ def _row(index: int, person: Person, status: PersonStatus, ledger: Ledger, tz: Z
     if person.last_contact is not None and all(m.day != person.last_contact for m in marks):
         marks.append(ContactMark(person.last_contact, None, None, None))
     marks.sort(key=lambda m: m.day)  # stable: recorded contacts keep their order within a day
-    theirs = [c for c in ledger.checkins if c.person.casefold() == folded]
+    theirs = [c for c in ledger.checkins if c.person.casefold() == folded and not c.is_milestone]
     # A scheduled check-in whose time has come is passed, whether or not a sync has said so yet.
     passed = sorted(
         c.start.astimezone(tz).date()

@@ -40,7 +40,8 @@ CREATE TABLE IF NOT EXISTS checkins (
     href TEXT,
     etag TEXT,
     fingerprint TEXT,
-    pinned INTEGER NOT NULL DEFAULT 0
+    pinned INTEGER NOT NULL DEFAULT 0,
+    label TEXT
 );
 CREATE TABLE IF NOT EXISTS foreign_objects (
     href TEXT PRIMARY KEY,
@@ -76,7 +77,7 @@ CREATE TABLE IF NOT EXISTS standings (
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
-VERSION = 4
+VERSION = 5
 # Each step brings a store from version N to N + 1. Never edit a step once released.
 MIGRATIONS = {
     1: """
@@ -90,6 +91,9 @@ CREATE TABLE IF NOT EXISTS targets (target TEXT PRIMARY KEY, failures INTEGER NO
 CREATE TABLE IF NOT EXISTS standings (
     person TEXT PRIMARY KEY, status TEXT NOT NULL, until TEXT, recorded_at TEXT NOT NULL
 );
+""",
+    4: """
+ALTER TABLE checkins ADD COLUMN label TEXT;
 """,
 }
 
@@ -163,11 +167,11 @@ class Store:
 
     def ledger(self) -> Ledger:
         rows = self.db.execute(
-            "SELECT person, seq, start, end, basis, status, pinned FROM checkins ORDER BY start, uid"
+            "SELECT person, seq, start, end, basis, status, pinned, label FROM checkins ORDER BY start, uid"
         ).fetchall()
         checkins = tuple(
-            CheckIn(p, seq, datetime.fromisoformat(s), datetime.fromisoformat(e), b, CheckInStatus(st), bool(pin))
-            for p, seq, s, e, b, st, pin in rows
+            CheckIn(p, seq, datetime.fromisoformat(s), datetime.fromisoformat(e), b, CheckInStatus(st), bool(pin), lab)
+            for p, seq, s, e, b, st, pin, lab in rows
         )
         standings = {
             fold(p): (Standing(st), date.fromisoformat(u) if u else None)
@@ -211,10 +215,10 @@ class Store:
             for planned in plan.upcoming:
                 c = planned.checkin
                 db.execute(
-                    "INSERT INTO checkins (uid, person, seq, start, end, basis, status)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(uid) DO UPDATE"
+                    "INSERT INTO checkins (uid, person, seq, start, end, basis, status, label)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(uid) DO UPDATE"
                     " SET start = excluded.start, end = excluded.end, basis = excluded.basis",
-                    (c.uid, c.person, c.seq, c.start.isoformat(), c.end.isoformat(), c.basis, c.status.value),
+                    (c.uid, c.person, c.seq, c.start.isoformat(), c.end.isoformat(), c.basis, c.status.value, c.label),
                 )
 
     def owned(self) -> dict[str, Owned]:

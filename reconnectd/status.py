@@ -61,7 +61,7 @@ def summarize(config: Config, ledger: Ledger, now: datetime) -> list[PersonStatu
         upcoming = [
             c.start
             for c in ledger.checkins
-            if fold(c.person) == folded and c.status is CheckInStatus.SCHEDULED and c.start > now
+            if fold(c.person) == folded and not c.is_milestone and c.status is CheckInStatus.SCHEDULED and c.start > now
         ]
         where = standing(person, ledger, today)
         factor = patience_factor(config.patience, contacts)

@@ -28,7 +28,7 @@ def problem(tmp_path: Path, calendar: str, env: dict[str, str] | None = None, no
 
 
 def test_a_password_command_as_a_list_gives_its_first_line(tmp_path: Path) -> None:
-    calendar = f"  password_command: [{sys.executable}, -c, 'print(\"s3cret\"); print(\"more\")']\n"
+    calendar = f'  password_command: [{sys.executable}, -c, \'print("s3cret"); print("more")\']\n'
     assert resolve(tmp_path, calendar).calendar.password.reveal() == "s3cret"
 
 
@@ -104,7 +104,9 @@ def test_an_apprise_config_file_gives_tagged_targets_whose_tokens_are_secret(tmp
     from reconnectd.notify import Notifier
 
     path = tmp_path / "apprise.yml"
-    path.write_text("urls:\n  - json://127.0.0.1:9/hook:\n      tag: family\n  - ntfy://me:tok123secret@127.0.0.1:9/topic\n")
+    path.write_text(
+        "urls:\n  - json://127.0.0.1:9/hook:\n      tag: family\n  - ntfy://me:tok123secret@127.0.0.1:9/topic\n"
+    )
     notifier = Notifier((), path)
     assert [t.tags for t in notifier.targets] == [frozenset({"family"}), frozenset()]
     assert "tok123secret" in notifier.secrets()

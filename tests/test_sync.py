@@ -298,3 +298,20 @@ def test_history_lists_every_contact(setup: Setup, capsys: pytest.CaptureFixture
         "Tue 03 Nov 2026  cli      — voice note about the job",
         "Mon 09 Nov 2026  cli      (no reply)",
     ]
+
+
+def test_dates_appear_as_all_day_events_and_nudge_on_the_day(setup: Setup, http_receiver: HttpReceiver) -> None:
+    setup.write(PRIYA_ONLY + "  dates:\n    - birthday: 12-10\n      remind: 2d\n", urls=(http_receiver.json_url(),))
+    setup.sync("2026-11-28T09:00")
+    calendar = setup.peer.calendar_url("Reconnect")
+    (birthday,) = [s for s in setup.peer.objects(calendar).values() if "-m-birthday-" in s.uid]
+    text = birthday.data.decode()
+    assert "DTSTART;VALUE=DATE:20261210" in text
+    assert "DTEND;VALUE=DATE:20261211" in text
+    assert str(birthday.event["summary"]) == "Priya: birthday"
+    setup.sync("2026-11-28T18:00")  # the check-in's own nudge, on its own
+    setup.sync("2026-12-08T09:00")
+    setup.sync("2026-12-10T09:00")
+    setup.sync("2026-12-10T09:30")
+    titles = [r.json["title"] for r in http_receiver.requests]  # type: ignore[index]
+    assert [t for t in titles if "birthday" in t] == ["Priya's birthday is in 2 days", "Priya's birthday is today"]

@@ -38,7 +38,9 @@ def test_the_user_unit_verifies_cleanly(tmp_path: Path) -> None:
     runtime = tmp_path / "runtime"
     runtime.mkdir(mode=0o700)
     env = {"XDG_RUNTIME_DIR": str(runtime), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
-    done = subprocess.run([ANALYZE, "--user", "verify", str(unit)], capture_output=True, text=True, check=False, env=env)
+    done = subprocess.run(
+        [ANALYZE, "--user", "verify", str(unit)], capture_output=True, text=True, check=False, env=env
+    )
     assert (done.returncode, done.stdout + done.stderr) == (0, "")
 
 
@@ -46,7 +48,10 @@ def test_the_user_unit_verifies_cleanly(tmp_path: Path) -> None:
 def test_the_system_unit_is_rated_ok_for_exposure() -> None:
     unit = UNITS / "reconnectd.service"
     done = subprocess.run(
-        [ANALYZE, "security", "--offline=true", "--threshold=20", str(unit)], capture_output=True, text=True, check=False
+        [ANALYZE, "security", "--offline=true", "--threshold=20", str(unit)],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     exposure = float(re.search(r"Overall exposure level for reconnectd.service: ([\d.]+)", done.stdout).group(1))  # type: ignore[union-attr]
