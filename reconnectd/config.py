@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import yaml
 
-from reconnectd.cadence import CadenceError, DurationError, parse_cadence, parse_duration
+from reconnectd.cadence import Cadence, CadenceError, DurationError, parse_cadence, parse_duration
 from reconnectd.errors import ConfigError, Problem
 from reconnectd.model import Milestone, Person, Standing
 from reconnectd.yamlnodes import Node, Reader, compose, join, suggest
@@ -99,6 +99,7 @@ class NotifySettings:
     apprise_config: Path | None = None
     quiet_hours: tuple[time, time] | None = None
     expire: timedelta = timedelta(days=1)
+    digest: time | None = None  # one morning message instead of a nudge per check-in
     source_lines: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
 
     def quiet_at(self, moment: time) -> bool:
@@ -111,7 +112,9 @@ class NotifySettings:
 
 @dataclass(frozen=True)
 class Schedule:
-    time: time = time(18, 0)
+    until: time | None = None  # with a window ("18:00-20:00"), the slots end by this time
+    time: time = time(18, 0)  # the first slot of a day
+    days: frozenset[int] = frozenset(range(7))  # allowed weekdays, Monday = 0
     duration: timedelta = timedelta(minutes=15)
     max_per_day: int = 2
     alarm: timedelta = timedelta(0)
@@ -141,10 +144,18 @@ class Config:
     patience: Patience = field(default_factory=Patience)
     milestones: MilestoneSettings = field(default_factory=MilestoneSettings)
     people: tuple[Person, ...] = ()
+    self_every: Cadence | None = None  # an optional check-in with yourself
+
+    @property
+    def everyone(self) -> tuple[Person, ...]:
+        """The people, and you when a self check-in is set: what the planner schedules."""
+        return (*self.people, Person(SELF, self.self_every)) if self.self_every else self.people
 
     def person(self, name: str) -> Person | None:
-        return next((p for p in self.people if fold(p.name) == fold(name)), None)
+        return next((p for p in self.everyone if fold(p.name) == fold(name)), None)
 
+
+SELF = "yourself"  # the reserved name of the self check-in
 
 TOP_KEYS = {
     "timezone": "IANA time zone",
@@ -153,6 +164,7 @@ TOP_KEYS = {
     "schedule": "when check-ins happen",
     "patience": "how the rhythm slows when nobody answers",
     "milestones": "birthdays and other dates",
+    "self": "a check-in with yourself",
     "people": "the people to keep in touch with",
 }
 CALENDAR_KEYS = {
@@ -176,9 +188,11 @@ NOTIFY_KEYS = {
     "apprise_config": "Apprise config file",
     "quiet_hours": "no nudges between",
     "expire": "stop retrying after",
+    "digest": "time of a daily summary",
 }
 SCHEDULE_KEYS = {
-    "time": "time of day",
+    "time": "time of day, or a window",
+    "days": "days of the week",
     "duration": "event length",
     "max_per_day": "check-ins per day",
     "alarm": "reminder lead time",
@@ -255,6 +269,12 @@ def parse_config(text: str, file: str, fallback_timezone: str | None = None) -> 
         if "keep_when_paused" in keys:
             found["keep_when_paused"] = reader.boolean(keys["keep_when_paused"], "milestones.keep_when_paused")
         values["milestones"] = MilestoneSettings(**{k: v for k, v in found.items() if v is not None})
+    if "self" in top:
+        keys = reader.mapping(top["self"], "self", {"every": "cadence"})
+        if "every" in keys:
+            values["self_every"] = reader.parsed(keys["every"], "self.every", _cadence)
+        elif isinstance(top["self"], yaml.MappingNode):
+            reader.problem(top["self"], "self.every", "is missing (write, for example, every: weekly)")
     if "people" in top:
         values["people"] = _people(reader, top["people"])
     reader.raise_if_any()
@@ -398,6 +418,8 @@ def _notify(reader: Reader, node: Node) -> NotifySettings:
         values["quiet_hours"] = reader.parsed(keys["quiet_hours"], "notify.quiet_hours", parse_quiet_hours)
     if "expire" in keys:
         values["expire"] = reader.parsed(keys["expire"], "notify.expire", _positive_duration)
+    if "digest" in keys:
+        values["digest"] = _time_of_day(reader, keys["digest"], "notify.digest")
     return NotifySettings(**{k: v for k, v in values.items() if v is not None})
 
 
@@ -448,7 +470,20 @@ def _schedule(reader: Reader, node: Node) -> Schedule:
     keys = reader.mapping(node, "schedule", SCHEDULE_KEYS)
     values: dict[str, Any] = {}
     if "time" in keys:
-        values["time"] = _time_of_day(reader, keys["time"], "schedule.time")
+        window = reader.text(keys["time"], "schedule.time") if "-" in str(getattr(keys["time"], "value", "")) else None
+        if window is not None:
+            values["time"], values["until"] = reader.parsed(keys["time"], "schedule.time", parse_quiet_hours) or (
+                None,
+                None,
+            )
+            if values["time"] is not None and values["until"] <= values["time"]:
+                reader.problem(
+                    keys["time"], "schedule.time", f'"{window}" ends before it starts (write it like "18:00-20:00")'
+                )
+        else:
+            values["time"] = _time_of_day(reader, keys["time"], "schedule.time")
+    if "days" in keys:
+        values["days"] = _weekdays(reader, keys["days"])
     if "duration" in keys:
         values["duration"] = reader.parsed(keys["duration"], "schedule.duration", _positive_duration)
     if "alarm" in keys:
@@ -456,6 +491,28 @@ def _schedule(reader: Reader, node: Node) -> Schedule:
     if "max_per_day" in keys:
         values["max_per_day"] = reader.integer(keys["max_per_day"], "schedule.max_per_day", 1, 50)
     return Schedule(**{k: v for k, v in values.items() if v is not None})
+
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _weekdays(reader: Reader, node: Node) -> frozenset[int] | None:
+    found: set[int] = set()
+    for index, item in enumerate(reader.sequence(node, "schedule.days")):
+        word = reader.text(item, join("schedule.days", index))
+        if word is None:
+            return None
+        matches = [i for i, day in enumerate(WEEKDAYS) if len(word) >= 2 and day.startswith(word.lower())]
+        if len(matches) != 1:
+            reader.problem(
+                item, join("schedule.days", index), f'"{word}" is not a day of the week (write mon, tue, ... sun)'
+            )
+            return None
+        found.add(matches[0])
+    if not found:
+        reader.problem(node, "schedule.days", "allows no day at all (list at least one, like [sat, sun])")
+        return None
+    return frozenset(found)
 
 
 def _time_of_day(reader: Reader, node: Node, path: str) -> time | None:
@@ -480,6 +537,9 @@ def _people(reader: Reader, node: Node) -> tuple[Person, ...]:
     for index, item in enumerate(reader.sequence(node, "people")):
         path = join("people", index)
         name, person = _person(reader, item, path)
+        if name is not None and fold(name) == SELF:
+            reader.problem(item, join(path, "name"), f'"{name}" is reserved for the self check-in (see self: every:)')
+            continue
         if name is not None:
             folded = fold(name)
             if folded in seen:

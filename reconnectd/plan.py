@@ -9,8 +9,9 @@ The rules, in order:
    after whichever is later: the last contact, or the last check-in that passed or was skipped.
    So an unanswered check-in is followed by the next one a full cadence later, never by a pile.
 3. If that day is already behind us (or nothing is known yet), the check-in takes the next
-   free slot from now. Slots sit at `schedule.time` in the user's time zone, one event length
-   apart, at most `schedule.max_per_day` a day.
+   free slot from now. Slots sit at `schedule.time` in the user's time zone (or inside its
+   window, "18:00-20:00"), one event length apart, at most `schedule.max_per_day` a day, on
+   the allowed `schedule.days`.
 4. An upcoming check-in keeps its slot while its basis (cadence and anchor) is unchanged, so
    planning again never moves it and a new person never reshuffles the others. When the basis
    changes (a contact is recorded, the cadence is edited), the same occurrence moves in place.
@@ -32,9 +33,10 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from reconnectd import milestones
-from reconnectd.config import Config, Patience, Schedule, fold
+from reconnectd.config import SELF, Config, Patience, Schedule, fold
+from reconnectd.digest import digest_moment, digest_nudge
 from reconnectd.model import CheckIn, CheckInStatus, Contact, Nudge, Outcome, Person, Standing
-from reconnectd.suggest import Gap, Wording, wording
+from reconnectd.suggest import Gap, Wording, reflection_wording, wording
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,7 @@ def plan(config: Config, ledger: Ledger, now: datetime) -> Plan:
     history = _by_person(c for c in (*ledger.checkins, *came_due) if not c.is_milestone)
     kept: dict[str, CheckIn] = {}
     needed: list[tuple[date, int, Person, str, int]] = []
-    active = [p for p in config.people if standing(p, ledger, today) is Standing.ACTIVE]
+    active = [p for p in config.everyone if standing(p, ledger, today) is Standing.ACTIVE]
     for order, person in enumerate(active):
         folded = fold(person.name)
         anchor = _anchor(person, _contacts_of(ledger.contacts, folded), history.get(folded, ()), tz)
@@ -113,13 +115,38 @@ def plan(config: Config, ledger: Ledger, now: datetime) -> Plan:
         and standing(p, ledger, today) is Standing.ACTIVE
         and (fold(p.name), c.start.astimezone(tz).date()) not in dated
     )
+    sent = (*nudges, *dates.nudges)
+    if config.notify.digest is not None:  # one morning message instead
+        todays = [*(p.checkin for p in upcoming), *came_due]
+        active_people = [p for p in config.people if standing(p, ledger, today) is Standing.ACTIVE]
+        summary = digest_nudge(
+            config, now, todays, milestones.occurrences(active_people, today), _overdue(config, ledger, today)
+        )
+        sent = (summary,) if summary else ()
     return Plan(
         (*upcoming, *dates.upcoming),
         (*came_due, *dates.passed),
         (*withdrawn, *dates.withdrawn),
         tuple(fulfilled),
-        (*nudges, *dates.nudges),
+        sent,
     )
+
+
+def _overdue(config: Config, ledger: Ledger, today: date) -> list[tuple[str, int]]:
+    """(name, days) for each active person whose (patient) interval since the last contact has run out."""
+    late = []
+    for person in config.people:
+        if standing(person, ledger, today) is not Standing.ACTIVE:
+            continue
+        contacts = _contacts_of(ledger.contacts, fold(person.name))
+        days = [c.at.astimezone(config.timezone).date() for c in contacts]
+        if person.last_contact:
+            days.append(person.last_contact)
+        if days:
+            due = interval_after(person, max(days), patience_factor(config.patience, contacts))
+            if due < today:
+                late.append((person.name, (today - due).days))
+    return late
 
 
 @dataclass(frozen=True)
@@ -160,7 +187,8 @@ def next_moment(config: Config, ledger: Ledger, now: datetime) -> datetime | Non
     ]
     active = [p for p in config.people if standing(p, ledger, today) is Standing.ACTIVE]
     dated = milestones.next_moment(config, milestones.occurrences(active, today), now)
-    return min([*starts, *([dated] if dated else [])], default=None)
+    digests = [m for d in (today, today + timedelta(days=1)) if (m := digest_moment(config, d)) and m > now]
+    return min([*starts, *([dated] if dated else []), *digests], default=None)
 
 
 def _settle(
@@ -253,7 +281,8 @@ def _next_seq(history: Iterable[CheckIn]) -> int:
 
 
 class _Slots:
-    """Free times: `schedule.time` plus k event lengths, k < max_per_day, after `now`."""
+    """Free times: `schedule.time` plus k event lengths (k < max_per_day, inside the window if one is
+    set), on allowed weekdays, after `now`."""
 
     def __init__(self, schedule: Schedule, tz: ZoneInfo, now: datetime, taken: Iterable[datetime]) -> None:
         self.schedule = schedule
@@ -274,11 +303,14 @@ class _Slots:
 
     def _free_on(self, day: date) -> datetime | None:
         taken = self.taken[day]
-        if len(taken) >= self.schedule.max_per_day:
+        if len(taken) >= self.schedule.max_per_day or day.weekday() not in self.schedule.days:
             return None
         first = datetime.combine(day, self.schedule.time, tzinfo=self.tz)
+        last = datetime.combine(day, self.schedule.until, tzinfo=self.tz) if self.schedule.until else None
         for k in range(self.schedule.max_per_day):
             start = first + k * self.schedule.duration
+            if last is not None and start + self.schedule.duration > last:
+                return None
             if start > self.now and start not in taken:
                 return start
         return None
@@ -297,6 +329,8 @@ def _words(person: Person, checkin: CheckIn, ledger: Ledger, tz: tzinfo) -> Word
         days.append(person.last_contact)
     last = max(days, default=None)
     since = (checkin.start.astimezone(tz).date() - last).days if last else None
+    if person.name == SELF:
+        return reflection_wording(checkin.seq, every=person.every)
     return wording(person, checkin.seq, gap=Gap(since, person.every.approx_days()))
 
 

@@ -79,7 +79,7 @@ def test_the_example_runs_on_the_embedded_calendar_and_nudges_to_the_log(embedde
     state = str(tmp_path / "state")
     first = reconnectd("--config", str(embedded_config), "--state-dir", state, "sync", "--now", "2026-11-28T09:00")
     assert first.returncode == 0, first.stderr
-    assert "calendar: 5 created" in first.stderr  # 3 check-ins (Jonah is paused) and Priya's 2 dates
+    assert "calendar: 6 created" in first.stderr  # 3 check-ins (Jonah is paused), yours, and 2 dates
     assert "added: Check in with Priya, Sat 28 Nov 2026 18:00" in first.stderr
     again = reconnectd("--config", str(embedded_config), "--state-dir", state, "sync", "--now", "2026-11-28T09:05")
     assert "calendar: 0 created, 0 updated, 0 removed" in again.stderr
@@ -197,7 +197,7 @@ def test_the_daemon_speaks_systemd_through_watchdog_reloads_and_stop(
         assert next_message("STOPPING") == {"STOPPING": "1"}
         assert daemon.stderr is not None
         log = daemon.stderr.read()
-        assert "calendar: 5 created" in log
+        assert "calendar: 6 created" in log
         assert "config reloaded: 5 people" in log
         assert 'people[0].every: "fortnightlyish" is not a cadence' in log
         assert "stopped" in log

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reconnectd.config import Config, parse_config
+from reconnectd.errors import ConfigError
 from reconnectd.model import CheckInStatus, Contact, Outcome, Standing
 from reconnectd.plan import Ledger, Plan, plan
 from reconnectd.state import Store
@@ -274,3 +275,34 @@ def test_a_preview_walks_the_coming_weeks_without_writing_anything(world: World)
         ("Priya", "2026-11-30"),
     ]
     assert world.store.ledger() == before
+
+
+def test_check_ins_keep_to_the_allowed_days_and_the_window(world: World) -> None:
+    schedule = 'schedule:\n  days: [sat, sun]\n  time: "10:00-10:30"\n  max_per_day: 5\n'
+    people = "".join(f"- name: P{i}\n  every: weekly\n" for i in range(3))
+    result = world.step(make_config(people, schedule), london(2026, 11, 23, 9, 0))  # a Monday
+    starts = sorted(p.checkin.start for p in result.upcoming)
+    assert starts == [london(2026, 11, 28, 10, 0), london(2026, 11, 28, 10, 15), london(2026, 11, 29, 10, 0)]
+
+
+def test_a_schedule_that_allows_no_day_is_refused() -> None:
+    with pytest.raises(ConfigError, match=r'schedule.days\[0\]: "someday" is not a day of the week'):
+        make_config("[]", "schedule:\n  days: [someday]\n")
+
+
+def test_a_self_check_in_is_planned_with_reflection_questions_and_stays_out_of_status(world: World) -> None:
+    from reconnectd.status import summarize
+
+    config = parse_config("timezone: Europe/London\nself:\n  every: weekly\npeople:\n" + textwrap.indent(PRIYA, "  "), "t.yaml")
+    result = world.step(config, london(2026, 11, 10, 9, 0))
+    (mine,) = [p for p in result.upcoming if p.checkin.person == "yourself"]
+    assert mine.wording.summary == "A few minutes for yourself"
+    assert mine.wording.description.count("?") >= 3
+    due = world.step(config, mine.checkin.start)
+    assert [n.title for n in due.nudges] == ["A few minutes for yourself"]
+    assert [row.name for row in summarize(config, world.store.ledger(), mine.checkin.start)] == ["Priya"]
+
+
+def test_the_self_check_in_name_is_reserved() -> None:
+    with pytest.raises(ConfigError, match='"Yourself" is reserved for the self check-in'):
+        make_config("- name: Yourself\n  every: weekly\n")
