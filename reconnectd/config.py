@@ -21,6 +21,7 @@ import yaml
 from reconnectd.cadence import Cadence, CadenceError, DurationError, parse_cadence, parse_duration
 from reconnectd.errors import ConfigError, Problem
 from reconnectd.model import Milestone, Person, Standing
+from reconnectd.suggest import DEFAULT_LIBRARY, Library
 from reconnectd.yamlnodes import Node, Reader, compose, join, suggest
 
 CHANNELS = ("text", "voice note", "call", "video", "in person", "social media", "email", "letter")
@@ -145,6 +146,7 @@ class Config:
     milestones: MilestoneSettings = field(default_factory=MilestoneSettings)
     people: tuple[Person, ...] = ()
     self_every: Cadence | None = None  # an optional check-in with yourself
+    library: Library = DEFAULT_LIBRARY
 
     @property
     def everyone(self) -> tuple[Person, ...]:
@@ -165,6 +167,7 @@ TOP_KEYS = {
     "patience": "how the rhythm slows when nobody answers",
     "milestones": "birthdays and other dates",
     "self": "a check-in with yourself",
+    "library": "your own suggestions and questions",
     "people": "the people to keep in touch with",
 }
 CALENDAR_KEYS = {
@@ -275,6 +278,8 @@ def parse_config(text: str, file: str, fallback_timezone: str | None = None) -> 
             values["self_every"] = reader.parsed(keys["every"], "self.every", _cadence)
         elif isinstance(top["self"], yaml.MappingNode):
             reader.problem(top["self"], "self.every", "is missing (write, for example, every: weekly)")
+    if "library" in top:
+        values["library"] = _library(reader, top["library"])
     if "people" in top:
         values["people"] = _people(reader, top["people"])
     reader.raise_if_any()
@@ -613,6 +618,49 @@ def _cadence(text: str) -> Any:
         return parse_cadence(text)
     except CadenceError as error:
         raise ValueError(str(error)) from None
+
+
+LIBRARY_KEYS = {
+    "replace": "use only yours",
+    "actions": "per channel",
+    "questions": "to ask",
+    "openers": "after a long gap",
+    "reflections": "for yourself",
+}
+
+
+def _library(reader: Reader, node: Node) -> Library | None:
+    """Your own actions (per channel, or "any"), questions ("light:"/"deep:" to suit a style), openers
+    and reflections: added to the built-in ones, or replacing them with `replace: true`."""
+    keys = reader.mapping(node, "library", LIBRARY_KEYS)
+    replace_all = reader.boolean(keys["replace"], "library.replace") if "replace" in keys else False
+    actions: dict[str, list[str]] = {}
+    if "actions" in keys:
+        for channel_node, items in reader.mapping(
+            keys["actions"], "library.actions", {c: c for c in (*CHANNELS, "any")}
+        ).items():
+            path = join("library.actions", channel_node)
+            actions[channel_node] = [
+                t for t in (reader.text(n, join(path, i)) for i, n in enumerate(reader.sequence(items, path))) if t
+            ]
+    lists: dict[str, list[str]] = {}
+    for key in ("questions", "openers", "reflections"):
+        if key in keys:
+            path = join("library", key)
+            lists[key] = [
+                t for t in (reader.text(n, join(path, i)) for i, n in enumerate(reader.sequence(keys[key], path))) if t
+            ]
+    try:
+        return DEFAULT_LIBRARY.extended(
+            actions,
+            lists.get("questions", ()),
+            bool(replace_all),
+            openers=lists.get("openers", ()),
+            reflections=lists.get("reflections", ()),
+        )
+    except (ValueError, TypeError) as error:
+        reader.problem(node, "library", str(error))
+        return None
 
 
 def _milestone(reader: Reader, node: Node, path: str) -> Milestone | None:

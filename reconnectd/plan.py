@@ -36,7 +36,7 @@ from reconnectd import milestones
 from reconnectd.config import SELF, Config, Patience, Schedule, fold
 from reconnectd.digest import digest_moment, digest_nudge
 from reconnectd.model import CheckIn, CheckInStatus, Contact, Nudge, Outcome, Person, Standing
-from reconnectd.suggest import Gap, Wording, reflection_wording, wording
+from reconnectd.suggest import Gap, Library, Wording, reflection_wording, wording
 
 
 @dataclass(frozen=True)
@@ -104,12 +104,14 @@ def plan(config: Config, ledger: Ledger, now: datetime) -> Plan:
         end = start + config.schedule.duration
         placed[fold(person.name)] = CheckIn(person.name, seq, start, end, basis)
 
-    upcoming = tuple(Planned(placed[fold(p.name)], _words(p, placed[fold(p.name)], ledger, tz)) for p in active)
+    upcoming = tuple(
+        Planned(placed[fold(p.name)], _words(p, placed[fold(p.name)], ledger, tz, config.library)) for p in active
+    )
     dates = _milestones(config, ledger, now)
     # Never two nudges about one person on one day: a birthday says more than a check-in.
     dated = {(fold(n.person), n.due.astimezone(tz).date()) for n in dates.nudges}
     nudges = tuple(
-        _nudge(p, c, ledger)
+        _nudge(p, c, ledger, config.library)
         for c in came_due
         if (p := config.person(c.person))
         and standing(p, ledger, today) is Standing.ACTIVE
@@ -316,13 +318,13 @@ class _Slots:
         return None
 
 
-def _nudge(person: Person, checkin: CheckIn, ledger: Ledger) -> Nudge:
-    words = _words(person, checkin, ledger, checkin.start.tzinfo or UTC)
+def _nudge(person: Person, checkin: CheckIn, ledger: Ledger, library: Library) -> Nudge:
+    words = _words(person, checkin, ledger, checkin.start.tzinfo or UTC, library)
     key = f"{checkin.uid}@{checkin.start.astimezone(UTC):%Y%m%dT%H%M%SZ}"  # a moved check-in is due anew
     return Nudge(key=key, person=person.name, due=checkin.start, title=words.summary, body=words.description)
 
 
-def _words(person: Person, checkin: CheckIn, ledger: Ledger, tz: tzinfo) -> Wording:
+def _words(person: Person, checkin: CheckIn, ledger: Ledger, tz: tzinfo, library: Library) -> Wording:
     """What the check-in says. The gap is measured to the check-in's own day, so the text is stable."""
     days = [c.at.astimezone(tz).date() for c in _contacts_of(ledger.contacts, fold(person.name))]
     if person.last_contact:
@@ -330,8 +332,8 @@ def _words(person: Person, checkin: CheckIn, ledger: Ledger, tz: tzinfo) -> Word
     last = max(days, default=None)
     since = (checkin.start.astimezone(tz).date() - last).days if last else None
     if person.name == SELF:
-        return reflection_wording(checkin.seq, every=person.every)
-    return wording(person, checkin.seq, gap=Gap(since, person.every.approx_days()))
+        return reflection_wording(checkin.seq, every=person.every, library=library)
+    return wording(person, checkin.seq, gap=Gap(since, person.every.approx_days()), library=library)
 
 
 def advance(ledger: Ledger, result: Plan) -> Ledger:

@@ -41,7 +41,7 @@ from reconnectd.runtime import read_config
 CORPUS = Path(__file__).parent / "bad_configs"
 
 CHANNELS = "text, voice note, call, video, in person, social media, email, letter"
-TOP = "timezone, calendar, notify, schedule, patience, milestones, self, people"
+TOP = ", ".join(TOP_KEYS)
 LONG_ZONE = "Europe/" + "x" * 300
 
 

@@ -306,3 +306,22 @@ def test_a_self_check_in_is_planned_with_reflection_questions_and_stays_out_of_s
 def test_the_self_check_in_name_is_reserved() -> None:
     with pytest.raises(ConfigError, match='"Yourself" is reserved for the self check-in'):
         make_config("- name: Yourself\n  every: weekly\n")
+
+
+def test_your_own_library_adds_to_or_replaces_the_suggestions(world: World) -> None:
+    mine = 'library:\n  replace: true\n  actions:\n    voice note: ["Hum them a song you both know."]\n'
+    config = parse_config("timezone: Europe/London\n" + mine + "people:\n" + textwrap.indent(PRIYA, "  "), "t.yaml")
+    (planned,) = world.step(config, london(2026, 11, 10, 9, 0)).upcoming
+    assert planned.wording.description.splitlines()[0] == "Hum them a song you both know."
+    with pytest.raises(ConfigError, match=r"library\.actions\.pigeon: unknown key"):
+        parse_config("timezone: UTC\nlibrary:\n  actions:\n    pigeon: [coo]\n", "t.yaml")
+
+
+@settings(max_examples=40, deadline=None)
+@given(who=names, standing=st.sampled_from(["paused", "let go"]), days=st.integers(0, 400))
+def test_paused_and_let_go_people_get_nothing(who: list[str], standing: str, days: int) -> None:
+    listing = "".join(f"- name: {n}\n  every: weekly\n  status: {standing}\n  dates:\n    - birthday: 03-01\n" for n in who)
+    now = london(2026, 11, 10, 9, 0) + timedelta(days=days)
+    result = plan(make_config(listing), Ledger(), now)
+    assert result.upcoming == ()
+    assert result.nudges == ()

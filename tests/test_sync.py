@@ -315,3 +315,17 @@ def test_dates_appear_as_all_day_events_and_nudge_on_the_day(setup: Setup, http_
     setup.sync("2026-12-10T09:30")
     titles = [r.json["title"] for r in http_receiver.requests]  # type: ignore[index]
     assert [t for t in titles if "birthday" in t] == ["Priya's birthday is in 2 days", "Priya's birthday is today"]
+
+
+def test_a_no_reply_streak_stretches_the_interval_in_the_calendar_and_a_reply_resets_it(setup: Setup) -> None:
+    setup.write(PRIYA_ONLY)
+    setup.sync("2026-11-10T09:00")
+    setup.run("done", "Priya", "--at", "2026-11-10T10:00", "--no-reply")
+    setup.sync("2026-11-10T10:05")
+    assert setup.events()["Priya"].event["dtstart"].dt.date() == date(2026, 12, 1)  # type: ignore[attr-defined]
+    setup.run("done", "Priya", "--at", "2026-11-11T10:00", "--no-reply")
+    setup.sync("2026-11-11T10:05")
+    assert setup.events()["Priya"].event["dtstart"].dt.date() == date(2026, 12, 13)  # type: ignore[attr-defined]
+    setup.run("done", "Priya", "--at", "2026-11-12T10:00")
+    setup.sync("2026-11-12T10:05")
+    assert setup.events()["Priya"].event["dtstart"].dt.date() == date(2026, 11, 26)  # type: ignore[attr-defined]
