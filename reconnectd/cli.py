@@ -295,7 +295,7 @@ def status_table(rows: list[PersonStatus], tz: ZoneInfo, *, color: bool) -> list
             upcoming = "let go"
         else:
             upcoming = r.next_checkin.astimezone(tz).strftime("%a %d %b %H:%M") if r.next_checkin else "not planned yet"
-        note = f"  {r.overdue_days} days overdue" if r.overdue_days else ""
+        note = f"  {r.overdue_days} day{'s' * (r.overdue_days != 1)} overdue" if r.overdue_days else ""
         line = f"{r.name:<{width}}  {rhythm:<22}  {last:<21}  {upcoming}"
         if color:
             line = click.style(line, dim=r.standing is not Standing.ACTIVE) + click.style(note, fg="yellow", bold=True)

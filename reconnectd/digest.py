@@ -45,7 +45,7 @@ def digest_nudge(
         if ahead == 0 or (0 < ahead <= occurrence.milestone.remind.days):
             words = occurrence.wording(today)
             lines.append(f"• {words.summary}: {words.description.splitlines()[0]}")
-    late = [f"{name} ({days} days)" for name, days in overdue if days > 0]
+    late = [f"{name} ({days} day{'s' * (days != 1)})" for name, days in overdue if days > 0]
     if late:
         lines.append("Overdue: " + ", ".join(late) + ". No rush; one small message is enough.")
     if not lines:

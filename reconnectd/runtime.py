@@ -93,9 +93,7 @@ class Runtime:
         """The calendar, opening it if an earlier attempt failed."""
         if self.calendar is None:
             try:
-                self.calendar = self._stack.enter_context(
-                    _open_calendar(self.config, self.state_dir, self._stack, self.store)
-                )
+                self.calendar = _open_calendar(self.config, self.state_dir, self._stack, self.store)
                 self.calendar_error = None
             except CalendarError as failure:
                 self.calendar_error = str(failure)
@@ -161,27 +159,7 @@ def calendar_client(config: Config, state_dir: Path, stack: ExitStack) -> Calend
 
 
 def _open_calendar(config: Config, state_dir: Path, stack: ExitStack, store: Store) -> CalendarClient:
-    settings = config.calendar
-    if settings.url is None:
-        host, port = settings.listen
-        server = EmbeddedCalendar(state_dir / "calendar", host, port)
-        try:
-            server.start()
-        except OSError as failure:
-            raise CalendarError(str(failure)) from None
-        stack.callback(server.stop)
-        url: str = server.url
-        username: str | None = USERNAME
-        password: str | None = PASSWORD
-    else:
-        url, username = settings.url, settings.username
-        password = settings.password.reveal() if settings.password else None
-    client = CalendarClient(
-        url, username, password, verify_tls=settings.verify_tls, timeout=settings.timeout.total_seconds()
-    )
-    try:
-        client.open(settings.name, store.get_meta(calendar_url_key(url, settings.name)))
-    except CalendarError:
-        client.close()
-        raise
+    """The client, with the calendar found (from the URL remembered last time, if any) or created."""
+    client = calendar_client(config, state_dir, stack)
+    client.open(config.calendar.name, store.get_meta(calendar_url_key(client.server_url, config.calendar.name)))
     return client
