@@ -108,8 +108,10 @@ def plan(config: Config, ledger: Ledger, now: datetime) -> Plan:
         Planned(placed[fold(p.name)], _words(p, placed[fold(p.name)], ledger, tz, config.library)) for p in active
     )
     dates = _milestones(config, ledger, now)
-    # Never two nudges about one person on one day: a birthday says more than a check-in.
+    # Never two nudges about one person on one day (a birthday says more than a check-in), and
+    # none about someone you were already in touch with that day.
     dated = {(fold(n.person), n.due.astimezone(tz).date()) for n in dates.nudges}
+    dates = replace(dates, nudges=_one_a_day(dates.nudges, ledger, tz))
     nudges = tuple(
         _nudge(p, c, ledger, config.library)
         for c in came_due
@@ -132,6 +134,17 @@ def plan(config: Config, ledger: Ledger, now: datetime) -> Plan:
         tuple(fulfilled),
         sent,
     )
+
+
+def _one_a_day(nudges: Iterable[Nudge], ledger: Ledger, tz: tzinfo) -> tuple[Nudge, ...]:
+    """At most one nudge per person per day, and none for a day you already reached them."""
+    contacted = {(fold(c.person), c.at.astimezone(tz).date()) for c in ledger.contacts}
+    kept: dict[tuple[str, date], Nudge] = {}
+    for nudge in sorted(nudges, key=lambda n: (n.due, n.key)):
+        day = (fold(nudge.person), nudge.due.astimezone(tz).date())
+        if day not in contacted:
+            kept.setdefault(day, nudge)
+    return tuple(kept.values())
 
 
 def _overdue(config: Config, ledger: Ledger, today: date) -> list[tuple[str, int]]:

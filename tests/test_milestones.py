@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from reconnectd.config import Config, parse_config
-from reconnectd.model import CheckInStatus, Milestone, Standing
+from reconnectd.model import CheckInStatus, Contact, Milestone, Standing
 from reconnectd.plan import Ledger, advance, next_moment, plan
 
 LONDON = ZoneInfo("Europe/London")
@@ -139,3 +139,13 @@ def test_a_dates_event_text_does_not_change_while_it_waits() -> None:
     late = [p for p in plan(config, Ledger(), london(2026, 12, 9, 10, 0)).upcoming if p.checkin.is_milestone]
     assert early == late
     assert early[0].wording.summary == "Priya: birthday"
+
+
+def test_two_dates_on_one_day_make_one_nudge_and_none_after_you_were_in_touch() -> None:
+    both = config_with("- birthday: 12-10\n- anniversary: 12-10\n")
+    titles = nudges_between(both, london(2026, 12, 10, 0, 0), london(2026, 12, 10, 23, 0))
+    assert len([t for t in titles if "Priya's" in t]) == 1
+    config = config_with(BIRTHDAY)
+    ledger = advance(Ledger(), plan(config, Ledger(), london(2026, 12, 10, 7, 0)))
+    called = replace(ledger, contacts=(Contact("Priya", london(2026, 12, 10, 8, 0)),))
+    assert [n for n in plan(config, called, london(2026, 12, 10, 9, 0)).nudges if "birthday" in n.title] == []
