@@ -381,3 +381,10 @@ def test_shell_completion_scripts_are_generated(shell: str) -> None:
     done = reconnectd(env={"_RECONNECTD_COMPLETE": f"{shell}_source"})
     assert done.returncode == 0
     assert "_RECONNECTD_COMPLETE" in done.stdout
+
+
+def test_every_command_has_help_with_an_example() -> None:
+    from reconnectd.cli import cli
+
+    for name, command in cli.commands.items():
+        assert "Example:" in (command.help or ""), name
