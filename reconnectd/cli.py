@@ -283,7 +283,7 @@ def status(options: Options, as_json: bool, now_text: str | None) -> None:
 def status_table(rows: list[PersonStatus], tz: ZoneInfo, *, color: bool) -> list[str]:
     """One line a person: rhythm, last contact, next check-in, and what needs attention."""
     width = max((len(r.name) for r in rows), default=4)
-    lines = [f"{'NAME':<{width}}  {'RHYTHM':<22}  {'LAST CONTACT':<21}  NEXT CHECK-IN"]
+    lines = [f"{'NAME':<{width}}  {'RHYTHM':<22}  {'LAST CONTACT':<23}  NEXT CHECK-IN"]
     for r in rows:
         rhythm = r.every if not r.slowed else f"{r.every}, now ~{r.interval_days}d"
         last = r.last_contact.strftime("%d %b %Y") if r.last_contact else "never"
@@ -296,7 +296,7 @@ def status_table(rows: list[PersonStatus], tz: ZoneInfo, *, color: bool) -> list
         else:
             upcoming = r.next_checkin.astimezone(tz).strftime("%a %d %b %H:%M") if r.next_checkin else "not planned yet"
         note = f"  {r.overdue_days} day{'s' * (r.overdue_days != 1)} overdue" if r.overdue_days else ""
-        line = f"{r.name:<{width}}  {rhythm:<22}  {last:<21}  {upcoming}"
+        line = f"{r.name:<{width}}  {rhythm:<22}  {last:<23}  {upcoming}"
         if color:
             line = click.style(line, dim=r.standing is not Standing.ACTIVE) + click.style(note, fg="yellow", bold=True)
         else:
@@ -331,7 +331,8 @@ def plan_command(options: Options, days: int, now_text: str | None) -> None:
             click.echo(
                 click.style(f"{local:%a %d %b %Y}", bold=True) if sys.stdout.isatty() else f"{local:%a %d %b %Y}"
             )
-        click.echo(f"  {local:%H:%M}  {item.wording.summary}: {item.wording.description.splitlines()[0]}")
+        when = "all day" if item.checkin.is_milestone else f"{local:%H:%M}"
+        click.echo(f"  {when:<7}  {item.wording.summary}: {item.wording.description.splitlines()[0]}")
 
 
 @cli.command()

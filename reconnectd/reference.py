@@ -1,6 +1,6 @@
 """The configuration reference, generated from the schema so it cannot drift from the code.
 
-    python -m reconnectd.reference > docs/configuration.md
+python -m reconnectd.reference > docs/configuration.md
 """
 
 from __future__ import annotations

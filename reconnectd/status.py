@@ -7,8 +7,8 @@ from datetime import date, datetime
 from typing import Any
 
 from reconnectd.config import Config, fold
-from reconnectd.model import CheckInStatus, Outcome, Standing
-from reconnectd.plan import Ledger, interval_after, patience_factor, standing
+from reconnectd.model import Outcome, Standing
+from reconnectd.plan import Ledger, interval_after, patience_factor, plan, standing
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,13 @@ class PersonStatus:
 
 
 def summarize(config: Config, ledger: Ledger, now: datetime) -> list[PersonStatus]:
+    """Each person's standing, as the next sync will see it (contacts recorded since are counted)."""
     today = now.astimezone(config.timezone).date()
+    planned = {
+        fold(p.checkin.person): p.checkin.start
+        for p in plan(config, ledger, now).upcoming
+        if not p.checkin.is_milestone
+    }
     rows = []
     for person in config.people:
         folded = fold(person.name)
@@ -58,11 +64,6 @@ def summarize(config: Config, ledger: Ledger, now: datetime) -> list[PersonStatu
         outcome = last.outcome if last else None
         if person.last_contact and (last_day is None or person.last_contact > last_day):
             last_day, outcome = person.last_contact, None
-        upcoming = [
-            c.start
-            for c in ledger.checkins
-            if fold(c.person) == folded and not c.is_milestone and c.status is CheckInStatus.SCHEDULED and c.start > now
-        ]
         where = standing(person, ledger, today)
         factor = patience_factor(config.patience, contacts)
         due = interval_after(person, last_day, factor) if last_day else None
@@ -81,7 +82,7 @@ def summarize(config: Config, ledger: Ledger, now: datetime) -> list[PersonStatu
                 prefers=person.prefers,
                 last_contact=last_day,
                 last_outcome=outcome,
-                next_checkin=min(upcoming, default=None),
+                next_checkin=planned.get(folded),
                 due=due,
                 overdue_days=overdue,
             )
