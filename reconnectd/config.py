@@ -6,6 +6,7 @@ with its file, line and path, and what to write instead.
 
 from __future__ import annotations
 
+import functools
 import re
 import shlex
 import unicodedata
@@ -153,8 +154,12 @@ class Config:
         """The people, and you when a self check-in is set: what the planner schedules."""
         return (*self.people, Person(SELF, self.self_every)) if self.self_every else self.people
 
+    @functools.cached_property
+    def _by_name(self) -> dict[str, Person]:
+        return {fold(p.name): p for p in self.everyone}
+
     def person(self, name: str) -> Person | None:
-        return next((p for p in self.everyone if fold(p.name) == fold(name)), None)
+        return self._by_name.get(fold(name))
 
 
 SELF = "yourself"  # the reserved name of the self check-in

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
@@ -15,7 +16,6 @@ from reconnectd.plan import Planned
 
 PRODID = f"-//reconnectd//reconnectd {__version__}//EN"
 MARKER = "X-RECONNECTD-PERSON"
-_FIXED_STAMP = datetime(2000, 1, 1, tzinfo=UTC)
 
 Component = Literal["event", "todo"]
 
@@ -48,9 +48,17 @@ def render(planned: Planned, stamp: datetime, alarm: timedelta = timedelta(0), c
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
+    zone = getattr(checkin.start.tzinfo, "key", None)
+    if zone:
+        calendar.add_component(_vtimezone(zone, checkin.start.year))
     calendar.add_component(item)
-    calendar.add_missing_timezones()
     return bytes(calendar.to_ical())
+
+
+@functools.lru_cache(maxsize=64)
+def _vtimezone(zone: str, year: int) -> icalendar.Timezone:
+    """The zone's rules from the event's year to a few years on: short, and built once per year."""
+    return icalendar.Timezone.from_tzid(zone, first_date=date(year - 1, 1, 1), last_date=date(year + 3, 1, 1))
 
 
 def _all_day(planned: Planned, stamp: datetime) -> bytes:
@@ -74,9 +82,19 @@ def _all_day(planned: Planned, stamp: datetime) -> bytes:
     return bytes(calendar.to_ical())
 
 
+FORMAT = 2  # bump when render() changes what it writes, so every object is written again once
+
+
 def fingerprint(planned: Planned, alarm: timedelta = timedelta(0), component: Component = "event") -> str:
-    """What the object says, minus the stamp: equal fingerprints mean nothing to write."""
-    return hashlib.sha256(render(planned, _FIXED_STAMP, alarm, component)).hexdigest()[:32]
+    """What the object says, minus the stamp: equal fingerprints mean nothing to write.
+
+    A hash of everything render() writes, without rendering it (polls stay cheap).
+    """
+    c, words = planned.checkin, planned.wording
+    zone = getattr(c.start.tzinfo, "key", str(c.start.tzinfo))
+    parts: tuple[object, ...] = (FORMAT, c.uid, c.person, c.seq, c.label, c.start.isoformat(), c.end.isoformat())
+    parts += (zone, words.summary, words.description, alarm.total_seconds(), component)
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ The rules, in order:
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -46,6 +47,13 @@ class Ledger:
     contacts: tuple[Contact, ...] = ()
     checkins: tuple[CheckIn, ...] = ()
     standings: Mapping[str, tuple[Standing, date | None]] = field(default_factory=dict)  # from `pause`
+
+    @functools.cached_property
+    def contacts_by_person(self) -> dict[str, list[Contact]]:
+        grouped: dict[str, list[Contact]] = defaultdict(list)
+        for contact in self.contacts:
+            grouped[fold(contact.person)].append(contact)
+        return grouped
 
 
 @dataclass(frozen=True)
@@ -79,8 +87,8 @@ def plan(config: Config, ledger: Ledger, now: datetime) -> Plan:
     active = [p for p in config.everyone if standing(p, ledger, today) is Standing.ACTIVE]
     for order, person in enumerate(active):
         folded = fold(person.name)
-        anchor = _anchor(person, _contacts_of(ledger.contacts, folded), history.get(folded, ()), tz)
-        factor = patience_factor(config.patience, _contacts_of(ledger.contacts, folded))
+        anchor = _anchor(person, _contacts_of(ledger, folded), history.get(folded, ()), tz)
+        factor = patience_factor(config.patience, _contacts_of(ledger, folded))
         basis = f"{person.every}|{anchor.isoformat() if anchor else 'first'}|x{factor:g}"
         existing = current.get(folded)
         if existing is not None and (
@@ -153,7 +161,7 @@ def _overdue(config: Config, ledger: Ledger, today: date) -> list[tuple[str, int
     for person in config.people:
         if standing(person, ledger, today) is not Standing.ACTIVE:
             continue
-        contacts = _contacts_of(ledger.contacts, fold(person.name))
+        contacts = _contacts_of(ledger, fold(person.name))
         days = [c.at.astimezone(config.timezone).date() for c in contacts]
         if person.last_contact:
             days.append(person.last_contact)
@@ -264,8 +272,8 @@ def interval_after(person: Person, anchor: date, factor: float) -> date:
     return anchor + timedelta(days=round(person.every.approx_days() * factor))
 
 
-def _contacts_of(contacts: Iterable[Contact], folded: str) -> list[Contact]:
-    return [c for c in contacts if fold(c.person) == folded]
+def _contacts_of(ledger: Ledger, folded: str) -> list[Contact]:
+    return ledger.contacts_by_person.get(folded, [])
 
 
 def _same_anchor(old_basis: str, new_basis: str) -> bool:
@@ -304,17 +312,29 @@ class _Slots:
         self.tz = tz
         self.now = now
         self.taken: dict[date, set[datetime]] = defaultdict(set)
+        self.full: dict[date, date] = {}
         for start in taken:
             self.taken[start.astimezone(tz).date()].add(start)
 
     def take(self, earliest: date) -> datetime:
         day = max(earliest, self.now.astimezone(self.tz).date())
         while True:
+            day = self._first_open(day)
             start = self._free_on(day)
             if start is not None:
                 self.taken[day].add(start)
                 return start
-            day += timedelta(days=1)
+            self.full[day] = day + timedelta(days=1)  # never look at this day again
+
+    def _first_open(self, day: date) -> date:
+        """The first day from `day` not known to be full (path-compressed, so filling is linear)."""
+        path = []
+        while day in self.full:
+            path.append(day)
+            day = self.full[day]
+        for passed in path:
+            self.full[passed] = day
+        return day
 
     def _free_on(self, day: date) -> datetime | None:
         taken = self.taken[day]
@@ -339,7 +359,7 @@ def _nudge(person: Person, checkin: CheckIn, ledger: Ledger, library: Library) -
 
 def _words(person: Person, checkin: CheckIn, ledger: Ledger, tz: tzinfo, library: Library) -> Wording:
     """What the check-in says. The gap is measured to the check-in's own day, so the text is stable."""
-    days = [c.at.astimezone(tz).date() for c in _contacts_of(ledger.contacts, fold(person.name))]
+    days = [c.at.astimezone(tz).date() for c in _contacts_of(ledger, fold(person.name))]
     if person.last_contact:
         days.append(person.last_contact)
     last = max(days, default=None)

@@ -10,6 +10,7 @@ used up, and the same state always gives the same words.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -444,7 +445,12 @@ def _order(pool: Sequence[str], who: str, label: str) -> tuple[str, ...]:
 
     Stable across runs and Python versions (unlike hash()); adding an item never reorders the others.
     """
-    salt = f"{unicodedata.normalize('NFC', who).casefold()}\x1f{label}\x1f"  # folded as config.fold does
+    return _ordered(tuple(pool), unicodedata.normalize("NFC", who).casefold(), label)  # folded as config.fold does
+
+
+@functools.lru_cache(maxsize=4096)
+def _ordered(pool: tuple[str, ...], who: str, label: str) -> tuple[str, ...]:
+    salt = f"{who}\x1f{label}\x1f"
     return tuple(sorted(pool, key=lambda item: hashlib.sha256((salt + item).encode()).digest()))
 
 
