@@ -1,0 +1,58 @@
+"""Planning alone: time and peak memory of `plan()` for N people, pure and in-process.
+
+Two cases: the first plan (empty ledger, every person gets a new slot) and a re-plan with
+every person's check-in already in the ledger, which is what each daemon cycle does.
+Milestones do not exist yet, so only people are planned.
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+import tracemalloc
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bench.workload import NOW, config
+from reconnectd.config import Config
+from reconnectd.plan import Ledger, plan
+
+
+@dataclass(frozen=True)
+class PlanRun:
+    first: float  # seconds
+    again: float
+    first_peak: int | None = None  # bytes allocated at peak (tracemalloc)
+    again_peak: int | None = None
+
+
+def _timed(cfg: Config, ledger: Ledger) -> float:
+    gc.collect()
+    start = time.perf_counter()
+    plan(cfg, ledger, NOW + timedelta(minutes=5) if ledger.checkins else NOW)
+    return time.perf_counter() - start
+
+
+def _peak(cfg: Config, ledger: Ledger) -> int:
+    gc.collect()
+    tracemalloc.start()
+    try:
+        plan(cfg, ledger, NOW + timedelta(minutes=5) if ledger.checkins else NOW)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def prepare(count: int) -> tuple[Config, Ledger]:
+    """The config of `count` people, and the ledger their first plan leaves (setup, not measured)."""
+    cfg = config(count)
+    first = plan(cfg, Ledger(), NOW)
+    return cfg, Ledger(checkins=tuple(p.checkin for p in first.upcoming))
+
+
+def measure(cfg: Config, ledger: Ledger, *, memory: bool) -> PlanRun:
+    """Times, and with `memory` the peaks too: they are the same every run, and tracing is slow."""
+    empty = Ledger()
+    if not memory:
+        return PlanRun(_timed(cfg, empty), _timed(cfg, ledger))
+    return PlanRun(_timed(cfg, empty), _timed(cfg, ledger), _peak(cfg, empty), _peak(cfg, ledger))
