@@ -253,6 +253,8 @@ class CalendarClient:
         except caldav_error.NotFoundError:
             raise CalendarError(f"{self._where()} has no CalDAV service at that URL (check calendar.url)") from None
         except caldav_error.DAVError as failure:
+            if any(code in str(failure) for code in ("404", "405", "501", "Not Implemented", "Method Not Allowed")):
+                raise CalendarError(f"{self._where()} has no CalDAV service at that URL (check calendar.url)") from None
             raise CalendarError(f"{self._where()} answered with an error: {_short(failure)}") from None
         except (niquests.exceptions.RequestException, OSError) as failure:
             raise CalendarUnreachable(f"cannot reach {self._where()}: {_short(failure)}") from None

@@ -66,8 +66,21 @@ def stderr_is_journal(environ: Mapping[str, str]) -> bool:
     return environ.get("JOURNAL_STREAM") == f"{stat.st_dev}:{stat.st_ino}"
 
 
+class LibraryFilter(logging.Filter):
+    """Keeps libraries quiet below `floor`, even when they log through the root logger (caldav does)."""
+
+    def __init__(self, floor: int) -> None:
+        super().__init__()
+        self.floor = floor
+        self.marks = tuple(f"{os.sep}{name.split('.')[0]}{os.sep}" for name in QUIET_LIBRARIES)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= self.floor or not any(mark in record.pathname for mark in self.marks)
+
+
 def setup_logging(level: int) -> None:
     handler = StderrHandler()
+    handler.addFilter(LibraryFilter(logging.INFO if level <= logging.DEBUG else logging.WARNING))
     if stderr_is_journal(os.environ):
         handler.setFormatter(JournalFormatter("%(message)s"))
     else:

@@ -388,3 +388,14 @@ def test_every_command_has_help_with_an_example() -> None:
 
     for name, command in cli.commands.items():
         assert "Example:" in (command.help or ""), name
+
+
+def test_a_url_without_caldav_is_explained_without_any_library_traceback(tmp_path: Path, http_receiver: HttpReceiver) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(f"timezone: UTC\ncalendar:\n  url: {http_receiver.base_url}nothing-here/\n  username: a\n  password: b\npeople: []\n")
+    config.chmod(0o600)
+    done = reconnectd("--config", str(config), "--state-dir", str(tmp_path / "s"), "check", "--connect")
+    assert done.returncode == 1
+    assert "has no CalDAV service at that URL (check calendar.url)" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert "Expected some valid XML" not in done.stderr
