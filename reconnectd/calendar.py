@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import uuid
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 from xml.sax.saxutils import escape
 
@@ -40,6 +43,23 @@ class Conflict(Exception):
     """The object changed on the server since we last saw it (HTTP 412)."""
 
 
+class _Counter:
+    """A thread-safe count of HTTP exchanges, shared by a client and its clones."""
+
+    def __init__(self) -> None:
+        self.value = 0
+        self._lock = threading.Lock()
+
+    def count(self, response: Any, *_: Any, **__: Any) -> Any:
+        with self._lock:
+            self.value += 1
+        return response
+
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
 class CalendarClient:
     """One calendar collection on one CalDAV server."""
 
@@ -58,12 +78,73 @@ class CalendarClient:
         self.url: str = ""
         self.name: str = ""
         self.sync_supported = True
-        self.requests = 0  # every HTTP exchange, for the request budget
-        self.client.session.hooks["response"].append(self._count)
+        self._settings = (url, username, password, verify_tls, timeout)
+        self._counter = _Counter()
+        self.client.session.hooks["response"].append(self._counter.count)
 
-    def _count(self, response: Any, *_: Any, **__: Any) -> Any:
-        self.requests += 1
-        return response
+    @property
+    def requests(self) -> int:
+        """Every HTTP exchange so far, this client's and its clones', for the request budget."""
+        return self._counter.value
+
+    def clone(self) -> CalendarClient:
+        """Another connection to the same, already opened calendar (for writes in parallel)."""
+        url, username, password, verify_tls, timeout = self._settings
+        twin = CalendarClient(url, username, password, verify_tls=verify_tls, timeout=timeout)
+        twin.url, twin.name, twin.sync_supported = self.url, self.name, self.sync_supported
+        twin.client.auth, twin.client.auth_type = self.client.auth, self.client.auth_type  # no 401 round trip
+        twin.client.session.hooks["response"] = [self._counter.count]
+        twin._counter = self._counter
+        return twin
+
+    def run_all(
+        self,
+        items: Sequence[T],
+        send: Callable[[T, CalendarClient], R],
+        concurrency: int,
+        interrupted: Callable[[], bool] = lambda: False,
+    ) -> Iterator[tuple[T, R | Conflict]]:
+        """Each item sent on one of `concurrency` connections; results as they arrive.
+
+        A conflict is a result (the user's edit wins); any other CalendarError stops the rest.
+        """
+        if concurrency <= 1 or len(items) <= 1:
+            for item in items:
+                if interrupted():
+                    return
+                try:
+                    yield item, send(item, self)
+                except Conflict as conflict:
+                    yield item, conflict
+            return
+        local = threading.local()
+        clones: list[CalendarClient] = []
+        lock = threading.Lock()
+
+        def work(item: T) -> R | Conflict:
+            client = getattr(local, "client", None)
+            if client is None:
+                client = local.client = self.clone()
+                with lock:
+                    clones.append(client)
+            try:
+                return send(item, client)
+            except Conflict as conflict:
+                return conflict
+
+        pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="caldav")
+        futures = {pool.submit(work, item): item for item in items}
+        try:
+            for future in as_completed(futures):
+                if interrupted():
+                    return
+                yield futures[future], future.result()
+        finally:
+            for future in futures:
+                future.cancel()
+            pool.shutdown(wait=True)
+            for client in clones:
+                client.close()
 
     def close(self) -> None:
         self.client.close()

@@ -86,6 +86,7 @@ class CalendarSettings:
     full_poll: timedelta = timedelta(hours=1)
     timeout: timedelta = timedelta(seconds=30)
     component: Literal["event", "todo"] = "event"
+    concurrency: int = 4  # writes in flight at once: quick over a slow link, polite to the server
 
     @property
     def embedded(self) -> bool:
@@ -189,6 +190,7 @@ CALENDAR_KEYS = {
     "full_poll": "how often to compare every object",
     "component": "event or todo",
     "timeout": "network timeout",
+    "concurrency": "writes in flight at once",
 }
 NOTIFY_KEYS = {
     "urls": "Apprise URLs",
@@ -332,6 +334,8 @@ def _calendar(reader: Reader, node: Node) -> CalendarSettings:
         values["listen"] = reader.parsed(keys["listen"], "calendar.listen", parse_listen)
     if "component" in keys:
         values["component"] = reader.parsed(keys["component"], "calendar.component", parse_component)
+    if "concurrency" in keys:
+        values["concurrency"] = reader.integer(keys["concurrency"], "calendar.concurrency", 1, 16)
     for key in ("poll", "full_poll", "timeout"):
         if key in keys:
             values[key] = reader.parsed(keys[key], join("calendar", key), _positive_duration)

@@ -11,14 +11,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from reconnectd import ical, outbox
-from reconnectd.calendar import CalendarClient, Conflict
+from reconnectd.calendar import CalendarClient, Conflict, Written
 from reconnectd.config import Config, fold
 from reconnectd.errors import CalendarError
 from reconnectd.model import CheckInStatus
 from reconnectd.notify import Notifier
 from reconnectd.plan import Plan, Planned, plan
 from reconnectd.readback import Deleted, Done, Pinned, Seen, hrefs_to_fetch, observe
-from reconnectd.reconcile import Create, Update, reconcile
+from reconnectd.reconcile import Action, Create, Delete, Update, reconcile
 from reconnectd.state import Store
 
 log = logging.getLogger(__name__)
@@ -169,35 +169,37 @@ def _write(
     report: CycleReport,
     interrupted: Callable[[], bool],
 ) -> None:
+    """Carry out the actions. Writes overlap on `calendar.concurrency` connections (a distant server
+    costs a round trip each); every result is recorded here, on this thread, as it arrives."""
     alarm, component = config.schedule.alarm, config.calendar.component
     fingerprints = {p.checkin.uid: ical.fingerprint(p, alarm, component) for p in the_plan.upcoming}
+    actions = reconcile(the_plan, store.owned(), fingerprints)
+    bodies = {id(a): ical.render(a.planned, now, alarm, component) for a in actions if not isinstance(a, Delete)}
+
+    def send(action: Action, client: CalendarClient) -> Written | None:
+        if isinstance(action, Create):
+            return client.create(action.planned.checkin.uid, bodies[id(action)])
+        if isinstance(action, Update):
+            return client.update(action.href, action.etag, bodies[id(action)])
+        client.delete(action.href, action.etag)
+        return None
+
     try:
-        for action in reconcile(the_plan, store.owned(), fingerprints):
-            if interrupted():
-                return
-            try:
-                if isinstance(action, Create):
-                    uid = action.planned.checkin.uid
-                    written = calendar.create(uid, ical.render(action.planned, now, alarm, component))
-                    store.record_written(uid, written.href, written.etag, action.fingerprint)
-                    report.created += 1
-                    log.info("added: %s", _describe(action.planned, config))
-                elif isinstance(action, Update):
-                    uid = action.planned.checkin.uid
-                    written = calendar.update(
-                        action.href, action.etag, ical.render(action.planned, now, alarm, component)
-                    )
-                    store.record_written(uid, written.href, written.etag, action.fingerprint)
-                    report.updated += 1
-                    log.info("updated: %s", _describe(action.planned, config))
-                else:
-                    calendar.delete(action.href, action.etag)
-                    store.record_removed(action.checkin.uid)
-                    report.deleted += 1
-                    log.info("removed: the upcoming check-in with %s", action.checkin.person)
-            except Conflict:
+        for action, outcome in calendar.run_all(actions, send, config.calendar.concurrency, interrupted):
+            if isinstance(outcome, Conflict):
                 log.info("a check-in changed in the calendar while we wrote it; your edit wins")
                 report.conflicts += 1
+            elif isinstance(action, Delete):
+                store.record_removed(action.checkin.uid)
+                report.deleted += 1
+                log.info("removed: the upcoming check-in with %s", action.checkin.person)
+            elif isinstance(action, Create | Update) and isinstance(outcome, Written):
+                store.record_written(action.planned.checkin.uid, outcome.href, outcome.etag, action.fingerprint)
+                report.created += isinstance(action, Create)
+                report.updated += isinstance(action, Update)
+                log.info(
+                    "%s: %s", "added" if isinstance(action, Create) else "updated", _describe(action.planned, config)
+                )
     except CalendarError as failure:
         report.calendar_error = str(failure)
 

@@ -293,3 +293,24 @@ def test_a_rejected_sync_token_falls_back_to_comparing_every_object(user: User) 
         assert store.get_meta("sync_token") != "http://example.invalid/sync/not-a-real-token"
     user.sync("2026-11-17T08:00")
     assert user.nudges() == ["Check in with Priya"]
+
+
+def test_writes_in_parallel_all_land_once_conflicts_are_results_and_requests_add_up(user: User) -> None:
+    server = user.server
+    with CalendarClient(server.url, server.username, server.password) as client:
+        client.open("Parallel")
+        before = client.requests
+        items = [f"reconnectd-test-{i}" for i in range(12)]
+        body = foreign_event("{uid}", "x")
+
+        def send(uid: str, c: CalendarClient) -> object:
+            return c.create(uid, body.replace(b"{uid}", uid.encode()))
+
+        results = dict(client.run_all(items, send, concurrency=4))
+        assert sorted(results) == sorted(items)
+        assert client.requests - before == 12  # the clones' requests count too
+        hrefs = {results[i].href: results[i].etag for i in items}  # type: ignore[attr-defined]
+        stale = [(href, '"not-the-etag"') for href in list(hrefs)[:3]]
+        outcomes = dict(client.run_all(stale, lambda h, c: c.update(h[0], h[1], body.replace(b"{uid}", b"y")), 4))
+        assert all(isinstance(o, Conflict) for o in outcomes.values())
+    assert len([s for s in user.app.objects(user.app.calendar_url("Parallel")).values()]) == 12
