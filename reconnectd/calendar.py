@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -41,6 +42,10 @@ class Written:
 
 class Conflict(Exception):
     """The object changed on the server since we last saw it (HTTP 412)."""
+
+
+class Busy(CalendarUnreachable):
+    """The server can't take this now (423 Locked, 429, 503): worth a retry, one write at a time."""
 
 
 class _Counter:
@@ -78,6 +83,7 @@ class CalendarClient:
         self.url: str = ""
         self.name: str = ""
         self.sync_supported = True
+        self.one_at_a_time = False  # set once the server shows it cannot take parallel writes
         self._settings = (url, username, password, verify_tls, timeout)
         self._counter = _Counter()
         self.client.session.hooks["response"].append(self._counter.count)
@@ -108,43 +114,66 @@ class CalendarClient:
 
         A conflict is a result (the user's edit wins); any other CalendarError stops the rest.
         """
-        if concurrency <= 1 or len(items) <= 1:
+        if concurrency <= 1 or self.one_at_a_time or len(items) <= 1:
             for item in items:
                 if interrupted():
                     return
-                try:
-                    yield item, send(item, self)
-                except Conflict as conflict:
-                    yield item, conflict
+                yield item, self._patiently(item, send)
             return
         local = threading.local()
         clones: list[CalendarClient] = []
         lock = threading.Lock()
 
-        def work(item: T) -> R | Conflict:
+        def work(item: T) -> tuple[bool, R | Conflict | None]:
+            """(True, the result), or (False, None) when the server was too busy for it."""
             client = getattr(local, "client", None)
             if client is None:
                 client = local.client = self.clone()
                 with lock:
                     clones.append(client)
             try:
-                return send(item, client)
+                return True, send(item, client)
             except Conflict as conflict:
-                return conflict
+                return True, conflict
+            except Busy:
+                return False, None
 
         pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="caldav")
         futures = {pool.submit(work, item): item for item in items}
+        later: list[T] = []
         try:
             for future in as_completed(futures):
                 if interrupted():
                     return
-                yield futures[future], future.result()
+                done, outcome = future.result()
+                if not done:
+                    later.append(futures[future])
+                    continue
+                yield futures[future], outcome  # type: ignore[misc]
         finally:
             for future in futures:
                 future.cancel()
             pool.shutdown(wait=True)
             for client in clones:
                 client.close()
+        if later:
+            log.info("the calendar server is busy with parallel writes; writing one at a time from now on")
+            self.one_at_a_time = True
+            for item in later:
+                if interrupted():
+                    return
+                yield item, self._patiently(item, send)
+
+    def _patiently(self, item: T, send: Callable[[T, CalendarClient], R]) -> R | Conflict:
+        """Send one item; if the server is busy, try again a few times with growing pauses."""
+        for pause in (0.2, 0.5, 1.0, 2.0):
+            try:
+                return send(item, self)
+            except Conflict as conflict:
+                return conflict
+            except Busy:
+                time.sleep(pause)
+        return send(item, self)
 
     def close(self) -> None:
         self.client.close()
@@ -330,7 +359,7 @@ class CalendarClient:
                 f"{self._where()} refused the login (check calendar.username and the password)"
             ) from None
         except caldav_error.RateLimitError:
-            raise CalendarUnreachable(f"{self._where()} asked us to slow down (HTTP 429/503); will retry") from None
+            raise Busy(f"{self._where()} asked us to slow down (HTTP 429/503); will retry") from None
         except caldav_error.NotFoundError:
             raise CalendarError(f"{self._where()} has no CalDAV service at that URL (check calendar.url)") from None
         except caldav_error.DAVError as failure:
@@ -344,6 +373,8 @@ class CalendarClient:
         if response.status in statuses:
             return
         message = f"{self._where()} could not {doing}: HTTP {response.status} {response.reason or ''}".strip()
+        if response.status in (423, 429, 503):
+            raise Busy(message)
         if response.status >= 500:
             raise CalendarUnreachable(message)
         raise CalendarError(message)

@@ -12,7 +12,7 @@ The rules, in order:
    free slot from now. Slots sit at `schedule.time` in the user's time zone (or inside its
    window, "18:00-20:00"), one event length apart, at most `schedule.max_per_day` a day, on
    the allowed `schedule.days`.
-4. An upcoming check-in keeps its slot while its basis (cadence and anchor) is unchanged, so
+4. An upcoming check-in keeps its slot while its basis (cadence, anchor, patience) is unchanged, so
    planning again never moves it and a new person never reshuffles the others. When the basis
    changes (a contact is recorded, the cadence is edited), the same occurrence moves in place.
 5. A check-in the user moved or edited in their calendar is *pinned*: it stays where they put
@@ -22,6 +22,10 @@ The rules, in order:
    `patience.growth` (1.5), up to `patience.cap` (4) cadences. A reply returns it to the cadence.
 7. Paused and let-go people get nothing: their upcoming check-in is withdrawn, past ones stay.
    A pause with `until` ends by itself; the next check-in is then not before that day.
+8. Dates (birthdays, anniversaries, events) are all-day events with a nudge on the day and one
+   `remind` ahead (see milestones.py). Nobody gets two nudges on one day: a date replaces a
+   check-in's nudge, and none comes on a day you already recorded contact with them.
+9. With a morning digest, that one message replaces the day's individual nudges (digest.py).
 """
 
 from __future__ import annotations

@@ -331,10 +331,6 @@ class Store:
         with self.transaction() as db:
             db.execute("UPDATE nudges SET done_at = ? WHERE key = ?", (at.isoformat(), key))
 
-    def sent_nudges(self) -> list[tuple[str, datetime]]:
-        rows = self.db.execute("SELECT key, done_at FROM nudges WHERE done_at IS NOT NULL ORDER BY done_at").fetchall()
-        return [(k, datetime.fromisoformat(d)) for k, d in rows]
-
     # -- small facts ---------------------------------------------------------
 
     def get_meta(self, key: str) -> str | None:

@@ -418,7 +418,7 @@ class _ReceiverHandler(BaseHTTPRequestHandler):
                 json=parsed,
             )
         )
-        status = self.server.receiver.fail_with
+        status = self.server.receiver.next_status()
         if status is None:
             status, payload = 200, b"{}"
         else:
@@ -456,6 +456,7 @@ class HttpReceiver:
 
     def __init__(self) -> None:
         self.fail_with: int | None = None
+        self.fail_next: tuple[int, int] = (0, 500)  # (how many of the next requests, with what status)
         self._requests: list[RecordedRequest] = []
         self._cond = threading.Condition()
         self._server = _ReceiverHTTPServer(self)
@@ -468,6 +469,15 @@ class HttpReceiver:
         )
         self._thread.start()
         self._closed = False
+
+    def next_status(self) -> int | None:
+        """The status to answer with: a queued failure first, then ``fail_with``, else None (200)."""
+        with self._cond:
+            count, status = self.fail_next
+            if count > 0:
+                self.fail_next = (count - 1, status)
+                return status
+        return self.fail_with
 
     @property
     def url(self) -> str:

@@ -314,3 +314,14 @@ def test_writes_in_parallel_all_land_once_conflicts_are_results_and_requests_add
         outcomes = dict(client.run_all(stale, lambda h, c: c.update(h[0], h[1], body.replace(b"{uid}", b"y")), 4))
         assert all(isinstance(o, Conflict) for o in outcomes.values())
     assert len([s for s in user.app.objects(user.app.calendar_url("Parallel")).values()]) == 12
+
+
+def test_a_server_too_busy_for_parallel_writes_gets_them_one_at_a_time(tmp_path: Path, http_receiver: HttpReceiver) -> None:
+    http_receiver.fail_next = (3, 423)  # the first three writes find the server locked
+    with CalendarClient(http_receiver.base_url, None, None) as client:
+        client.url = http_receiver.base_url + "cal/"
+        items = [f"reconnectd-busy-{i}" for i in range(6)]
+        results = dict(client.run_all(items, lambda uid, c: c.create(uid, b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"), 4))
+        assert sorted(results) == sorted(items)  # every write landed in the end
+        assert client.one_at_a_time  # and from now on this server gets one at a time
+    assert len([r for r in http_receiver.requests if r.method == "PUT"]) == 9
