@@ -226,7 +226,7 @@ def sync(options: Options, now_text: str | None) -> None:
     config = options.config()
     now = parse_moment(now_text, config) if now_text else options.clock()
     with open_runtime(config, options.state_dir) as runtime:
-        report = run_cycle(config, runtime.store, runtime.calendar, runtime.notifier, now)
+        report = run_cycle(config, runtime.store, runtime.calendar, runtime.notifier, now, progress=terminal_progress())
         log.info(report.summary())
         error = report.calendar_error or runtime.calendar_error
     if error:
@@ -248,7 +248,13 @@ def run(options: Options) -> None:
     config = options.config()
     log.info("reconnectd %s: %d people, calendar: %s", __version__, len(config.people), describe_calendar(config))
     with open_runtime(config, options.state_dir) as runtime:
-        daemon = Daemon(runtime, options.clock, SystemdNotifier.from_environment(), reload_config=options.config)
+        daemon = Daemon(
+            runtime,
+            options.clock,
+            SystemdNotifier.from_environment(),
+            reload_config=options.config,
+            progress=terminal_progress(),
+        )
         daemon.run()
 
 
@@ -502,6 +508,21 @@ def done(options: Options, name: str, at_text: str | None, note: str | None, no_
         + (" (no reply yet)" if no_reply else "")
         + ". The calendar follows on the next sync."
     )
+
+
+def terminal_progress() -> Callable[[int, int], None] | None:
+    """A count of calendar writes on a terminal, for a long first sync; nothing when not a TTY."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        if total >= PROGRESS_FROM:
+            click.echo(f"\rwriting to the calendar: {done}/{total}", nl=done == total, err=True)
+
+    return show
+
+
+PROGRESS_FROM = 20  # writes; fewer are over before a count would help
 
 
 def match_person(config: Config, name: str) -> str:

@@ -79,14 +79,25 @@ def run_cycle(
     now: datetime,
     *,
     interrupted: Callable[[], bool] = lambda: False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> CycleReport:
-    """One pass. `interrupted` is asked between writes and deliveries, so a stop is quick and clean."""
+    """One pass. `interrupted` is asked between writes and deliveries, so a stop is quick and clean;
+    `progress(done, total)` hears about each write."""
     report = CycleReport()
     read = calendar is not None and _read_back(config, store, calendar, now, report)
     the_plan = plan(config, store.ledger(), now)
     store.apply_plan(the_plan, now)
     if read and calendar is not None:
-        _write(config, store, calendar, the_plan=the_plan, now=now, report=report, interrupted=interrupted)
+        _write(
+            config,
+            store,
+            calendar,
+            the_plan=the_plan,
+            now=now,
+            report=report,
+            interrupted=interrupted,
+            progress=progress,
+        )
     routes = {fold(p.name): p.route for p in config.people if p.route}
     delivered = outbox.deliver(
         store, notifier, now, config.notify, config.timezone, routes=routes, interrupted=interrupted
@@ -168,6 +179,7 @@ def _write(
     now: datetime,
     report: CycleReport,
     interrupted: Callable[[], bool],
+    progress: Callable[[int, int], None] | None = None,
 ) -> None:
     """Carry out the actions. Writes overlap on `calendar.concurrency` connections (a distant server
     costs a round trip each); every result is recorded here, on this thread, as it arrives."""
@@ -185,7 +197,11 @@ def _write(
         return None
 
     try:
-        for action, outcome in calendar.run_all(actions, send, config.calendar.concurrency, interrupted):
+        for done, (action, outcome) in enumerate(
+            calendar.run_all(actions, send, config.calendar.concurrency, interrupted), start=1
+        ):
+            if progress is not None:
+                progress(done, len(actions))
             if isinstance(outcome, Conflict):
                 log.info("a check-in changed in the calendar while we wrote it; your edit wins")
                 report.conflicts += 1

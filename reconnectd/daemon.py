@@ -43,12 +43,14 @@ class Daemon:
         *,
         reload_config: Callable[[], Config] | None = None,
         rng: random.Random | None = None,
+        progress: Callable[[int, int], None] | None = None,
     ) -> None:
         self.runtime = runtime
         self.clock = clock
         self.systemd = systemd
         self.reload_config = reload_config
         self.rng = rng or random.Random()
+        self.progress = progress
         self.wake = threading.Event()
         self.stopping = threading.Event()
         self.reload_requested = threading.Event()
@@ -72,7 +74,13 @@ class Daemon:
         attempt = self.calendar_retry_at is None or now >= self.calendar_retry_at
         calendar = runtime.connect() if attempt else None  # while backing off, nudges still go out
         report = run_cycle(
-            runtime.config, runtime.store, calendar, runtime.notifier, now, interrupted=self.stopping.is_set
+            runtime.config,
+            runtime.store,
+            calendar,
+            runtime.notifier,
+            now,
+            interrupted=self.stopping.is_set,
+            progress=self.progress,
         )
         self.last_report = report
         if attempt:

@@ -325,3 +325,17 @@ def test_a_server_too_busy_for_parallel_writes_gets_them_one_at_a_time(tmp_path:
         assert sorted(results) == sorted(items)  # every write landed in the end
         assert client.one_at_a_time  # and from now on this server gets one at a time
     assert len([r for r in http_receiver.requests if r.method == "PUT"]) == 9
+
+
+def test_a_long_first_sync_reports_its_progress(user: User, tmp_path: Path) -> None:
+    user.configure("".join(f"- name: Person {i}\n  every: weekly\n" for i in range(25)))
+    config = load_config(user.config)
+    seen: list[tuple[int, int]] = []
+    server = user.server
+    with Store(tmp_path / "p.db") as store, CalendarClient(server.url, server.username, server.password) as client:
+        client.open("Reconnect")
+        run_cycle(config, store, client, Notifier(()), datetime(2026, 11, 10, 9, 0, tzinfo=UTC), progress=lambda d, t: seen.append((d, t)))
+        assert sorted(seen) == [(n, 25) for n in range(1, 26)]
+        seen.clear()
+        run_cycle(config, store, client, Notifier(()), datetime(2026, 11, 10, 9, 5, tzinfo=UTC), progress=lambda d, t: seen.append((d, t)))
+        assert seen == []  # nothing to write, nothing to show

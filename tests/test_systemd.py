@@ -56,3 +56,19 @@ def test_the_system_unit_is_rated_ok_for_exposure() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     exposure = float(re.search(r"Overall exposure level for reconnectd.service: ([\d.]+)", done.stdout).group(1))  # type: ignore[union-attr]
     assert exposure <= 2.0
+
+
+@needs_systemd
+def test_the_per_user_template_verifies_and_is_rated_ok(tmp_path: Path) -> None:
+    template = installed_copy(tmp_path, "reconnectd@.service", "/opt/reconnectd/bin/reconnectd")
+    instance = tmp_path / "reconnectd@alice.service"
+    instance.write_text(template.read_text())
+    done = subprocess.run([ANALYZE, "verify", str(instance)], capture_output=True, text=True, check=False)
+    assert (done.returncode, done.stdout + done.stderr) == (0, "")
+    rated = subprocess.run(
+        [ANALYZE, "security", "--offline=true", "--threshold=20", str(UNITS / "reconnectd@.service")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert rated.returncode == 0, rated.stdout + rated.stderr
