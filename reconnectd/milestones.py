@@ -8,6 +8,7 @@ let-go people's dates are never nudged, and leave the calendar unless `keep_when
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
@@ -25,7 +26,7 @@ class Occurrence:
     milestone: Milestone
     day: date
 
-    @property
+    @functools.cached_property
     def uid(self) -> str:
         return milestone_uid(self.person.name, self.milestone.label, self.day.year)
 

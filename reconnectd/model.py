@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import functools
 import hashlib
 import re
 import unicodedata
@@ -88,6 +89,7 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", folded).strip("-")[:24]
 
 
+@functools.lru_cache(maxsize=65536)
 def person_key(name: str) -> str:
     digest = hashlib.sha256(name.casefold().encode()).hexdigest()[:8]
     return f"{slug(name) or 'person'}-{digest}"

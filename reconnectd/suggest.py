@@ -450,8 +450,20 @@ def _order(pool: Sequence[str], who: str, label: str) -> tuple[str, ...]:
 
 @functools.lru_cache(maxsize=4096)
 def _ordered(pool: tuple[str, ...], who: str, label: str) -> tuple[str, ...]:
-    salt = f"{who}\x1f{label}\x1f"
-    return tuple(sorted(pool, key=lambda item: hashlib.sha256((salt + item).encode()).digest()))
+    salted = hashlib.sha256(f"{who}\x1f{label}\x1f".encode())  # hashed once; each item continues a copy
+
+    def key(encoded: bytes) -> bytes:
+        digest = salted.copy()
+        digest.update(encoded)
+        return digest.digest()
+
+    encoded = _encoded(pool)
+    return tuple(pool[i] for i in sorted(range(len(pool)), key=lambda i: key(encoded[i])))
+
+
+@functools.lru_cache(maxsize=256)
+def _encoded(pool: tuple[str, ...]) -> tuple[bytes, ...]:
+    return tuple(item.encode() for item in pool)
 
 
 def _pick(pool: Sequence[str], who: str, label: str, seq: int) -> str:
