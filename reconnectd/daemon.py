@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 FIRST_CALENDAR_RETRY = timedelta(seconds=30)
 LONGEST_CALENDAR_RETRY = timedelta(minutes=30)
+RETRY_AFTER_FAILURE = timedelta(minutes=1)
 
 
 class Daemon:
@@ -173,7 +174,11 @@ class Daemon:
         listener.start()
         try:
             while not self.stopping.is_set():
-                wake_at = self.step()
+                try:
+                    wake_at = self.step()
+                except Exception:  # a bug or a full disk must not end a daemon that runs for months
+                    log.exception("a cycle failed; trying again shortly")
+                    wake_at = self.clock() + min(RETRY_AFTER_FAILURE, self.runtime.config.calendar.poll)
                 self.systemd.watchdog()
                 self._sleep_until(wake_at)
         finally:

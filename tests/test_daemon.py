@@ -216,3 +216,34 @@ def test_backoff_grows_to_its_cap_and_never_overflows() -> None:
     assert backoff(2, 0.0) == timedelta(seconds=60)
     assert backoff(10_000, 0.0) == LONGEST_RETRY
     assert backoff(3, 0.2) == timedelta(seconds=144)
+
+
+def test_a_failing_cycle_is_logged_and_retried_and_never_ends_the_daemon(
+    tmp_path: Path, radicale: RadicaleServer, http_receiver: HttpReceiver, caplog: pytest.LogCaptureFixture
+) -> None:
+    world = Life(tmp_path, radicale, http_receiver)
+    world.write(extra="")
+    world.path.write_text(world.path.read_text().replace("poll: 1h", "poll: 1s"))
+    world.runtime.use(read_config(world.path))
+
+    class Flaky(Daemon):
+        cycles = 0
+
+        def step(self) -> datetime:
+            self.cycles += 1
+            if self.cycles == 1:
+                raise RuntimeError("a bug in one cycle")
+            self.stop()
+            return super().step()
+
+    daemon = Flaky(world.runtime, datetime_now, SystemdNotifier(None))
+    try:
+        daemon.run()
+    finally:
+        world.runtime.close()
+    assert daemon.cycles == 2
+    assert "a cycle failed; trying again shortly" in caplog.text
+
+
+def datetime_now() -> datetime:
+    return datetime.now(LONDON)
