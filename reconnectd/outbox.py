@@ -93,7 +93,7 @@ def deliver(
     for target in notifier.targets:
         if interrupted():
             break
-        waiting = [p for p in _waiting(pending, target.id, now, settings) if target.id in audience[p.nudge.key]]
+        waiting = _waiting([p for p in pending if target.id in audience[p.nudge.key]], target.id, now, settings)
         if not waiting:
             continue
         failures, retry_at = backoffs.get(target.id, (0, now))
