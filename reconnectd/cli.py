@@ -30,7 +30,7 @@ from reconnectd.errors import (
     UsageError,
 )
 from reconnectd.logs import setup_logging
-from reconnectd.model import CheckInStatus, Contact, Outcome, Standing
+from reconnectd.model import Contact, Outcome, Standing
 from reconnectd.notify import Notifier
 from reconnectd.plan import preview
 from reconnectd.report import render_report
@@ -134,7 +134,7 @@ def check(options: Options, connect: bool, send_test: bool) -> None:
                         f"first sync if the server allows; existing: {others})"
                     )
     if send_test:
-        notifier = Notifier(config.notify.urls, config.notify.apprise_config, config.notify.url_tags)
+        notifier = Notifier.for_settings(config.notify)
         for target in notifier.targets:
             body = "This is a test from reconnectd. Nudges will arrive here."
             outcome = notifier.send(target, "reconnectd test", body)
@@ -432,14 +432,7 @@ def snooze(options: Options, name: str, duration: str, now_text: str | None) -> 
         raise UsageError(str(error)) from None
     now = parse_moment(now_text, config) if now_text else options.clock()
     with Store(options.state_dir / "state.db") as store:
-        upcoming = [
-            c
-            for c in store.ledger().checkins
-            if fold(c.person) == fold(person)
-            and not c.is_milestone
-            and c.status is CheckInStatus.SCHEDULED
-            and c.start > now
-        ]
+        upcoming = [c for c in store.ledger().upcoming(now) if fold(c.person) == fold(person)]
         if not upcoming:
             raise UsageError(f"{person} has no upcoming check-in to snooze")
         checkin = upcoming[0]
@@ -530,7 +523,7 @@ def match_person(config: Config, name: str) -> str:
     exact = config.person(name)
     if exact:
         return exact.name
-    matches = [p.name for p in config.people if p.name.casefold().startswith(name.casefold())]
+    matches = [p.name for p in config.people if fold(p.name).startswith(fold(name))]
     if len(matches) == 1:
         return matches[0]
     if matches:

@@ -23,7 +23,7 @@ from reconnectd import outbox
 from reconnectd.config import Config
 from reconnectd.cycle import CycleReport, run_cycle
 from reconnectd.errors import ConfigError
-from reconnectd.model import CheckIn, CheckInStatus
+from reconnectd.model import CheckIn
 from reconnectd.plan import next_moment
 from reconnectd.runtime import Runtime
 from reconnectd.sdnotify import SystemdNotifier
@@ -125,9 +125,7 @@ class Daemon:
         return max(min(times), now)
 
     def upcoming(self, now: datetime) -> list[CheckIn]:
-        checkins = self.runtime.store.ledger().checkins
-        ahead = (c for c in checkins if not c.is_milestone and c.status is CheckInStatus.SCHEDULED and c.start > now)
-        return sorted(ahead, key=lambda c: c.start)
+        return self.runtime.store.ledger().upcoming(now)
 
     def status_line(self, now: datetime) -> str:
         zone = self.runtime.config.timezone

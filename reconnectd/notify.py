@@ -15,7 +15,7 @@ from typing import Any
 
 import apprise
 
-from reconnectd.config import Secret
+from reconnectd.config import NotifySettings, Secret
 from reconnectd.logs import url_secrets
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,10 @@ class Notifier:
                 self._add(url, url_tags)
         if not self.targets:
             self.targets.append(Target(LOG_TARGET, "the log"))
+
+    @classmethod
+    def for_settings(cls, settings: NotifySettings) -> Notifier:
+        return cls(settings.urls, settings.apprise_config, settings.url_tags)
 
     def _add(self, url: Secret, tags: frozenset[str] = frozenset()) -> bool:
         service = _service(url)

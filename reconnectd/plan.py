@@ -52,6 +52,13 @@ class Ledger:
     checkins: tuple[CheckIn, ...] = ()
     standings: Mapping[str, tuple[Standing, date | None]] = field(default_factory=dict)  # from `pause`
 
+    def upcoming(self, now: datetime) -> list[CheckIn]:
+        """Check-ins (not dates) still scheduled after `now`, soonest first."""
+        ahead = (
+            c for c in self.checkins if not c.is_milestone and c.status is CheckInStatus.SCHEDULED and c.start > now
+        )
+        return sorted(ahead, key=lambda c: c.start)
+
     @functools.cached_property
     def contacts_by_person(self) -> dict[str, list[Contact]]:
         grouped: dict[str, list[Contact]] = defaultdict(list)
@@ -159,18 +166,24 @@ def _one_a_day(nudges: Iterable[Nudge], ledger: Ledger, tz: tzinfo) -> tuple[Nud
     return tuple(kept.values())
 
 
+def last_contact_day(person: Person, ledger: Ledger, tz: tzinfo) -> date | None:
+    """The day you were last in touch: a recorded contact, or `last_contact` from the YAML."""
+    days = [c.at.astimezone(tz).date() for c in _contacts_of(ledger, fold(person.name))]
+    if person.last_contact:
+        days.append(person.last_contact)
+    return max(days, default=None)
+
+
 def _overdue(config: Config, ledger: Ledger, today: date) -> list[tuple[str, int]]:
     """(name, days) for each active person whose (patient) interval since the last contact has run out."""
     late = []
     for person in config.people:
         if standing(person, ledger, today) is not Standing.ACTIVE:
             continue
-        contacts = _contacts_of(ledger, fold(person.name))
-        days = [c.at.astimezone(config.timezone).date() for c in contacts]
-        if person.last_contact:
-            days.append(person.last_contact)
-        if days:
-            due = interval_after(person, max(days), patience_factor(config.patience, contacts))
+        last = last_contact_day(person, ledger, config.timezone)
+        if last is not None:
+            contacts = _contacts_of(ledger, fold(person.name))
+            due = interval_after(person, last, patience_factor(config.patience, contacts))
             if due < today:
                 late.append((person.name, (today - due).days))
     return late
@@ -209,9 +222,7 @@ def _milestones(config: Config, ledger: Ledger, now: datetime) -> _Dates:
 def next_moment(config: Config, ledger: Ledger, now: datetime) -> datetime | None:
     """The next time something is due: a check-in, or a milestone's nudge."""
     today = now.astimezone(config.timezone).date()
-    starts = [
-        c.start for c in ledger.checkins if not c.is_milestone and c.status is CheckInStatus.SCHEDULED and c.start > now
-    ]
+    starts = [c.start for c in ledger.upcoming(now)]
     active = [p for p in config.people if standing(p, ledger, today) is Standing.ACTIVE]
     dated = milestones.next_moment(config, milestones.occurrences(active, today), now)
     digests = [m for d in (today, today + timedelta(days=1)) if (m := digest_moment(config, d)) and m > now]
@@ -363,10 +374,7 @@ def _nudge(person: Person, checkin: CheckIn, ledger: Ledger, library: Library) -
 
 def _words(person: Person, checkin: CheckIn, ledger: Ledger, tz: tzinfo, library: Library) -> Wording:
     """What the check-in says. The gap is measured to the check-in's own day, so the text is stable."""
-    days = [c.at.astimezone(tz).date() for c in _contacts_of(ledger, fold(person.name))]
-    if person.last_contact:
-        days.append(person.last_contact)
-    last = max(days, default=None)
+    last = last_contact_day(person, ledger, tz)
     since = (checkin.start.astimezone(tz).date() - last).days if last else None
     if person.name == SELF:
         return reflection_wording(checkin.seq, every=person.every, library=library)

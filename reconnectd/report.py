@@ -14,7 +14,7 @@ from enum import StrEnum
 from html import escape
 from zoneinfo import ZoneInfo
 
-from reconnectd.config import Config
+from reconnectd.config import Config, fold
 from reconnectd.model import CheckInStatus, Outcome, Person
 from reconnectd.plan import Ledger
 from reconnectd.status import PersonStatus, summarize
@@ -132,13 +132,13 @@ def render_report(config: Config, ledger: Ledger, now: datetime) -> str:
 
 
 def _row(index: int, person: Person, status: PersonStatus, ledger: Ledger, tz: ZoneInfo, *, now: datetime) -> Row:
-    folded = person.name.casefold()
-    recorded = sorted((c for c in ledger.contacts if c.person.casefold() == folded), key=lambda c: c.at)
+    folded = fold(person.name)
+    recorded = sorted((c for c in ledger.contacts if fold(c.person) == folded), key=lambda c: c.at)
     marks = [ContactMark(c.at.astimezone(tz).date(), c.outcome, c.note, c.source) for c in recorded]
     if person.last_contact is not None and all(m.day != person.last_contact for m in marks):
         marks.append(ContactMark(person.last_contact, None, None, None))
     marks.sort(key=lambda m: m.day)  # stable: recorded contacts keep their order within a day
-    theirs = [c for c in ledger.checkins if c.person.casefold() == folded and not c.is_milestone]
+    theirs = [c for c in ledger.checkins if fold(c.person) == folded and not c.is_milestone]
     # A scheduled check-in whose time has come is passed, whether or not a sync has said so yet.
     passed = sorted(
         c.start.astimezone(tz).date()

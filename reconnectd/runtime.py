@@ -54,7 +54,7 @@ def read_config(path: Path) -> Config:
     config = credentials.resolve(load_config(path, system_timezone()), path, os.environ)
     if not config.calendar.verify_tls:
         log.warning("TLS certificates are not checked (calendar.verify_tls: false); use this only on your own network")
-    notifier = Notifier(config.notify.urls, config.notify.apprise_config, config.notify.url_tags)
+    notifier = Notifier.for_settings(config.notify)
     REDACTOR.learn(notifier.secrets())
     if notifier.config_error:
         line = config.notify.source_lines.get("apprise_config")
@@ -105,7 +105,7 @@ class Runtime:
             self.calendar.close()
             self.calendar = None
         self.config = config
-        self.notifier = Notifier(config.notify.urls, config.notify.apprise_config, config.notify.url_tags)
+        self.notifier = Notifier.for_settings(config.notify)
 
     def close(self) -> None:
         self._stack.close()
@@ -123,7 +123,7 @@ def open_runtime(config: Config, state_dir: Path, *, with_calendar: bool = True)
     runtime = Runtime(
         config,
         store,
-        Notifier(config.notify.urls, config.notify.apprise_config, config.notify.url_tags),
+        Notifier.for_settings(config.notify),
         None,
         None,
         state_dir,
