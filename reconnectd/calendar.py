@@ -40,6 +40,15 @@ class Written:
     etag: str | None
 
 
+@dataclass(frozen=True)
+class Taken:
+    """A create found its name already in use: what is there now."""
+
+    href: str
+    etag: str | None
+    data: str
+
+
 class Conflict(Exception):
     """The object changed on the server since we last saw it (HTTP 412)."""
 
@@ -313,13 +322,18 @@ class CalendarClient:
         self._expect(response, (207,), "read events")
         return {r.href: (r.etag, r.calendar_data) for r in response.parse_calendar_query() if r.calendar_data}
 
-    def create(self, uid: str, body: bytes) -> Written:
-        """PUT a new object. Never overwrites: a taken name gets a fresh one."""
-        href = urljoin(self.url if self.url.endswith("/") else self.url + "/", f"{uid}.ics")
+    def create(self, uid: str, body: bytes, *, fresh: bool = False) -> Written | Taken:
+        """PUT a new object, named after its UID (or, `fresh`, a random variant). Never overwrites:
+        when the name is taken, the object there is returned instead, for the caller to judge."""
+        name = f"{uid}-{uuid.uuid4().hex[:8]}.ics" if fresh else f"{uid}.ics"
+        href = urljoin(self.url if self.url.endswith("/") else self.url + "/", name)
         response = self._put(href, body, {"If-None-Match": "*"})
-        if response.status == 412:
-            href = urljoin(href, f"{uid}-{uuid.uuid4().hex[:8]}.ics")
-            response = self._put(href, body, {"If-None-Match": "*"})
+        if response.status == 412 and not fresh:
+            found = self.fetch([urlsplit(href).path])
+            if found:
+                ((path, (etag, data)),) = found.items()
+                return Taken(path, etag, data)
+            return self.create(uid, body, fresh=True)  # gone again already
         self._expect(response, (200, 201, 204), "create an event")
         return Written(urlsplit(href).path, _etag(response))
 

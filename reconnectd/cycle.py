@@ -9,15 +9,16 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from reconnectd import ical, outbox
-from reconnectd.calendar import CalendarClient, Conflict, Written
+from reconnectd.calendar import CalendarClient, Conflict, Taken, Written
 from reconnectd.config import Config, fold
 from reconnectd.errors import CalendarError
 from reconnectd.model import CheckInStatus
 from reconnectd.notify import Notifier
 from reconnectd.plan import Plan, Planned, plan
-from reconnectd.readback import Deleted, Done, Pinned, Seen, hrefs_to_fetch, observe
+from reconnectd.readback import Deleted, Done, Pinned, Seen, adopt, hrefs_to_fetch, observe
 from reconnectd.reconcile import Action, Create, Delete, Update, reconcile
 from reconnectd.state import Store
 
@@ -188,7 +189,7 @@ def _write(
     actions = reconcile(the_plan, store.owned(), fingerprints)
     bodies = {id(a): ical.render(a.planned, now, alarm, component) for a in actions if not isinstance(a, Delete)}
 
-    def send(action: Action, client: CalendarClient) -> Written | None:
+    def send(action: Action, client: CalendarClient) -> Written | Taken | None:
         if isinstance(action, Create):
             return client.create(action.planned.checkin.uid, bodies[id(action)])
         if isinstance(action, Update):
@@ -202,7 +203,10 @@ def _write(
         ):
             if progress is not None:
                 progress(done, len(actions))
-            if isinstance(outcome, Conflict):
+            if isinstance(outcome, Taken) and isinstance(action, Create):
+                body = bodies[id(action)]
+                _adopt(store, calendar, action, outcome, body, now=now, zone=config.timezone, report=report)
+            elif isinstance(outcome, Conflict):
                 log.info("a check-in changed in the calendar while we wrote it; your edit wins")
                 report.conflicts += 1
             elif isinstance(action, Delete):
@@ -218,6 +222,33 @@ def _write(
                 )
     except CalendarError as failure:
         report.calendar_error = str(failure)
+
+
+def _adopt(
+    store: Store,
+    calendar: CalendarClient,
+    action: Create,
+    taken: Taken,
+    body: bytes,
+    *,
+    now: datetime,
+    zone: ZoneInfo,
+    report: CycleReport,
+) -> None:
+    """A check-in's name was taken: keep our own earlier write (as the user may have left it since),
+    or, if someone else's object sits there, create ours under a fresh name."""
+    checkin = action.planned.checkin
+    fact = adopt(body, (taken.href, taken.etag, taken.data), checkin=checkin, now=now, zone=zone)
+    if fact is None:
+        written = calendar.create(checkin.uid, body, fresh=True)
+        if isinstance(written, Written):
+            store.record_written(checkin.uid, written.href, written.etag, action.fingerprint)
+            report.created += 1
+        return
+    log.info("the check-in with %s was already in the calendar (an answer was lost); keeping it", checkin.person)
+    store.record_written(checkin.uid, taken.href, taken.etag, action.fingerprint if isinstance(fact, Seen) else None)
+    if not isinstance(fact, Seen):
+        _record(store, fact, now, report)
 
 
 def _describe(planned: Planned, config: Config) -> str:

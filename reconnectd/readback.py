@@ -160,6 +160,24 @@ def _reading(
     return Pinned(own.uid, href, etag, None, None)
 
 
+def adopt(
+    intended: bytes, found: tuple[str, str | None, str], *, checkin: CheckIn, now: datetime, zone: tzinfo
+) -> Fact | None:
+    """We created a check-in and found its name taken: most likely by our own earlier write whose
+    answer never came (a crash, a timeout). Seen if it reads as we meant it; the user's edit if
+    they changed it since; None when it is not ours."""
+    href, etag, data = found
+    remote = ical.read(data, zone)
+    if remote is None or not remote.ours or remote.uid != checkin.uid:
+        return None
+    if remote == ical.read(intended, zone):
+        return Seen(checkin.uid, href, etag or "")
+    own = Owned(checkin.uid, checkin.person, CheckInStatus.SCHEDULED, href, None, None)
+    return _reading(
+        own, href=href, etag=etag or "", data=(etag, data), checkin=checkin, now=now, zone=zone, result=Observed()
+    )
+
+
 def _by_href(owned: Mapping[str, Owned]) -> dict[str, Owned]:
     return {o.href: o for o in owned.values() if o.href is not None}
 

@@ -7,11 +7,22 @@ server stores, byte for byte.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urljoin
+from datetime import UTC, datetime
+from urllib.parse import quote, unquote, urljoin
+from xml.etree import ElementTree
 
 import icalendar
 from caldav.davclient import DAVClient
 
+CALDAV = "urn:ietf:params:xml:ns:caldav"
+QUERY = (
+    '<?xml version="1.0" encoding="utf-8"?><c:calendar-query xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">'
+    "<d:prop><d:getetag/><c:calendar-data/></d:prop><c:filter>%s</c:filter></c:calendar-query>"
+)
+MULTIGET = (
+    '<?xml version="1.0" encoding="utf-8"?><c:calendar-multiget xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">'
+    "<d:prop><d:getetag/><c:calendar-data/></d:prop>%s</c:calendar-multiget>"
+)
 PROPFIND = (
     '<?xml version="1.0" encoding="utf-8"?>'
     '<d:propfind xmlns:d="DAV:"><d:prop><d:getetag/><d:displayname/><d:resourcetype/></d:prop></d:propfind>'
@@ -61,6 +72,33 @@ class Peer:
             got = self.client.session.get(urljoin(calendar_url, result.href), auth=self.client.auth, timeout=10)
             found[result.href] = Stored(result.href, str(etag), got.content)
         return found
+
+    def report(self, calendar_url: str, body: str) -> dict[str, Stored]:
+        """Objects with their data in one REPORT (calendar-query or calendar-multiget)."""
+        response = self.client.request(calendar_url, "REPORT", body, {"Depth": "1", "Content-Type": "application/xml"})
+        found = {}
+        raw = response.raw
+        for element in ElementTree.fromstring(raw.encode() if isinstance(raw, str) else raw).iter("{DAV:}response"):
+            href = element.findtext("{DAV:}href")
+            etag = element.findtext(".//{DAV:}getetag")
+            data = element.findtext(f".//{{{CALDAV}}}calendar-data")
+            if href and etag and data is not None:
+                found[unquote(href)] = Stored(unquote(href), etag, data.encode())
+        return found
+
+    def between(self, calendar_url: str, start: datetime, end: datetime) -> dict[str, Stored]:
+        """Every event or to-do overlapping [start, end), in one request."""
+        window = (
+            f'<c:time-range start="{start.astimezone(UTC):%Y%m%dT%H%M%SZ}" end="{end.astimezone(UTC):%Y%m%dT%H%M%SZ}"/>'
+        )
+        filters = "".join(f'<c:comp-filter name="{kind}">{window}</c:comp-filter>' for kind in ("VEVENT",))
+        return self.report(calendar_url, QUERY % f'<c:comp-filter name="VCALENDAR">{filters}</c:comp-filter>')
+
+    def multiget(self, calendar_url: str, hrefs: list[str]) -> dict[str, Stored]:
+        if not hrefs:
+            return {}
+        listed = "".join(f"<d:href>{quote(h)}</d:href>" for h in hrefs)
+        return self.report(calendar_url, MULTIGET % listed)
 
     def put(self, calendar_url: str, name: str, data: bytes, etag: str | None = None) -> int:
         headers = {"Content-Type": "text/calendar; charset=utf-8"}

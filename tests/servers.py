@@ -24,6 +24,7 @@ import sys
 import threading
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -408,17 +409,19 @@ class _ReceiverHandler(BaseHTTPRequestHandler):
             except ValueError:
                 parsed = None
         split = urlsplit(self.path)
-        self.server.receiver._record(
-            RecordedRequest(
-                method=self.command,
-                path=split.path,
-                query=split.query,
-                headers=dict(self.headers.items()),
-                body=body,
-                json=parsed,
-            )
+        request = RecordedRequest(
+            method=self.command,
+            path=split.path,
+            query=split.query,
+            headers=dict(self.headers.items()),
+            body=body,
+            json=parsed,
         )
+        self.server.receiver._record(request)
         status = self.server.receiver.next_status()
+        hook = self.server.receiver.on_request
+        if hook is not None:
+            hook(request, status)
         if status is None:
             status, payload = 200, b"{}"
         else:
@@ -446,6 +449,9 @@ class _ReceiverHTTPServer(ThreadingHTTPServer):
         self.receiver = receiver
         super().__init__((LOCALHOST, 0), _ReceiverHandler)
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        return  # the sender hung up (or was killed) before the answer: nothing to report
+
 
 class HttpReceiver:
     """Records every HTTP request; answers ``200 {}`` (or ``fail_with`` if set).
@@ -457,6 +463,7 @@ class HttpReceiver:
     def __init__(self) -> None:
         self.fail_with: int | None = None
         self.fail_next: tuple[int, int] = (0, 500)  # (how many of the next requests, with what status)
+        self.on_request: Callable[[RecordedRequest, int | None], None] | None = None  # before it answers
         self._requests: list[RecordedRequest] = []
         self._cond = threading.Condition()
         self._server = _ReceiverHTTPServer(self)

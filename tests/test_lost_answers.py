@@ -1,0 +1,74 @@
+"""A write that lands on the server but whose answer never comes back (a crash, a dropped
+connection, a timeout). The next sync finds the object at its name and keeps it: never a
+duplicate, never a stuck calendar, and whatever the user did to it meanwhile stands."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import icalendar
+import pytest
+from conftest import CalDAVServerInfo
+from faultproxy import Fault, FaultProxy
+from test_sync import LONDON, PRIYA_ONLY, Setup
+
+FIRST_SYNC = "2026-11-28T09:00"
+
+
+@pytest.fixture
+def lossy(tmp_path: Path, caldav_server: CalDAVServerInfo) -> Iterator[tuple[Setup, FaultProxy]]:
+    """The daemon talks through the proxy; the user's other app talks to the server directly."""
+    with FaultProxy(caldav_server.server.port) as proxy:
+        through = urlsplit(caldav_server.url)._replace(netloc=f"127.0.0.1:{proxy.port}").geturl()
+        setup = Setup(tmp_path, dataclasses.replace(caldav_server, url=through))
+        setup.peer = Setup(tmp_path, caldav_server).peer
+        setup.write(PRIYA_ONLY)
+        yield setup, proxy
+        setup.peer.close()
+
+
+def _lose_the_answer_to_the_first_write(setup: Setup, proxy: FaultProxy) -> None:
+    proxy.inject(Fault("lost-answer", 1, methods=frozenset({"PUT"})))
+    assert setup.sync(FIRST_SYNC) == 1  # "calendar unavailable" for this run
+    (stored,) = setup.objects().values()  # but the check-in landed
+    assert str(stored.event["summary"]) == "Check in with Priya"  # type: ignore[attr-defined]
+
+
+def test_the_next_sync_keeps_the_object_it_could_not_hear_about(lossy: tuple[Setup, FaultProxy]) -> None:
+    setup, proxy = lossy
+    _lose_the_answer_to_the_first_write(setup, proxy)
+    before = setup.objects()
+
+    assert setup.sync("2026-11-28T09:30") == 0
+    assert setup.sync("2026-11-28T10:00") == 0
+
+    after = setup.objects()
+    assert list(after) == list(before)  # one object, same name: no duplicate
+    assert [s.etag for s in after.values()] == [s.etag for s in before.values()]  # type: ignore[attr-defined]
+    assert proxy.requests.get("PUT", 0) == 2  # the lost one and the one that found the name taken; no more
+
+
+def test_a_move_made_meanwhile_is_kept(lossy: tuple[Setup, FaultProxy]) -> None:
+    setup, proxy = lossy
+    _lose_the_answer_to_the_first_write(setup, proxy)
+    calendar = setup.peer.calendar_url("Reconnect")
+    ((href, stored),) = setup.objects().items()
+    event = stored.event  # type: ignore[attr-defined]
+    moved = datetime(2026, 11, 30, 12, 0, tzinfo=LONDON)
+    for name, value in (("dtstart", moved), ("dtend", moved.replace(minute=15))):
+        del event[name]
+        event.add(name, value)
+    whole = icalendar.Calendar.from_ical(stored.data)  # type: ignore[attr-defined]
+    whole.subcomponents = [event if c.name == "VEVENT" else c for c in whole.subcomponents]
+    assert setup.peer.put(calendar, href.rsplit("/", 1)[1], whole.to_ical(), stored.etag) in (200, 201, 204)  # type: ignore[attr-defined]
+
+    assert setup.sync("2026-11-28T09:30") == 0
+    assert setup.sync("2026-11-28T10:00") == 0
+
+    ((_, kept),) = setup.objects().items()
+    assert kept.event.decoded("dtstart") == moved  # type: ignore[attr-defined]
+    assert setup.run("status", "--now", "2026-11-28T10:00") == 0
