@@ -24,6 +24,8 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from life import PEOPLE, Life, Unreachable, london
+from servers import HttpReceiver
 
 from reconnectd.cli import main
 from reconnectd.config import (
@@ -375,6 +377,61 @@ def test_check_in_a_real_process(name: str) -> None:
     assert done.returncode == 2
     assert done.stderr == "".join(f"{line}\n" for line in expected(name, Path(name)))
     assert done.stdout == ""
+
+
+# --- a running daemon reloaded with each case --------------------------------------------------------
+
+
+def case_bytes(name: str) -> bytes:
+    return GENERATED[name]() if name in GENERATED else (CORPUS / name).read_bytes()
+
+
+@pytest.fixture
+def running(tmp_path: Path, http_receiver: HttpReceiver, monkeypatch: pytest.MonkeyPatch) -> Iterator[Life]:
+    """A daemon on a good config (Priya and Sam), its calendar down: nudges still go out from its own state."""
+    monkeypatch.delenv("CREDENTIALS_DIRECTORY", raising=False)
+    world = Life(tmp_path, Unreachable(), http_receiver)
+    world.clock.now = london(2026, 11, 12, 17, 0)  # an hour before Priya's check-in
+    yield world
+    world.runtime.close()
+
+
+def reload(life: Life) -> None:
+    """As SIGHUP does: ask for a reload, and the next step performs it."""
+    life.daemon.reload_requested.set()
+    life.daemon.step()
+
+
+@pytest.mark.parametrize("name", cases())
+def test_a_running_daemon_reloaded_with_it_keeps_its_last_good_config(
+    name: str, running: Life, caplog: pytest.LogCaptureFixture
+) -> None:
+    life = running
+    life.daemon.step()
+    good = life.runtime.config
+    assert {c.person for c in life.daemon.upcoming(life.clock.now)} == {"Priya", "Sam"}
+
+    life.path.write_bytes(case_bytes(name))
+    reload(life)  # refused, not raised
+
+    assert life.runtime.config is good
+    problems = expected(name, life.path)
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    assert life.daemon.status_line(life.clock.now).endswith(f"; config not reloaded: {problems[0]}{more}")
+    logged = [r.getMessage() for r in caplog.records if r.getMessage().startswith("config not reloaded: ")]
+    assert logged == [f"config not reloaded: {problem}" for problem in problems]
+
+    life.clock.now = london(2026, 11, 12, 18, 0)
+    life.daemon.step()  # it keeps planning and nudging on the last good config
+    assert life.titles() == ["Check in with Priya"]
+    assert {c.person for c in life.daemon.upcoming(life.clock.now)} == {"Priya", "Sam"}
+    assert "config not reloaded: " in life.daemon.status_line(life.clock.now)  # until a good one comes
+
+    life.write(people=PEOPLE + "- name: Ada\n  every: monthly\n")
+    reload(life)
+    assert [p.name for p in life.runtime.config.people] == ["Priya", "Sam", "Ada"]
+    assert {c.person for c in life.daemon.upcoming(life.clock.now)} == {"Priya", "Sam", "Ada"}
+    assert "config not reloaded" not in life.daemon.status_line(life.clock.now)
 
 
 # --- fuzzing ---------------------------------------------------------------------------------------
