@@ -45,6 +45,8 @@ CORPUS = Path(__file__).parent / "bad_configs"
 CHANNELS = "text, voice note, call, video, in person, social media, email, letter"
 TOP = ", ".join(TOP_KEYS)
 LONG_ZONE = "Europe/" + "x" * 300
+LONG_PATH = "/tmp/" + "x" * 300
+NUL_IN_PATH = "contains a NUL character (\\0); a file name cannot hold one (remove it)"
 
 
 def huge_file() -> bytes:
@@ -267,6 +269,25 @@ EXPECTED: dict[str, list[str]] = {
         f'{{file}}:9: people[1].prefers: "carrier pigeon" is not a way to reach someone (write one of: {CHANNELS})',
     ],
     "67-deep-nesting.yaml": ["{file}:3: invalid YAML: nested too deeply (a config needs only a few levels)"],
+    # --- paths and commands no system call accepts ---------------------------------------------
+    "68-nul-in-paths.yaml": [
+        f"{{file}}:6: calendar.password_file: {NUL_IN_PATH}",
+        f"{{file}}:8: notify.urls_file: {NUL_IN_PATH}",
+        f"{{file}}:9: notify.apprise_config: {NUL_IN_PATH}",
+    ],
+    "69-nul-in-password-command.yaml": [
+        "{file}:6: calendar.password_command[1]: contains a NUL character (\\0); a command cannot hold one (remove it)",
+    ],
+    "70-password-command-not-utf8.yaml": [
+        '{file}:6: calendar.password_command: "printf \\377\\376" printed something that is not UTF-8 text '
+        "(it should print the password on its first line)",
+    ],
+    "71-names-too-long.yaml": [
+        f"{{file}}:6: calendar.password_file: cannot read {LONG_PATH}: File name too long "
+        "(put the CalDAV password on one line in that file)",
+        f"{{file}}:8: notify.urls_file: cannot read {LONG_PATH}: File name too long (one Apprise URL a line)",
+        f"{{file}}:9: notify.apprise_config: cannot read {LONG_PATH}: File name too long",
+    ],
 }
 
 # Problems found only once secrets are resolved and Apprise has read the URLs: load_config leaves those to
@@ -277,6 +298,8 @@ RESOLVED = {
     "62-password-file-unknown-user.yaml",
     "63-password-command-fails.yaml",
     "65-apprise-unknown-scheme.yaml",
+    "70-password-command-not-utf8.yaml",
+    "71-names-too-long.yaml",
 }
 
 # Loader bugs, each with what happens today; EXPECTED holds what should be said instead.
