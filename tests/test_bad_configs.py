@@ -13,8 +13,12 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
+import signal
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -455,6 +459,49 @@ def test_a_running_daemon_reloaded_with_it_keeps_its_last_good_config(
     assert [p.name for p in life.runtime.config.people] == ["Priya", "Sam", "Ada"]
     assert {c.person for c in life.daemon.upcoming(life.clock.now)} == {"Priya", "Sam", "Ada"}
     assert "config not reloaded" not in life.daemon.status_line(life.clock.now)
+
+
+def test_a_daemon_process_refuses_bad_configs_on_sighup_and_still_stops_cleanly(
+    embedded_config: Path, tmp_path: Path
+) -> None:
+    """`reconnectd run` on the embedded calendar: SIGHUP with a bad config is logged and refused, SIGTERM exits 0."""
+    good = embedded_config.read_text().replace("poll: 5m", "poll: 1s")
+    embedded_config.write_text(good)
+    env = {k: v for k, v in os.environ.items() if k not in ("CREDENTIALS_DIRECTORY", "NOTIFY_SOCKET", "WATCHDOG_USEC")}
+    command = [sys.executable, "-m", "reconnectd", "--config", str(embedded_config), "--state-dir", str(tmp_path / "s")]
+    daemon = subprocess.Popen([*command, "run"], stderr=subprocess.PIPE, text=True, env=env)
+    assert daemon.stderr is not None
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in daemon.stderr or ()], daemon=True).start()
+    log: list[str] = []
+
+    def wait_for(fragment: str) -> None:
+        deadline = time.monotonic() + 5
+        while not any(fragment in line for line in log):
+            try:
+                log.append(lines.get(timeout=max(deadline - time.monotonic(), 0.01)))
+            except queue.Empty:
+                raise AssertionError(f"no {fragment!r} in the log:\n{''.join(log)}") from None
+
+    try:
+        wait_for("ready: next check-in: ")
+        for name in ("53-binary-gzip.yaml", "63-password-command-fails.yaml", "70-password-command-not-utf8.yaml"):
+            embedded_config.write_bytes(case_bytes(name))
+            daemon.send_signal(signal.SIGHUP)
+            wait_for(f"config not reloaded: {expected(name, embedded_config)[0]}")
+            assert daemon.poll() is None
+        embedded_config.write_text(good)
+        daemon.send_signal(signal.SIGHUP)
+        wait_for("config reloaded: 4 people")
+        daemon.send_signal(signal.SIGTERM)
+        assert daemon.wait(timeout=5) == 0
+        wait_for("stopped")
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+            daemon.wait()
+        daemon.stderr.close()
+    assert not any("Traceback" in line or "a cycle failed" in line for line in log), "".join(log)
 
 
 # --- fuzzing ---------------------------------------------------------------------------------------
