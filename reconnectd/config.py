@@ -357,27 +357,24 @@ def _password_source(reader: Reader, keys: dict[str, Node]) -> PasswordSource | 
     if key == "password_command":
         command = _command(reader, node, path)
         return PasswordSource("password_command", command, line) if command else None
+    if key == "password_file":
+        file = reader.parsed(node, path, _path)
+        return PasswordSource("password_file", str(file), line) if file is not None else None
     raw = reader.text(node, path)
     if raw is None:
         return None
-    if key == "password_env":
-        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", raw):
-            reader.problem(node, path, f'"{raw}" is not an environment variable name (write it like "CALDAV_PASSWORD")')
-            return None
-        return PasswordSource("password_env", raw, line)
-    try:
-        return PasswordSource("password_file", str(Path(raw).expanduser()), line)
-    except RuntimeError:
-        reader.problem(node, path, f'"{raw}" names a user that does not exist (write the full path)')
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", raw):
+        reader.problem(node, path, f'"{raw}" is not an environment variable name (write it like "CALDAV_PASSWORD")')
         return None
+    return PasswordSource("password_env", raw, line)
 
 
 def _command(reader: Reader, node: Node, path: str) -> tuple[str, ...] | None:
     """A command as a list of arguments, or a string split as a shell would (but run without one)."""
     if isinstance(node, yaml.SequenceNode):
-        parts = [reader.text(item, join(path, i)) for i, item in enumerate(node.value)]
+        parts = [reader.parsed(item, join(path, i), _argument) for i, item in enumerate(node.value)]
         return tuple(p for p in parts if p is not None) if all(parts) and parts else None
-    raw = reader.text(node, path)
+    raw = reader.parsed(node, path, _argument)
     if raw is None:
         return None
     try:
@@ -385,6 +382,12 @@ def _command(reader: Reader, node: Node, path: str) -> tuple[str, ...] | None:
     except ValueError as error:
         reader.problem(node, path, f"cannot split this command: {error} (check the quotes, or write it as a list)")
         return None
+
+
+def _argument(text: str) -> str:
+    if "\0" in text:
+        raise ValueError("contains a NUL character (\\0); a command cannot hold one (remove it)")
+    return text
 
 
 def parse_component(text: str) -> Literal["event", "todo"]:
@@ -794,6 +797,8 @@ EARLIEST_YEAR, LATEST_YEAR = 1900, 2200
 
 
 def _path(text: str) -> Path:
+    if "\0" in text:
+        raise ValueError("contains a NUL character (\\0); a file name cannot hold one (remove it)")
     try:
         return Path(text).expanduser()
     except RuntimeError:

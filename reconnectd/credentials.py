@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 SYSTEMD_CREDENTIAL = "caldav-password"
 COMMAND_TIMEOUT = 30
 HINT = "put the CalDAV password on one line in that file"
+FIRST_LINE = "it should print the password on its first line"
 
 
 def resolve(config: Config, config_path: Path, environ: Mapping[str, str]) -> Config:
@@ -32,7 +33,7 @@ def resolve(config: Config, config_path: Path, environ: Mapping[str, str]) -> Co
     problems: list[Problem] = []
     calendar = config.calendar
     source = calendar.password_source
-    if source is None and calendar.password is None and credentials and (credentials / SYSTEMD_CREDENTIAL).is_file():
+    if source is None and calendar.password is None and credentials and _present(credentials / SYSTEMD_CREDENTIAL):
         source = PasswordSource("password_file", SYSTEMD_CREDENTIAL)
     if source is not None:
         try:
@@ -47,9 +48,10 @@ def resolve(config: Config, config_path: Path, environ: Mapping[str, str]) -> Co
             problems.append(Problem(config.file, notify.source_lines.get("urls_file"), "notify.urls_file", str(why)))
     if notify.apprise_config is not None:
         path = _beside(notify.apprise_config, config_path.parent)
-        if not path.is_file():
+        unreadable = _not_a_file(path)
+        if unreadable:
             line = notify.source_lines.get("apprise_config")
-            problems.append(Problem(config.file, line, "notify.apprise_config", f"{path} does not exist"))
+            problems.append(Problem(config.file, line, "notify.apprise_config", unreadable))
         notify = replace(notify, apprise_config=path)
     if problems:
         raise ConfigError(problems)
@@ -71,7 +73,7 @@ def _password(source: PasswordSource, base: Path, credentials: Path | None, envi
         return _run(tuple(source.value))
     path = Path(str(source.value))
     candidates = [path] if path.is_absolute() else [d / path for d in (credentials, base) if d is not None]
-    found = next((c for c in candidates if c.exists()), candidates[-1])
+    found = next((c for c in candidates if _present(c)), candidates[-1])
     try:
         value = found.read_text(encoding="utf-8").strip()
     except (OSError, UnicodeDecodeError) as error:
@@ -85,7 +87,7 @@ def _password(source: PasswordSource, base: Path, credentials: Path | None, envi
 def _run(command: tuple[str, ...]) -> str:
     shown = " ".join(command)
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=COMMAND_TIMEOUT, check=False)
+        done = subprocess.run(command, capture_output=True, timeout=COMMAND_TIMEOUT, check=False)
     except FileNotFoundError:
         raise _Unusable(f'"{command[0]}" was not found (check the command, or use password_file)') from None
     except subprocess.TimeoutExpired:
@@ -94,9 +96,13 @@ def _run(command: tuple[str, ...]) -> str:
         raise _Unusable(f'"{shown}" could not run: {error.strerror} (check the command)') from None
     if done.returncode != 0:
         raise _Unusable(f'"{shown}" failed with exit code {done.returncode} (check the command, or use password_file)')
-    first = done.stdout.strip().splitlines()[0].strip() if done.stdout.strip() else ""
+    try:
+        output = done.stdout.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        raise _Unusable(f'"{shown}" printed something that is not UTF-8 text ({FIRST_LINE})') from None
+    first = output.splitlines()[0].strip() if output else ""
     if not first:
-        raise _Unusable(f'"{shown}" printed nothing (it should print the password on its first line)')
+        raise _Unusable(f'"{shown}" printed nothing ({FIRST_LINE})')
     return first
 
 
@@ -115,6 +121,25 @@ def _urls_file(path: Path) -> tuple[Secret, ...]:
             raise _Unusable(f'{path}:{number} is not an Apprise URL (write it like "ntfy://ntfy.sh/my-topic")')
         urls.append(Secret(text))
     return tuple(urls)
+
+
+def _present(path: Path) -> bool:
+    """Whether something is at `path`, or might be: when it cannot be told (a name too long, a directory
+    that may not be searched), reading it is left to say why."""
+    try:
+        return path.exists()
+    except OSError:
+        return True
+
+
+def _not_a_file(path: Path) -> str | None:
+    """Why `path` cannot be read as a file, or None if it can be tried."""
+    try:
+        if path.is_file():
+            return None
+        return f"{path} is a directory, not a file" if path.is_dir() else f"{path} does not exist"
+    except OSError as error:
+        return f"cannot read {path}: {error.strerror or error}"
 
 
 def _beside(path: Path, base: Path) -> Path:

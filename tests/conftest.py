@@ -15,6 +15,7 @@ from servers import (
     RadicaleServer,
     SmtpReceiver,
     XandikosServer,
+    free_port,
     preload_apprise_plugins,
 )
 
@@ -22,6 +23,7 @@ from servers import (
 # (imghdr) that would turn the first notifying test into an error. Do it up front.
 preload_apprise_plugins()
 
+EXAMPLE = Path(__file__).parent.parent / "config.example.yaml"
 RADICALE_USER = "sam"
 RADICALE_PASSWORD = "correct horse"
 
@@ -118,3 +120,12 @@ def smtp_receiver() -> Iterator[SmtpReceiver]:
         yield receiver
     finally:
         receiver.stop()
+
+
+@pytest.fixture
+def embedded_config(tmp_path: Path) -> Path:
+    """The example config as tmp_path/config.yaml, its embedded calendar on a free port."""
+    text = EXAMPLE.read_text().replace("listen: 127.0.0.1:5232", f"listen: 127.0.0.1:{free_port()}")
+    path = tmp_path / "config.yaml"
+    path.write_text(text)
+    return path

@@ -13,8 +13,12 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
+import signal
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -24,6 +28,8 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from life import PEOPLE, Life, Unreachable, london
+from servers import HttpReceiver
 
 from reconnectd.cli import main
 from reconnectd.config import (
@@ -43,6 +49,8 @@ CORPUS = Path(__file__).parent / "bad_configs"
 CHANNELS = "text, voice note, call, video, in person, social media, email, letter"
 TOP = ", ".join(TOP_KEYS)
 LONG_ZONE = "Europe/" + "x" * 300
+LONG_PATH = "/tmp/" + "x" * 300
+NUL_IN_PATH = "contains a NUL character (\\0); a file name cannot hold one (remove it)"
 
 
 def huge_file() -> bytes:
@@ -265,6 +273,25 @@ EXPECTED: dict[str, list[str]] = {
         f'{{file}}:9: people[1].prefers: "carrier pigeon" is not a way to reach someone (write one of: {CHANNELS})',
     ],
     "67-deep-nesting.yaml": ["{file}:3: invalid YAML: nested too deeply (a config needs only a few levels)"],
+    # --- paths and commands no system call accepts ---------------------------------------------
+    "68-nul-in-paths.yaml": [
+        f"{{file}}:6: calendar.password_file: {NUL_IN_PATH}",
+        f"{{file}}:8: notify.urls_file: {NUL_IN_PATH}",
+        f"{{file}}:9: notify.apprise_config: {NUL_IN_PATH}",
+    ],
+    "69-nul-in-password-command.yaml": [
+        "{file}:6: calendar.password_command[1]: contains a NUL character (\\0); a command cannot hold one (remove it)",
+    ],
+    "70-password-command-not-utf8.yaml": [
+        '{file}:6: calendar.password_command: "printf \\377\\376" printed something that is not UTF-8 text '
+        "(it should print the password on its first line)",
+    ],
+    "71-names-too-long.yaml": [
+        f"{{file}}:6: calendar.password_file: cannot read {LONG_PATH}: File name too long "
+        "(put the CalDAV password on one line in that file)",
+        f"{{file}}:8: notify.urls_file: cannot read {LONG_PATH}: File name too long (one Apprise URL a line)",
+        f"{{file}}:9: notify.apprise_config: cannot read {LONG_PATH}: File name too long",
+    ],
 }
 
 # Problems found only once secrets are resolved and Apprise has read the URLs: load_config leaves those to
@@ -275,6 +302,8 @@ RESOLVED = {
     "62-password-file-unknown-user.yaml",
     "63-password-command-fails.yaml",
     "65-apprise-unknown-scheme.yaml",
+    "70-password-command-not-utf8.yaml",
+    "71-names-too-long.yaml",
 }
 
 # Loader bugs, each with what happens today; EXPECTED holds what should be said instead.
@@ -375,6 +404,104 @@ def test_check_in_a_real_process(name: str) -> None:
     assert done.returncode == 2
     assert done.stderr == "".join(f"{line}\n" for line in expected(name, Path(name)))
     assert done.stdout == ""
+
+
+# --- a running daemon reloaded with each case --------------------------------------------------------
+
+
+def case_bytes(name: str) -> bytes:
+    return GENERATED[name]() if name in GENERATED else (CORPUS / name).read_bytes()
+
+
+@pytest.fixture
+def running(tmp_path: Path, http_receiver: HttpReceiver, monkeypatch: pytest.MonkeyPatch) -> Iterator[Life]:
+    """A daemon on a good config (Priya and Sam), its calendar down: nudges still go out from its own state."""
+    monkeypatch.delenv("CREDENTIALS_DIRECTORY", raising=False)
+    world = Life(tmp_path, Unreachable(), http_receiver)
+    world.clock.now = london(2026, 11, 12, 17, 0)  # an hour before Priya's check-in
+    yield world
+    world.runtime.close()
+
+
+def reload(life: Life) -> None:
+    """As SIGHUP does: ask for a reload, and the next step performs it."""
+    life.daemon.reload_requested.set()
+    life.daemon.step()
+
+
+@pytest.mark.parametrize("name", cases())
+def test_a_running_daemon_reloaded_with_it_keeps_its_last_good_config(
+    name: str, running: Life, caplog: pytest.LogCaptureFixture
+) -> None:
+    life = running
+    life.daemon.step()
+    good = life.runtime.config
+    assert {c.person for c in life.daemon.upcoming(life.clock.now)} == {"Priya", "Sam"}
+
+    life.path.write_bytes(case_bytes(name))
+    reload(life)  # refused, not raised
+
+    assert life.runtime.config is good
+    problems = expected(name, life.path)
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    assert life.daemon.status_line(life.clock.now).endswith(f"; config not reloaded: {problems[0]}{more}")
+    logged = [r.getMessage() for r in caplog.records if r.getMessage().startswith("config not reloaded: ")]
+    assert logged == [f"config not reloaded: {problem}" for problem in problems]
+
+    life.clock.now = london(2026, 11, 12, 18, 0)
+    life.daemon.step()  # it keeps planning and nudging on the last good config
+    assert life.titles() == ["Check in with Priya"]
+    assert {c.person for c in life.daemon.upcoming(life.clock.now)} == {"Priya", "Sam"}
+    assert "config not reloaded: " in life.daemon.status_line(life.clock.now)  # until a good one comes
+
+    life.write(people=PEOPLE + "- name: Ada\n  every: monthly\n")
+    reload(life)
+    assert [p.name for p in life.runtime.config.people] == ["Priya", "Sam", "Ada"]
+    assert {c.person for c in life.daemon.upcoming(life.clock.now)} == {"Priya", "Sam", "Ada"}
+    assert "config not reloaded" not in life.daemon.status_line(life.clock.now)
+
+
+def test_a_daemon_process_refuses_bad_configs_on_sighup_and_still_stops_cleanly(
+    embedded_config: Path, tmp_path: Path
+) -> None:
+    """`reconnectd run` on the embedded calendar: SIGHUP with a bad config is logged and refused, SIGTERM exits 0."""
+    good = embedded_config.read_text().replace("poll: 5m", "poll: 1s")
+    embedded_config.write_text(good)
+    env = {k: v for k, v in os.environ.items() if k not in ("CREDENTIALS_DIRECTORY", "NOTIFY_SOCKET", "WATCHDOG_USEC")}
+    command = [sys.executable, "-m", "reconnectd", "--config", str(embedded_config), "--state-dir", str(tmp_path / "s")]
+    daemon = subprocess.Popen([*command, "run"], stderr=subprocess.PIPE, text=True, env=env)
+    assert daemon.stderr is not None
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in daemon.stderr or ()], daemon=True).start()
+    log: list[str] = []
+
+    def wait_for(fragment: str) -> None:
+        deadline = time.monotonic() + 5
+        while not any(fragment in line for line in log):
+            try:
+                log.append(lines.get(timeout=max(deadline - time.monotonic(), 0.01)))
+            except queue.Empty:
+                raise AssertionError(f"no {fragment!r} in the log:\n{''.join(log)}") from None
+
+    try:
+        wait_for("ready: next check-in: ")
+        for name in ("53-binary-gzip.yaml", "63-password-command-fails.yaml", "70-password-command-not-utf8.yaml"):
+            embedded_config.write_bytes(case_bytes(name))
+            daemon.send_signal(signal.SIGHUP)
+            wait_for(f"config not reloaded: {expected(name, embedded_config)[0]}")
+            assert daemon.poll() is None
+        embedded_config.write_text(good)
+        daemon.send_signal(signal.SIGHUP)
+        wait_for("config reloaded: 4 people")
+        daemon.send_signal(signal.SIGTERM)
+        assert daemon.wait(timeout=5) == 0
+        wait_for("stopped")
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+            daemon.wait()
+        daemon.stderr.close()
+    assert not any("Traceback" in line or "a cycle failed" in line for line in log), "".join(log)
 
 
 # --- fuzzing ---------------------------------------------------------------------------------------

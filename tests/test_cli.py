@@ -12,12 +12,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import AuthRadicaleServer
-from servers import HttpReceiver, SmtpReceiver, free_port
+from conftest import EXAMPLE, AuthRadicaleServer
+from servers import HttpReceiver, SmtpReceiver
 
 from reconnectd.cli import main
-
-EXAMPLE = Path(__file__).parent.parent / "config.example.yaml"
 
 
 def reconnectd(*args: str, env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
@@ -65,14 +63,6 @@ def test_version_and_module_entry_point() -> None:
     done = reconnectd("--version")
     assert done.returncode == 0
     assert done.stdout.startswith("reconnectd, version ")
-
-
-@pytest.fixture
-def embedded_config(tmp_path: Path) -> Path:
-    text = EXAMPLE.read_text().replace("listen: 127.0.0.1:5232", f"listen: 127.0.0.1:{free_port()}")
-    path = tmp_path / "config.yaml"
-    path.write_text(text)
-    return path
 
 
 def test_the_example_runs_on_the_embedded_calendar_and_nudges_to_the_log(embedded_config: Path, tmp_path: Path) -> None:
@@ -390,9 +380,13 @@ def test_every_command_has_help_with_an_example() -> None:
         assert "Example:" in (command.help or ""), name
 
 
-def test_a_url_without_caldav_is_explained_without_any_library_traceback(tmp_path: Path, http_receiver: HttpReceiver) -> None:
+def test_a_url_without_caldav_is_explained_without_any_library_traceback(
+    tmp_path: Path, http_receiver: HttpReceiver
+) -> None:
     config = tmp_path / "config.yaml"
-    config.write_text(f"timezone: UTC\ncalendar:\n  url: {http_receiver.base_url}nothing-here/\n  username: a\n  password: b\npeople: []\n")
+    config.write_text(
+        f"timezone: UTC\ncalendar:\n  url: {http_receiver.base_url}nothing-here/\n  username: a\n  password: b\npeople: []\n"
+    )
     config.chmod(0o600)
     done = reconnectd("--config", str(config), "--state-dir", str(tmp_path / "s"), "check", "--connect")
     assert done.returncode == 1

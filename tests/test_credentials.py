@@ -90,6 +90,21 @@ def test_a_missing_apprise_config_file_is_reported(tmp_path: Path) -> None:
     )
 
 
+def test_an_apprise_config_that_is_a_directory_is_reported(tmp_path: Path) -> None:
+    (tmp_path / "apprise").mkdir()
+    assert problem(tmp_path, "  password: x\n", notify="notify:\n  apprise_config: apprise\n") == (
+        "TMP/config.yaml:7: notify.apprise_config: TMP/apprise is a directory, not a file"
+    )
+
+
+def test_a_systemd_credential_that_cannot_be_looked_at_is_reported_not_raised(tmp_path: Path) -> None:
+    unusable = tmp_path / ("x" * 300)  # a name no file system takes: looking at it fails
+    assert problem(tmp_path, "", {"CREDENTIALS_DIRECTORY": str(unusable)}) == (
+        f"TMP/config.yaml: calendar.password_file: cannot read TMP/{'x' * 300}/caldav-password: File name too long "
+        "(put the CalDAV password on one line in that file)"
+    )
+
+
 def test_a_readable_config_holding_a_password_is_warned_about(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     path = tmp_path / "config.yaml"
     path.write_text("timezone: UTC\ncalendar:\n  url: https://dav.example.com/\n  password: hunter2\n")
