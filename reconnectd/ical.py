@@ -111,31 +111,54 @@ class RemoteObject:
     completed_at: datetime | None = None
 
 
+@dataclass(frozen=True)
+class Unreadable:
+    """Why an object can't be read, in a few words for the log."""
+
+    reason: str
+
+
+EARLIEST, LATEST = 1900, 2999  # years outside these are garbage, and would overflow date arithmetic
+
+
 def read(data: str | bytes, zone: tzinfo = UTC) -> RemoteObject | None:
     """Parse an object from the server; None when it is not an iCalendar we can read.
 
     Floating times and all-day dates (a user may turn a check-in into one) are read in `zone`.
     """
+    found = examine(data, zone)
+    return found if isinstance(found, RemoteObject) else None
+
+
+def examine(data: str | bytes, zone: tzinfo = UTC) -> RemoteObject | Unreadable:
+    """read(), saying why when it can't. Never raises, whatever the server sends.
+
+    Unreadable: not iCalendar, no VEVENT or VTODO, no UID, or a VEVENT without a usable DTSTART.
+    A garbled DTEND, DUE or COMPLETED only reads as missing.
+    """
     try:
         calendar = icalendar.Calendar.from_ical(data)
-        for item in calendar.walk():
-            if item.name in ("VEVENT", "VTODO"):
-                return _read_item(item, zone)
-    except (ValueError, KeyError, TypeError, IndexError, AttributeError):
-        return None
-    return None
+        item = next((c for c in calendar.walk() if c.name in ("VEVENT", "VTODO")), None)
+        return _read_item(item, zone) if item is not None else Unreadable("no VEVENT or VTODO in it")
+    except Exception:  # hostile input: icalendar raises ValueError, RecursionError and more
+        return Unreadable("not iCalendar")
 
 
-def _read_item(item: icalendar.Component, zone: tzinfo) -> RemoteObject:
-    uid = str(item.get("uid", ""))
+def _read_item(item: icalendar.Component, zone: tzinfo) -> RemoteObject | Unreadable:
+    uid = str(item.get("uid", "")).strip()
+    if not uid:
+        return Unreadable("no UID")
+    start = _moment(item, "dtstart", zone)
+    if start is None and item.name == "VEVENT":
+        return Unreadable("DTSTART missing" if "dtstart" not in item else "DTSTART unreadable")
     status = str(item.get("status", "")).upper()
     percent = str(item.get("percent-complete", ""))
-    completed_at = _moment(item.get("completed"), zone)
+    completed_at = _moment(item, "completed", zone)
     return RemoteObject(
         uid=uid,
         ours=uid.startswith(UID_PREFIX) and MARKER in item,
-        start=_moment(item.get("dtstart"), zone),
-        end=_moment(item.get("dtend") or item.get("due"), zone),
+        start=start,
+        end=_moment(item, "dtend", zone) or _moment(item, "due", zone),
         summary=str(item.get("summary", "")),
         description=str(item.get("description", "")),
         completed=item.name == "VTODO" and (status == "COMPLETED" or completed_at is not None or percent == "100"),
@@ -143,10 +166,21 @@ def _read_item(item: icalendar.Component, zone: tzinfo) -> RemoteObject:
     )
 
 
-def _moment(prop: object, zone: tzinfo) -> datetime | None:
-    value = getattr(prop, "dt", None)
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=zone)
-    if isinstance(value, date):
-        return datetime(value.year, value.month, value.day, tzinfo=zone)
-    return None
+def _moment(item: icalendar.Component, name: str, zone: tzinfo) -> datetime | None:
+    """The property as a time in `zone`; None when missing, repeated, garbled or implausible.
+
+    Unknown TZIDs without a VTIMEZONE come back floating, so they read in `zone` too.
+    """
+    try:
+        value: object = getattr(item[name], "dt", None)
+        if isinstance(value, datetime):
+            moment = value if value.tzinfo else value.replace(tzinfo=zone)
+        elif isinstance(value, date):
+            moment = datetime(value.year, value.month, value.day, tzinfo=zone)
+        else:
+            return None
+        if not EARLIEST <= moment.year <= LATEST:
+            return None
+        return moment.astimezone(zone)  # a broken VTIMEZONE fails here, not later in a comparison
+    except Exception:  # missing (KeyError), repeated (a list), garbled (BrokenCalendarProperty)
+        return None
