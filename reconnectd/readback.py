@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
+from enum import StrEnum
 
 from reconnectd import ical
-from reconnectd.model import CheckIn, CheckInStatus, Contact, Owned
+from reconnectd.model import CheckIn, CheckInStatus, Contact, Owned, Repair
 from reconnectd.replies import Moved, Ticked, interpret
 from reconnectd.suggest import title_for
 
@@ -65,7 +66,28 @@ class Pinned:
     reopen: bool = False  # a passed check-in dragged into the future is due again there
 
 
-Fact = Seen | Deleted | Done | Pinned
+class Mend(StrEnum):
+    """What becomes of an object of ours whose content can't be read."""
+
+    REPAIR = "repair"  # upcoming: rewritten from the plan, if it still has this ETag then
+    KEEP = "keep"  # history: left as it is
+    GIVE_UP = "give up"  # broken again after a repair: left alone from now on
+    IGNORE = "ignore"  # given up on before: nothing new to say
+
+
+@dataclass(frozen=True)
+class Broken:
+    """Ours (it is where we wrote it) but no longer readable, so no edit of the user's can be read in it."""
+
+    uid: str
+    person: str
+    href: str
+    etag: str
+    reason: str
+    mend: Mend
+
+
+Fact = Seen | Deleted | Done | Pinned | Broken
 
 
 @dataclass
@@ -146,10 +168,12 @@ def _reading(
     zone: tzinfo,
     result: Observed,
 ) -> Fact:
-    remote = ical.read(data[1], zone) if data else None
-    if remote is None:
-        result.unreadable.append(href)
+    if data is None:
+        result.unreadable.append(href)  # the server sent no data for it: left as it is
         return Pinned(own.uid, href, etag, None, None)
+    remote = ical.examine(data[1], zone)
+    if isinstance(remote, ical.Unreadable):
+        return Broken(own.uid, own.person, href, etag, remote.reason, _mend(own))
     reading = interpret(remote, checkin.start, checkin.end, now, title_for(checkin.person))
     if isinstance(reading, Ticked):
         contact = Contact(checkin.person, reading.at, reading.outcome, reading.note, source="calendar")
@@ -158,6 +182,14 @@ def _reading(
         reopen = own.status is CheckInStatus.PASSED and reading.start > now
         return Pinned(own.uid, href, etag, reading.start, reading.end, reopen)
     return Pinned(own.uid, href, etag, None, None)
+
+
+def _mend(own: Owned) -> Mend:
+    if own.repair is Repair.GIVEN_UP:
+        return Mend.IGNORE
+    if own.repair is Repair.DONE:
+        return Mend.GIVE_UP
+    return Mend.REPAIR if own.status is CheckInStatus.SCHEDULED else Mend.KEEP
 
 
 def _by_href(owned: Mapping[str, Owned]) -> dict[str, Owned]:

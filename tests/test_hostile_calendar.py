@@ -1,20 +1,37 @@
 """Whatever the calendar holds, a sync never crashes and never changes what is not ours.
 
-First the reader, fuzzed: arbitrary bytes and mutated renders of our own objects.
+First the reader, fuzzed: arbitrary bytes and mutated renders of our own objects. Then our own
+objects broken in the calendar, against real Radicale and Xandikos (one server of each for the
+module, a fresh calendar per test).
 """
 
 from __future__ import annotations
 
+import itertools
+import logging
 import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from peer import Peer, Stored
+from servers import RadicaleServer, XandikosServer
 
 from reconnectd import ical
+from reconnectd.calendar import CalendarClient
 from reconnectd.config import parse_config
+from reconnectd.cycle import CycleReport, run_cycle
+from reconnectd.logs import REDACTOR
+from reconnectd.model import CheckInStatus, Owned, Repair
+from reconnectd.notify import Notifier
 from reconnectd.plan import Ledger, plan
+from reconnectd.reconcile import Update, reconcile
+from reconnectd.state import Store
 
 LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)
@@ -147,3 +164,267 @@ def test_a_zone_nobody_knows_reads_as_local_time_or_by_its_own_definition() -> N
     found = ical.read(defined, LONDON)
     assert found is not None
     assert found.start == datetime(2026, 11, 10, 18, 0, tzinfo=LONDON)  # London's rules under another name
+
+
+# -- our own objects, broken in the calendar ------------------------------------------------
+
+CONFIG = """\
+timezone: Europe/London
+people:
+  - name: Priya
+    every: 2 weeks
+    last_contact: 2026-11-02
+  - name: Sam
+    every: monthly
+"""
+T0 = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)  # Sam's check-in is tonight at 18:00, Priya's on the 16th
+PRIYA_AT = datetime(2026, 11, 16, 18, 0, tzinfo=LONDON)
+_calendars = itertools.count()
+
+
+@pytest.fixture(scope="module", params=["radicale", "xandikos"])
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RadicaleServer | XandikosServer]:
+    root = tmp_path_factory.mktemp(request.param)
+    with RadicaleServer(root) if request.param == "radicale" else XandikosServer(root) as running:
+        yield running
+
+
+@pytest.fixture(autouse=True)
+def no_secrets_learned_elsewhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Earlier CLI tests teach the process-wide redactor words like "from"; these logs are read whole."""
+    monkeypatch.setattr(REDACTOR, "secrets", [])
+
+
+class World:
+    """reconnectd with its store, and the user's other app, on one fresh calendar."""
+
+    def __init__(self, tmp_path: Path, server: RadicaleServer | XandikosServer) -> None:
+        self.kind = server.kind
+        self.name = f"Hostile {next(_calendars)}"
+        self.config = parse_config(CONFIG, "hostile.yaml")
+        self.store = Store(tmp_path / "state.db")
+        self.client = CalendarClient(server.url, "sam", "x")
+        self.client.open(self.name)
+        self.peer = Peer(server.url, "sam", "x")
+        self.calendar = self.peer.calendar_url(self.name)
+
+    def close(self) -> None:
+        self.client.close()
+        self.peer.close()
+        self.store.close()
+
+    def sync(
+        self, now: datetime, *, interrupted: bool = False, before_write: Callable[[], None] | None = None
+    ) -> CycleReport:
+        """One cycle; `before_write` runs once, after the read-back, as the first write is about to go."""
+        pending = [before_write] if before_write else []
+
+        def asked() -> bool:
+            while pending:
+                pending.pop()()
+            return interrupted
+
+        return run_cycle(self.config, self.store, self.client, Notifier(()), now, interrupted=asked)
+
+    def objects(self) -> dict[str, Stored]:
+        return self.peer.objects(self.calendar)
+
+    def checkin(self, person: str, status: CheckInStatus = CheckInStatus.SCHEDULED) -> tuple[str, Stored]:
+        """The href of the person's check-in (as the store knows it), and what the server holds there."""
+        (href,) = [o.href for o in self.store.owned().values() if o.person == person and o.status is status and o.href]
+        return href, self.objects()[href]
+
+    def put(self, href: str, data: bytes, etag: str | None = None) -> int:
+        return self.peer.put(self.calendar, href.rsplit("/", 1)[-1], data, etag)
+
+    def start_of(self, person: str) -> datetime:
+        (checkin,) = [
+            c for c in self.store.ledger().checkins if c.person == person and c.status is CheckInStatus.SCHEDULED
+        ]
+        return checkin.start
+
+
+@pytest.fixture
+def world(tmp_path: Path, server: RadicaleServer | XandikosServer) -> Iterator[World]:
+    made = World(tmp_path, server)
+    yield made
+    made.close()
+
+
+def _start_line(data: bytes) -> bytes:
+    return next(line for line in data.split(b"\r\n") if line.startswith(b"DTSTART;TZID="))
+
+
+def _journal(data: bytes) -> bytes:
+    """Our UID and marker, in a VJOURNAL: nothing we can read a check-in from."""
+    uid = re.search(rb"UID:([^\r]*)", data)
+    assert uid is not None
+    return (
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Someone//Notes//EN\r\nBEGIN:VJOURNAL\r\nUID:%s\r\n"
+        b"DTSTAMP:20261110T100000Z\r\nX-RECONNECTD-PERSON:Priya\r\nSUMMARY:a note\r\nEND:VJOURNAL\r\nEND:VCALENDAR\r\n"
+    ) % uid.group(1)
+
+
+EMPTY = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Someone//Sync gone wrong//EN\r\nEND:VCALENDAR\r\n"
+
+
+@dataclass(frozen=True)
+class Breakage:
+    name: str
+    breaks: Callable[[bytes], bytes]
+    reason: str
+    stored_by: frozenset[str]
+
+
+BOTH, XANDIKOS = frozenset({"radicale", "xandikos"}), frozenset({"xandikos"})
+BREAKAGES = [
+    Breakage("no VEVENT", lambda _: EMPTY, "no VEVENT or VTODO in it", XANDIKOS),
+    Breakage("a VJOURNAL", _journal, "no VEVENT or VTODO in it", BOTH),
+    Breakage("year 9999", lambda d: d.replace(_start_line(d), b"DTSTART:99991116T180000Z"), "DTSTART unreadable", BOTH),
+    Breakage("no DTSTART", lambda d: d.replace(_start_line(d) + b"\r\n", b""), "DTSTART missing", XANDIKOS),
+    Breakage(
+        "DTSTART garbled", lambda d: d.replace(_start_line(d), b"DTSTART:soon"), "DTSTART unreadable", frozenset()
+    ),
+    Breakage("not iCalendar", lambda d: d[: len(d) // 2], "not iCalendar", frozenset()),
+]
+
+
+@pytest.mark.parametrize("breakage", BREAKAGES, ids=[b.name for b in BREAKAGES])
+def test_a_checkin_that_no_longer_reads_is_written_again_from_the_plan(
+    world: World, breakage: Breakage, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Only what the server stores can break our object. Radicale refuses a missing or garbled
+    DTSTART and what is not iCalendar (400), and an object losing its UID (409). Xandikos keeps an
+    object with no VEVENT or no DTSTART, fails on a garbled DTSTART (500) and refuses what does not
+    parse (412). A refused write leaves our object as it was: nothing to repair."""
+    world.sync(T0)
+    href, before = world.checkin("Priya")
+    status = world.put(href, breakage.breaks(before.data), before.etag)
+    if world.kind not in breakage.stored_by:
+        assert status >= 400
+        assert world.sync(T0 + timedelta(minutes=30)).wrote == 0
+        assert world.objects()[href] == before
+        return
+    assert status in (200, 201, 204)
+    with caplog.at_level(logging.INFO):
+        report = world.sync(T0 + timedelta(minutes=30))
+    assert report.updated == 1
+    after = world.objects()[href]
+    assert after.uid == before.uid
+    assert after.event["dtstart"].dt == PRIYA_AT
+    assert str(after.event["summary"]) == "Check in with Priya"
+    assert f"the check-in with Priya at {href} no longer reads as iCalendar ({breakage.reason})" in caplog.text
+    assert f"writing it again from the plan ({before.uid})" in caplog.text
+    assert "repaired: Check in with Priya, Mon 16 Nov 2026 18:00" in caplog.text
+    assert world.sync(T0 + timedelta(hours=1)).wrote == 0
+
+
+def test_a_checkin_the_user_had_moved_is_repaired_where_they_put_it(world: World) -> None:
+    world.sync(T0)
+    href, before = world.checkin("Priya")
+    moved = before.data.replace(_start_line(before.data), b"DTSTART;TZID=Europe/London:20261117T190000")
+    assert world.put(href, moved, before.etag) in (200, 204)
+    assert world.sync(T0 + timedelta(minutes=10)).moved_by_user == 1
+    users = world.objects()[href]
+    assert world.put(href, _journal(users.data), users.etag) in (200, 204)
+    assert world.sync(T0 + timedelta(minutes=20)).updated == 1
+    assert world.objects()[href].event["dtstart"].dt == datetime(2026, 11, 17, 19, 0, tzinfo=LONDON)
+    world.config = parse_config(CONFIG.replace("every: 2 weeks", "every: weekly"), "hostile.yaml")
+    assert world.sync(T0 + timedelta(minutes=30)).wrote == 0  # still pinned: a cadence change moves it no more
+
+
+def test_a_checkin_that_keeps_breaking_is_repaired_once_then_left_alone(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    world.sync(T0)
+    href, first = world.checkin("Priya")
+    assert world.put(href, _journal(first.data), first.etag) in (200, 204)
+    assert world.sync(T0 + timedelta(minutes=10)).updated == 1
+    repaired = world.objects()[href]
+    year_9999 = repaired.data.replace(_start_line(repaired.data), b"DTSTART:99991116T180000Z")
+    assert world.put(href, year_9999, repaired.etag) in (200, 204)
+    caplog.clear()
+    with caplog.at_level(logging.INFO):
+        assert world.sync(T0 + timedelta(minutes=20)).wrote == 0
+    assert "again after a repair; leaving it alone from now on" in caplog.text
+    broken = world.objects()[href]
+    assert world.put(href, _journal(first.data).replace(b"a note", b"another note"), broken.etag) in (200, 204)
+    again = world.objects()[href]
+    caplog.clear()
+    with caplog.at_level(logging.INFO):
+        for minutes in (30, 40, 50):
+            assert world.sync(T0 + timedelta(minutes=minutes)).wrote == 0
+    assert caplog.text == ""
+    assert world.objects()[href] == again
+
+    moved = first.data.replace(_start_line(first.data), b"DTSTART;TZID=Europe/London:20261117T190000")
+    moved = moved.replace(b"DTEND;TZID=Europe/London:20261116T181500", b"DTEND;TZID=Europe/London:20261117T191500")
+    assert world.put(href, moved, again.etag) in (200, 204)
+    fixed = world.objects()[href]
+    world.sync(T0 + timedelta(hours=1))
+    assert world.start_of("Priya") == datetime(2026, 11, 17, 19, 0, tzinfo=LONDON)
+    assert world.sync(T0 + timedelta(hours=2)).wrote == 0
+    assert world.objects()[href] == fixed
+
+
+def test_a_users_edit_made_before_a_pending_repair_is_written_wins(world: World) -> None:
+    world.sync(T0)
+    href, before = world.checkin("Priya")
+    assert world.put(href, _journal(before.data), before.etag) in (200, 204)
+    world.sync(T0 + timedelta(minutes=10), interrupted=True)  # read back, then stopped before writing
+    moved = before.data.replace(_start_line(before.data), b"DTSTART;TZID=Europe/London:20261117T190000")
+    assert world.put(href, moved, world.objects()[href].etag) in (200, 204)
+    users = world.objects()[href]
+    report = world.sync(T0 + timedelta(minutes=20))
+    assert (report.moved_by_user, report.wrote) == (1, 0)
+    assert world.objects()[href] == users
+    assert world.start_of("Priya") == datetime(2026, 11, 17, 19, 0, tzinfo=LONDON)
+
+
+def test_a_users_edit_racing_the_repair_wins(world: World) -> None:
+    world.sync(T0)
+    href, before = world.checkin("Priya")
+    assert world.put(href, _journal(before.data), before.etag) in (200, 204)
+    moved = before.data.replace(_start_line(before.data), b"DTSTART;TZID=Europe/London:20261117T190000")
+
+    def users_app_saves() -> None:
+        assert world.put(href, moved, world.objects()[href].etag) in (200, 204)
+
+    report = world.sync(T0 + timedelta(minutes=10), before_write=users_app_saves)
+    assert (report.conflicts, report.wrote) == (1, 0)
+    users = world.objects()[href]
+    assert _start_line(users.data) == b"DTSTART;TZID=Europe/London:20261117T190000"
+    assert world.sync(T0 + timedelta(minutes=20)).moved_by_user == 1
+    assert world.sync(T0 + timedelta(minutes=30)).wrote == 0
+    assert world.objects()[href] == users
+    assert world.start_of("Priya") == datetime(2026, 11, 17, 19, 0, tzinfo=LONDON)
+
+
+def test_a_past_checkin_that_no_longer_reads_stays_as_it_is(world: World, caplog: pytest.LogCaptureFixture) -> None:
+    world.sync(T0)
+    world.sync(datetime(2026, 11, 10, 18, 5, tzinfo=LONDON))  # Sam's check-in passes: history
+    href, before = world.checkin("Sam", CheckInStatus.PASSED)
+    assert world.put(href, _journal(before.data), before.etag) in (200, 204)
+    broken = world.objects()[href]
+    with caplog.at_level(logging.INFO):
+        assert world.sync(datetime(2026, 11, 10, 18, 30, tzinfo=LONDON)).wrote == 0
+    assert world.objects()[href] == broken
+    assert f"the check-in with Sam at {href} no longer reads as iCalendar" in caplog.text
+    assert "it is history, so it stays as it is" in caplog.text
+
+
+@pytest.mark.parametrize("repair", [Repair.DUE, Repair.DONE, Repair.GIVEN_UP, None])
+def test_only_a_due_repair_rewrites_a_pinned_object_and_only_the_broken_version(repair: Repair | None) -> None:
+    the_plan = plan(parse_config(PEOPLE, "t.yaml"), Ledger(), NOW)
+    planned = the_plan.upcoming[0]
+    uid = planned.checkin.uid
+    owned = {uid: Owned(uid, "Priya", CheckInStatus.SCHEDULED, "/cal/x.ics", '"broken"', "old", True, repair)}
+    updates = [
+        a
+        for a in reconcile(the_plan, owned, {p.checkin.uid: "new" for p in the_plan.upcoming})
+        if isinstance(a, Update)
+    ]
+    expected = [Update(planned, "new", "/cal/x.ics", '"broken"', repair=True)] if repair is Repair.DUE else []
+    assert updates == expected
