@@ -142,6 +142,10 @@ def _read_back(config: Config, store: Store, calendar: CalendarClient, now: date
         log.warning("the server sent no data for our check-in at %s; leaving it as it is", href)
     for href in observed.unreadable_foreign:
         log.info("skipping %s: not readable iCalendar, and not ours", href)
+    for href, uid in observed.copies.items():
+        log.info("%s carries the UID of our check-in %s but is not the object we wrote; leaving it alone", href, uid)
+    for href, uid in observed.replaced.items():
+        log.warning("%s, where we wrote a check-in, now holds another event (%s); it is not ours to change", href, uid)
     store.record_foreign(observed.foreign_seen, observed.foreign_gone)
     if changes.token:
         store.set_meta(SYNC_KEY, changes.token)

@@ -1,8 +1,9 @@
 """Whatever the calendar holds, a sync never crashes and never changes what is not ours.
 
-First the reader, fuzzed: arbitrary bytes and mutated renders of our own objects. Then our own
-objects broken in the calendar, against real Radicale and Xandikos (one server of each for the
-module, a fresh calendar per test).
+The reader, fuzzed with arbitrary bytes and mangled renders of our own objects; then, against
+real Radicale and Xandikos (one server of each for the module, a fresh calendar per test): our
+own objects broken, copies of them, foreign objects of every kind, zones nobody knows; and
+observe(), fuzzed with whatever a server might answer.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from peer import Peer, Stored
+from peer import Peer, Stored, foreign_event
 from servers import RadicaleServer, XandikosServer
 
 from reconnectd import ical
@@ -27,9 +28,10 @@ from reconnectd.calendar import CalendarClient
 from reconnectd.config import parse_config
 from reconnectd.cycle import CycleReport, run_cycle
 from reconnectd.logs import REDACTOR
-from reconnectd.model import CheckInStatus, Owned, Repair
+from reconnectd.model import CheckIn, CheckInStatus, Owned, Repair
 from reconnectd.notify import Notifier
 from reconnectd.plan import Ledger, plan
+from reconnectd.readback import Changes, Deleted, Seen, observe
 from reconnectd.reconcile import Update, reconcile
 from reconnectd.state import Store
 
@@ -428,3 +430,95 @@ def test_only_a_due_repair_rewrites_a_pinned_object_and_only_the_broken_version(
     ]
     expected = [Update(planned, "new", "/cal/x.ics", '"broken"', repair=True)] if repair is Repair.DUE else []
     assert updates == expected
+
+
+# -- two objects with one UID ------------------------------------------------------------------
+
+
+def _ours(uid: str, summary: str = "Check in with Priya") -> str:
+    return foreign_event(uid, summary, b"X-RECONNECTD-PERSON:Priya\r\n").decode()
+
+
+OWNED = {
+    "reconnectd-priya-1": Owned("reconnectd-priya-1", "Priya", CheckInStatus.SCHEDULED, "/cal/priya.ics", '"1"', "fp"),
+    "reconnectd-sam-1": Owned("reconnectd-sam-1", "Sam", CheckInStatus.SCHEDULED, "/cal/sam.ics", '"1"', "fp"),
+}
+CHECKINS = {
+    "reconnectd-priya-1": CheckIn(
+        "Priya", 1, datetime(2026, 12, 3, 10, 0, tzinfo=UTC), datetime(2026, 12, 3, 11, 0, tzinfo=UTC), "b"
+    ),
+    "reconnectd-sam-1": CheckIn(
+        "Sam", 1, datetime(2026, 12, 3, 10, 0, tzinfo=UTC), datetime(2026, 12, 3, 11, 0, tzinfo=UTC), "b"
+    ),
+}
+
+
+def _observe(changed: dict[str, str], deleted: tuple[str, ...], fetched: dict[str, str]):  # type: ignore[no-untyped-def]
+    changes = Changes(changed, deleted, complete=False)
+    data = {h: ('"e"', text) for h, text in fetched.items()}
+    return observe(changes, OWNED, checkins=CHECKINS, foreign={}, fetched=data, now=NOW, zone=LONDON)
+
+
+def test_a_copy_of_our_object_beside_it_is_never_taken_for_ours() -> None:
+    """Radicale (409) and Xandikos (412) refuse two objects with one UID in a calendar, so the
+    cases in this section are decided without a server; other servers may allow them."""
+    seen = _observe({"/cal/copy.ics": '"7"'}, ("/cal/sam.ics",), {"/cal/copy.ics": _ours("reconnectd-priya-1")})
+    assert seen.facts == [Deleted("reconnectd-sam-1", skipped=True)]
+    assert seen.copies == {"/cal/copy.ics": "reconnectd-priya-1"}
+    assert seen.foreign_seen == {"/cal/copy.ics": '"7"'}
+
+
+def test_a_vanished_object_found_once_elsewhere_is_followed_but_found_twice_is_let_go() -> None:
+    once = _observe({"/cal/renamed.ics": '"7"'}, ("/cal/sam.ics",), {"/cal/renamed.ics": _ours("reconnectd-sam-1")})
+    assert once.facts == [Seen("reconnectd-sam-1", "/cal/renamed.ics", '"7"')]
+    assert once.copies == {}
+    twice = _observe(
+        {"/cal/a.ics": '"7"', "/cal/b.ics": '"8"'},
+        ("/cal/sam.ics",),
+        {"/cal/a.ics": _ours("reconnectd-sam-1"), "/cal/b.ics": _ours("reconnectd-sam-1")},
+    )
+    assert twice.facts == [Deleted("reconnectd-sam-1", skipped=True)]
+    assert twice.copies == {"/cal/a.ics": "reconnectd-sam-1", "/cal/b.ics": "reconnectd-sam-1"}
+    assert twice.foreign_seen == {"/cal/a.ics": '"7"', "/cal/b.ics": '"8"'}
+
+
+def test_another_event_where_ours_was_is_let_go_not_rewritten() -> None:
+    seen = _observe({"/cal/priya.ics": '"2"'}, (), {"/cal/priya.ics": foreign_event("dentist-1", "Dentist").decode()})
+    assert seen.facts == [Deleted("reconnectd-priya-1", skipped=False)]
+    assert seen.replaced == {"/cal/priya.ics": "dentist-1"}
+    assert seen.foreign_seen == {"/cal/priya.ics": '"2"'}
+
+
+def test_servers_refuse_a_second_object_with_one_of_our_uids(world: World) -> None:
+    world.sync(T0)
+    href, priya = world.checkin("Priya")
+    assert world.put("copy.ics", priya.data) in (409, 412)
+    assert world.sync(T0 + timedelta(minutes=10)).wrote == 0
+    assert world.objects()[href] == priya
+
+
+def test_another_event_saved_over_ours_is_left_alone_and_the_checkin_written_anew(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Radicale refuses to change the UID at an href (409); Xandikos lets another app do it."""
+    world.sync(T0)
+    href, priya = world.checkin("Priya")
+    status = world.put(href, foreign_event("dentist-1", "Dentist"), priya.etag)
+    if world.kind == "radicale":
+        assert status == 409
+        return
+    assert status == 204
+    dentist = world.objects()[href]
+    with caplog.at_level(logging.INFO):
+        report = world.sync(T0 + timedelta(minutes=10))
+    assert report.created == 1
+    assert f"{href}, where we wrote a check-in, now holds another event (dentist-1)" in caplog.text
+    new_href, anew = world.checkin("Priya")
+    assert new_href != href
+    assert anew.uid == priya.uid
+    caplog.clear()
+    with caplog.at_level(logging.INFO):
+        world.sync(T0 + timedelta(minutes=20))
+        world.sync(T0 + timedelta(hours=2))  # a full poll too
+    assert caplog.text == ""
+    assert world.objects()[href] == dentist
