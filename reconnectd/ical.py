@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 import icalendar
 
@@ -139,26 +141,48 @@ def examine(data: str | bytes, zone: tzinfo = UTC) -> RemoteObject | Unreadable:
     try:
         calendar = icalendar.Calendar.from_ical(data)
         item = next((c for c in calendar.walk() if c.name in ("VEVENT", "VTODO")), None)
-        return _read_item(item, zone) if item is not None else Unreadable("no VEVENT or VTODO in it")
+        if item is None:
+            return Unreadable("no VEVENT or VTODO in it")
+        return _read_item(item, zone, _own_zones(calendar))
     except Exception:  # hostile input: icalendar raises ValueError, RecursionError and more
         return Unreadable("not iCalendar")
 
 
-def _read_item(item: icalendar.Component, zone: tzinfo) -> RemoteObject | Unreadable:
+def _own_zones(calendar: icalendar.Component) -> dict[str, tzinfo]:
+    """The object's VTIMEZONEs for TZIDs the tz database lacks. icalendar keeps the first definition
+    of such a TZID it meets for the whole process, maybe another object's: each is read by its own."""
+    zones: dict[str, tzinfo] = {}
+    for definition in calendar.walk("VTIMEZONE"):
+        tzid = str(definition.get("TZID", ""))
+        if isinstance(definition, icalendar.Timezone) and tzid and not _in_tz_database(tzid):
+            with contextlib.suppress(Exception):
+                zones[tzid] = definition.to_tz(lookup_tzid=False)
+    return zones
+
+
+def _in_tz_database(tzid: str) -> bool:
+    try:
+        ZoneInfo(tzid.strip("/"))
+    except Exception:  # not found, or not even a valid key ("../x")
+        return False
+    return True
+
+
+def _read_item(item: icalendar.Component, zone: tzinfo, own: dict[str, tzinfo]) -> RemoteObject | Unreadable:
     uid = str(item.get("uid", "")).strip()
     if not uid:
         return Unreadable("no UID")
-    start = _moment(item, "dtstart", zone)
+    start = _moment(item, "dtstart", zone, own)
     if start is None and item.name == "VEVENT":
         return Unreadable("DTSTART missing" if "dtstart" not in item else "DTSTART unreadable")
     status = str(item.get("status", "")).upper()
     percent = str(item.get("percent-complete", ""))
-    completed_at = _moment(item, "completed", zone)
+    completed_at = _moment(item, "completed", zone, own)
     return RemoteObject(
         uid=uid,
         ours=uid.startswith(UID_PREFIX) and MARKER in item,
         start=start,
-        end=_moment(item, "dtend", zone) or _moment(item, "due", zone),
+        end=_moment(item, "dtend", zone, own) or _moment(item, "due", zone, own),
         summary=str(item.get("summary", "")),
         description=str(item.get("description", "")),
         completed=item.name == "VTODO" and (status == "COMPLETED" or completed_at is not None or percent == "100"),
@@ -166,13 +190,17 @@ def _read_item(item: icalendar.Component, zone: tzinfo) -> RemoteObject | Unread
     )
 
 
-def _moment(item: icalendar.Component, name: str, zone: tzinfo) -> datetime | None:
+def _moment(item: icalendar.Component, name: str, zone: tzinfo, own: dict[str, tzinfo]) -> datetime | None:
     """The property as a time in `zone`; None when missing, repeated, garbled or implausible.
 
-    Unknown TZIDs without a VTIMEZONE come back floating, so they read in `zone` too.
+    An unknown TZID with no VTIMEZONE reads as floating, in `zone` (unless icalendar met one before).
     """
     try:
-        value: object = getattr(item[name], "dt", None)
+        prop = item[name]
+        value: object = getattr(prop, "dt", None)
+        defined = own.get(str(prop.params.get("TZID", "")))
+        if isinstance(value, datetime) and defined is not None:
+            value = value.replace(tzinfo=defined)
         if isinstance(value, datetime):
             moment = value if value.tzinfo else value.replace(tzinfo=zone)
         elif isinstance(value, date):

@@ -18,7 +18,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from peer import Peer, Stored, foreign_event
 from servers import RadicaleServer, XandikosServer
@@ -31,7 +31,7 @@ from reconnectd.logs import REDACTOR
 from reconnectd.model import CheckIn, CheckInStatus, Owned, Repair
 from reconnectd.notify import Notifier
 from reconnectd.plan import Ledger, plan
-from reconnectd.readback import Changes, Deleted, Seen, observe
+from reconnectd.readback import Changes, Deleted, Seen, hrefs_to_fetch, observe
 from reconnectd.reconcile import Update, reconcile
 from reconnectd.state import Store
 
@@ -116,6 +116,25 @@ def _sane(found: ical.RemoteObject | None) -> None:
         assert moment is None or (moment.utcoffset() is not None and ical.EARLIEST <= moment.year <= ical.LATEST)
 
 
+def _zone(tzid: bytes, offset: bytes) -> bytes:
+    return (
+        b"BEGIN:VTIMEZONE\r\nTZID:%s\r\nBEGIN:STANDARD\r\nDTSTART:19700101T000000\r\n"
+        b"TZOFFSETFROM:%s\r\nTZOFFSETTO:%s\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n"
+    ) % (tzid, offset, offset)
+
+
+def _elsewhere(data: bytes, start: bytes, tzid: bytes = b"Mars/Olympus_Mons", offset: bytes | None = None) -> bytes:
+    """The event at `start` in a zone the tz database lacks, with a VTIMEZONE giving `offset`, or none."""
+    line = next(x for x in data.split(b"\r\n") if x.startswith((b"DTSTART;TZID=", b"DTSTART:2026")))
+    data = re.sub(
+        rb"BEGIN:VTIMEZONE.*END:VTIMEZONE\r\n",
+        b"",
+        data.replace(line, b"DTSTART;TZID=%s:%s" % (tzid, start)),
+        flags=re.S,
+    )
+    return data.replace(b"BEGIN:VEVENT", _zone(tzid, offset) + b"BEGIN:VEVENT", 1) if offset else data
+
+
 def test_our_own_renders_read_back() -> None:
     for text in RENDERS:
         found = ical.read(text, LONDON)
@@ -154,18 +173,17 @@ def test_what_makes_an_object_unreadable_is_named() -> None:
     assert ical.examine(re.sub(r"UID:[^\r]*\r\n", "", event)) == ical.Unreadable("no UID")
 
 
-def test_a_zone_nobody_knows_reads_as_local_time_or_by_its_own_definition() -> None:
-    event = RENDERS[0]
-    mars = re.sub(r"BEGIN:VTIMEZONE.*END:VTIMEZONE\r\n", "", event, flags=re.S).replace(
-        "Europe/London", "Mars/Olympus_Mons"
-    )
-    found = ical.read(mars, LONDON)
-    assert found is not None
-    assert found.start == datetime(2026, 11, 10, 18, 0, tzinfo=LONDON)  # floating: read in the user's zone
-    defined = event.replace("Europe/London", "Mars/Olympus_Mons")
-    found = ical.read(defined, LONDON)
-    assert found is not None
-    assert found.start == datetime(2026, 11, 10, 18, 0, tzinfo=LONDON)  # London's rules under another name
+def test_a_zone_nobody_knows_reads_as_local_time_or_by_each_objects_own_definition() -> None:
+    """icalendar keeps the first definition of an unknown TZID for the whole process; each object
+    must still be read by its own. (So each TZID without a VTIMEZONE here is used only once.)"""
+    event = RENDERS[0].encode()
+    floating = ical.read(_elsewhere(event, b"20261117T100000", b"Mars/Jezero"), LONDON)
+    assert floating is not None
+    assert floating.start == datetime(2026, 11, 17, 10, 0, tzinfo=LONDON)
+    for offset, hour in ((b"+0300", 7), (b"+0500", 5), (b"+0300", 7)):
+        found = ical.read(_elsewhere(event, b"20261117T100000", b"Mars/Tharsis", offset), LONDON)
+        assert found is not None
+        assert found.start == datetime(2026, 11, 17, hour, 0, tzinfo=UTC)
 
 
 # -- our own objects, broken in the calendar ------------------------------------------------
@@ -522,3 +540,137 @@ def test_another_event_saved_over_ours_is_left_alone_and_the_checkin_written_ane
         world.sync(T0 + timedelta(hours=2))  # a full poll too
     assert caplog.text == ""
     assert world.objects()[href] == dentist
+
+
+# -- foreign objects of every kind, and zones nobody knows ---------------------------------------
+
+
+def _hostile_foreign(kind: str) -> dict[str, bytes]:
+    objects = {
+        "huge.ics": foreign_event("huge-1", "Huge", b"DESCRIPTION:" + b"x" * 5_000_000 + b"\r\n"),
+        "many.ics": foreign_event("many-1", "Many", b"".join(b"X-P%d:v\r\n" % i for i in range(10_000))),
+        "mars.ics": _elsewhere(foreign_event("mars-1", "Rover"), b"20261203T100000"),
+        "mars-defined.ics": _elsewhere(foreign_event("mars-2", "Rover"), b"20261203T100000", offset=b"+0500"),
+        "journal.ics": _journal(b"UID:someone-elses-note\r\n").replace(b"X-RECONNECTD-PERSON:Priya\r\n", b""),
+        "year-9999.ics": foreign_event("far-1", "Far").replace(
+            b"DTSTART:20261203T100000Z", b"DTSTART:99991203T100000Z"
+        ),
+    }
+    if kind == "xandikos":  # Radicale refuses these (400)
+        objects["empty.ics"] = EMPTY
+        objects["no-start.ics"] = foreign_event("nostart-1", "No start").replace(b"DTSTART:20261203T100000Z\r\n", b"")
+    return objects
+
+
+def test_foreign_objects_however_hostile_are_never_touched_and_reported_once(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Unknown objects are only read when one of ours vanished (it may have been renamed),
+    so each sync here follows a deletion of one of our check-ins."""
+    world.sync(T0)
+    world.sync(T0 + timedelta(minutes=1))  # a sync token from after our writes (Xandikos hides create-then-delete)
+    for name, data in _hostile_foreign(world.kind).items():
+        assert world.put(name, data) == 201, name
+    foreign = {
+        h: s
+        for h, s in world.objects().items()
+        if not s.data.startswith(b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//reconnectd")
+    }
+    assert len(foreign) == len(_hostile_foreign(world.kind))
+    sam, _ = world.checkin("Sam")
+    assert world.peer.delete(world.calendar, sam) in (200, 204)
+    with caplog.at_level(logging.INFO):
+        report = world.sync(T0 + timedelta(minutes=10))
+    assert report.skipped_by_user == 1
+    unreadable = {h for h in foreign if h.endswith(("journal.ics", "year-9999.ics", "empty.ics", "no-start.ics"))}
+    assert {h for h in foreign if f"skipping {h}: not readable iCalendar" in caplog.text} == unreadable
+    priya, _ = world.checkin("Priya")
+    assert world.peer.delete(world.calendar, priya) in (200, 204)
+    caplog.clear()
+    with caplog.at_level(logging.INFO):
+        assert world.sync(T0 + timedelta(minutes=20)).skipped_by_user == 1
+        world.sync(T0 + timedelta(hours=2))  # a full poll
+    assert "skipping" not in caplog.text
+    assert {h: s for h, s in world.objects().items() if h in foreign} == foreign
+
+
+@pytest.mark.parametrize("offset", [None, b"+0300"], ids=["no VTIMEZONE", "with a VTIMEZONE"])
+def test_our_checkin_moved_into_a_zone_nobody_knows_is_kept_where_the_user_put_it(
+    world: World, offset: bytes | None
+) -> None:
+    """The foreign test above defines Mars/Olympus_Mons as +05:00; our object's own +03:00 counts."""
+    world.sync(T0)
+    href, priya = world.checkin("Priya")
+    tzid = b"Mars/Olympus_Mons" if offset else f"Mars/Jezero-{world.kind}".encode()  # never defined
+    assert world.put(href, _elsewhere(priya.data, b"20261117T100000", tzid, offset), priya.etag) == 204
+    users = world.objects()[href]
+    assert world.sync(T0 + timedelta(minutes=10)).moved_by_user == 1
+    # with no definition the time reads as local (floating); with one, by its offset
+    expected = datetime(2026, 11, 17, 7, 0, tzinfo=UTC) if offset else datetime(2026, 11, 17, 10, 0, tzinfo=LONDON)
+    assert world.start_of("Priya") == expected
+    assert world.sync(T0 + timedelta(minutes=20)).wrote == 0
+    assert world.sync(T0 + timedelta(hours=2)).wrote == 0
+    assert world.objects()[href] == users
+
+
+# -- observe(), fuzzed with whatever a server might answer -------------------------------------
+
+HREFS = st.sampled_from(["/cal/priya.ics", "/cal/sam.ics", "/cal/a.ics", "/cal/b.ics"])
+ETAGS = st.sampled_from(['"1"', '"2"', '"3"'])
+ANSWERS = st.one_of(
+    mutated_renders(),
+    st.text(max_size=200),
+    st.sampled_from(
+        [_ours("reconnectd-priya-1"), _ours("reconnectd-sam-1"), _ours("reconnectd-ada-1"), EMPTY.decode()]
+    ),
+)
+
+
+@FUZZ
+@given(
+    changed=st.dictionaries(HREFS, ETAGS),
+    deleted=st.lists(HREFS, unique=True, max_size=4),
+    complete=st.booleans(),
+    answers=st.dictionaries(HREFS, ANSWERS),
+    foreign=st.dictionaries(HREFS, ETAGS),
+    states=st.lists(
+        st.tuples(st.sampled_from(CheckInStatus), st.sampled_from([None, '"1"']), st.sampled_from([None, *Repair])),
+        min_size=2,
+        max_size=2,
+    ),
+    placed=st.booleans(),
+)
+def test_observing_any_answer_never_raises_nor_claims_an_object_that_is_not_ours(
+    *,
+    changed: dict[str, str],
+    deleted: list[str],
+    complete: bool,
+    answers: dict[str, str],
+    foreign: dict[str, str],
+    states: list[tuple[CheckInStatus, str | None, Repair | None]],
+    placed: bool,
+) -> None:
+    owned = {
+        uid: Owned(uid, person, status, href if placed or uid.endswith("priya-1") else None, etag, "fp", False, repair)
+        for (uid, person, href), (status, etag, repair) in zip(
+            [("reconnectd-priya-1", "Priya", "/cal/priya.ics"), ("reconnectd-sam-1", "Sam", "/cal/sam.ics")],
+            states,
+            strict=True,
+        )
+    }
+    changes = Changes(changed, tuple(deleted), complete)
+    fetched = {h: ('"9"', text) for h, text in answers.items() if h in hrefs_to_fetch(changes, owned, foreign)}
+    seen = observe(changes, owned, checkins=CHECKINS, foreign=foreign, fetched=fetched, now=NOW, zone=LONDON)
+
+    gone = {o.href for o in owned.values() if o.href and (o.href in deleted if not complete else o.href not in changed)}
+    claims: dict[str, str] = {}
+    for fact in seen.facts:
+        event(type(fact).__name__)
+        assert fact.uid in owned
+        href = getattr(fact, "href", None)
+        if href is None:
+            continue
+        mine = owned[fact.uid].href
+        assert href == mine or (isinstance(fact, Seen) and (mine is None or mine in gone))
+        assert claims.setdefault(href, fact.uid) == fact.uid
+    assert not set(claims) & set(seen.foreign_seen)
