@@ -18,7 +18,7 @@ from reconnectd.errors import CalendarError
 from reconnectd.model import CheckInStatus
 from reconnectd.notify import Notifier
 from reconnectd.plan import Plan, Planned, plan
-from reconnectd.readback import Deleted, Done, Pinned, Seen, adopt, hrefs_to_fetch, observe
+from reconnectd.readback import Broken, Deleted, Done, Fact, Mend, Seen, adopt, hrefs_to_fetch, observe
 from reconnectd.reconcile import Action, Create, Delete, Update, reconcile
 from reconnectd.state import Store
 
@@ -140,9 +140,13 @@ def _read_back(config: Config, store: Store, calendar: CalendarClient, now: date
     for fact in observed.facts:
         _record(store, fact, now, report)
     for href in observed.unreadable:
-        log.warning("one of our check-ins at %s no longer reads as iCalendar; leaving it as it is", href)
+        log.warning("the server sent no data for our check-in at %s; leaving it as it is", href)
     for href in observed.unreadable_foreign:
         log.info("skipping %s: not readable iCalendar, and not ours", href)
+    for href, uid in observed.copies.items():
+        log.info("%s carries the UID of our check-in %s but is not the object we wrote; leaving it alone", href, uid)
+    for href, uid in observed.replaced.items():
+        log.warning("%s, where we wrote a check-in, now holds another event (%s); it is not ours to change", href, uid)
     store.record_foreign(observed.foreign_seen, observed.foreign_gone)
     if changes.token:
         store.set_meta(SYNC_KEY, changes.token)
@@ -152,8 +156,11 @@ def _read_back(config: Config, store: Store, calendar: CalendarClient, now: date
     return True
 
 
-def _record(store: Store, fact: Seen | Deleted | Done | Pinned, now: datetime, report: CycleReport) -> None:
-    if isinstance(fact, Seen):
+def _record(store: Store, fact: Fact, now: datetime, report: CycleReport) -> None:
+    if isinstance(fact, Broken):
+        store.record_broken(fact.uid, fact.href, fact.etag, repair=fact.mend is Mend.REPAIR)
+        _log_broken(fact)
+    elif isinstance(fact, Seen):
         store.record_seen(fact.uid, fact.href, fact.etag)
     elif isinstance(fact, Deleted):
         store.record_removed(fact.uid, CheckInStatus.SKIPPED if fact.skipped else None)
@@ -169,6 +176,18 @@ def _record(store: Store, fact: Seen | Deleted | Done | Pinned, now: datetime, r
         what = f"moved to {fact.start:%a %d %b %H:%M}" if fact.start else "edited"
         log.info("a check-in was %s in the calendar; keeping it as you left it (%s)", what, fact.uid)
         report.moved_by_user += 1
+
+
+def _log_broken(fact: Broken) -> None:
+    what = f"the check-in with {fact.person} at {fact.href} no longer reads as iCalendar ({fact.reason})"
+    if fact.mend is Mend.REPAIR:
+        log.warning("%s; writing it again from the plan (%s)", what, fact.uid)
+    elif fact.mend is Mend.KEEP:
+        log.info("%s; it is history, so it stays as it is (%s)", what, fact.uid)
+    elif fact.mend is Mend.GIVE_UP:
+        log.warning("%s again after a repair; leaving it alone from now on (%s)", what, fact.uid)
+    else:
+        log.debug("%s; left alone, as before (%s)", what, fact.uid)
 
 
 def _write(
@@ -217,9 +236,8 @@ def _write(
                 store.record_written(action.planned.checkin.uid, outcome.href, outcome.etag, action.fingerprint)
                 report.created += isinstance(action, Create)
                 report.updated += isinstance(action, Update)
-                log.info(
-                    "%s: %s", "added" if isinstance(action, Create) else "updated", _describe(action.planned, config)
-                )
+                done_what = "added" if isinstance(action, Create) else "repaired" if action.repair else "updated"
+                log.info("%s: %s", done_what, _describe(action.planned, config))
     except CalendarError as failure:
         report.calendar_error = str(failure)
 

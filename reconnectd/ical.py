@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 import icalendar
 
@@ -111,31 +113,76 @@ class RemoteObject:
     completed_at: datetime | None = None
 
 
+@dataclass(frozen=True)
+class Unreadable:
+    """Why an object can't be read, in a few words for the log."""
+
+    reason: str
+
+
+EARLIEST, LATEST = 1900, 2999  # years outside these are garbage, and would overflow date arithmetic
+
+
 def read(data: str | bytes, zone: tzinfo = UTC) -> RemoteObject | None:
     """Parse an object from the server; None when it is not an iCalendar we can read.
 
     Floating times and all-day dates (a user may turn a check-in into one) are read in `zone`.
     """
+    found = examine(data, zone)
+    return found if isinstance(found, RemoteObject) else None
+
+
+def examine(data: str | bytes, zone: tzinfo = UTC) -> RemoteObject | Unreadable:
+    """read(), saying why when it can't. Never raises, whatever the server sends.
+
+    Unreadable: not iCalendar, no VEVENT or VTODO, no UID, or a VEVENT without a usable DTSTART.
+    A garbled DTEND, DUE or COMPLETED only reads as missing.
+    """
     try:
         calendar = icalendar.Calendar.from_ical(data)
-        for item in calendar.walk():
-            if item.name in ("VEVENT", "VTODO"):
-                return _read_item(item, zone)
-    except (ValueError, KeyError, TypeError, IndexError, AttributeError):
-        return None
-    return None
+        item = next((c for c in calendar.walk() if c.name in ("VEVENT", "VTODO")), None)
+        if item is None:
+            return Unreadable("no VEVENT or VTODO in it")
+        return _read_item(item, zone, _own_zones(calendar))
+    except Exception:  # hostile input: icalendar raises ValueError, RecursionError and more
+        return Unreadable("not iCalendar")
 
 
-def _read_item(item: icalendar.Component, zone: tzinfo) -> RemoteObject:
-    uid = str(item.get("uid", ""))
+def _own_zones(calendar: icalendar.Component) -> dict[str, tzinfo]:
+    """The object's VTIMEZONEs for TZIDs the tz database lacks. icalendar keeps the first definition
+    of such a TZID it meets for the whole process, maybe another object's: each is read by its own."""
+    zones: dict[str, tzinfo] = {}
+    for definition in calendar.walk("VTIMEZONE"):
+        tzid = str(definition.get("TZID", ""))
+        if isinstance(definition, icalendar.Timezone) and tzid and not _in_tz_database(tzid):
+            with contextlib.suppress(Exception):
+                zones[tzid] = definition.to_tz(lookup_tzid=False)
+    return zones
+
+
+def _in_tz_database(tzid: str) -> bool:
+    try:
+        ZoneInfo(tzid.strip("/"))
+    except Exception:  # not found, or not even a valid key ("../x")
+        return False
+    return True
+
+
+def _read_item(item: icalendar.Component, zone: tzinfo, own: dict[str, tzinfo]) -> RemoteObject | Unreadable:
+    uid = str(item.get("uid", "")).strip()
+    if not uid:
+        return Unreadable("no UID")
+    start = _moment(item, "dtstart", zone, own)
+    if start is None and item.name == "VEVENT":
+        return Unreadable("DTSTART missing" if "dtstart" not in item else "DTSTART unreadable")
     status = str(item.get("status", "")).upper()
     percent = str(item.get("percent-complete", ""))
-    completed_at = _moment(item.get("completed"), zone)
+    completed_at = _moment(item, "completed", zone, own)
     return RemoteObject(
         uid=uid,
         ours=uid.startswith(UID_PREFIX) and MARKER in item,
-        start=_moment(item.get("dtstart"), zone),
-        end=_moment(item.get("dtend") or item.get("due"), zone),
+        start=start,
+        end=_moment(item, "dtend", zone, own) or _moment(item, "due", zone, own),
         summary=str(item.get("summary", "")),
         description=str(item.get("description", "")),
         completed=item.name == "VTODO" and (status == "COMPLETED" or completed_at is not None or percent == "100"),
@@ -143,10 +190,25 @@ def _read_item(item: icalendar.Component, zone: tzinfo) -> RemoteObject:
     )
 
 
-def _moment(prop: object, zone: tzinfo) -> datetime | None:
-    value = getattr(prop, "dt", None)
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=zone)
-    if isinstance(value, date):
-        return datetime(value.year, value.month, value.day, tzinfo=zone)
-    return None
+def _moment(item: icalendar.Component, name: str, zone: tzinfo, own: dict[str, tzinfo]) -> datetime | None:
+    """The property as a time in `zone`; None when missing, repeated, garbled or implausible.
+
+    An unknown TZID with no VTIMEZONE reads as floating, in `zone` (unless icalendar met one before).
+    """
+    try:
+        prop = item[name]
+        value: object = getattr(prop, "dt", None)
+        defined = own.get(str(prop.params.get("TZID", "")))
+        if isinstance(value, datetime) and defined is not None:
+            value = value.replace(tzinfo=defined)
+        if isinstance(value, datetime):
+            moment = value if value.tzinfo else value.replace(tzinfo=zone)
+        elif isinstance(value, date):
+            moment = datetime(value.year, value.month, value.day, tzinfo=zone)
+        else:
+            return None
+        if not EARLIEST <= moment.year <= LATEST:
+            return None
+        return moment.astimezone(zone)  # a broken VTIMEZONE fails here, not later in a comparison
+    except Exception:  # missing (KeyError), repeated (a list), garbled (BrokenCalendarProperty)
+        return None

@@ -149,6 +149,14 @@ def milestone_uid(person: str, label: str, year: int) -> str:
     return f"{UID_PREFIX}{person_key(person)}-m-{slug(label) or 'date'}-{year}"
 
 
+class Repair(StrEnum):
+    """An object of ours that stopped reading as iCalendar is rewritten once, never in a loop."""
+
+    DUE = "due"  # rewrite it from the plan at the next write
+    DONE = "done"  # rewritten once
+    GIVEN_UP = "given up"  # it broke again after the rewrite: left alone from then on
+
+
 @dataclass(frozen=True)
 class Owned:
     """A calendar object reconnectd wrote, as last seen."""
@@ -160,6 +168,7 @@ class Owned:
     etag: str | None
     fingerprint: str | None
     pinned: bool = False
+    repair: Repair | None = None
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
+from enum import StrEnum
 
 from reconnectd import ical
-from reconnectd.model import CheckIn, CheckInStatus, Contact, Owned
+from reconnectd.model import CheckIn, CheckInStatus, Contact, Owned, Repair
 from reconnectd.replies import Moved, Ticked, interpret
 from reconnectd.suggest import title_for
 
@@ -65,7 +66,28 @@ class Pinned:
     reopen: bool = False  # a passed check-in dragged into the future is due again there
 
 
-Fact = Seen | Deleted | Done | Pinned
+class Mend(StrEnum):
+    """What becomes of an object of ours whose content can't be read."""
+
+    REPAIR = "repair"  # upcoming: rewritten from the plan, if it still has this ETag then
+    KEEP = "keep"  # history: left as it is
+    GIVE_UP = "give up"  # broken again after a repair: left alone from now on
+    IGNORE = "ignore"  # given up on before: nothing new to say
+
+
+@dataclass(frozen=True)
+class Broken:
+    """Ours (it is where we wrote it) but no longer readable, so no edit of the user's can be read in it."""
+
+    uid: str
+    person: str
+    href: str
+    etag: str
+    reason: str
+    mend: Mend
+
+
+Fact = Seen | Deleted | Done | Pinned | Broken
 
 
 @dataclass
@@ -75,6 +97,8 @@ class Observed:
     foreign_gone: list[str] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)
     unreadable_foreign: list[str] = field(default_factory=list)  # reported once: then remembered as foreign
+    copies: dict[str, str] = field(default_factory=dict)  # href to the UID of ours it carries: not ours
+    replaced: dict[str, str] = field(default_factory=dict)  # our href, now holding this other UID: let go
 
 
 def hrefs_to_fetch(changes: Changes, owned: Mapping[str, Owned], foreign: Mapping[str, str]) -> list[str]:
@@ -97,18 +121,27 @@ def observe(
 ) -> Observed:
     mine = _by_href(owned)
     result = Observed()
-    renamed: dict[str, tuple[str, str]] = {}
+    # Only a check-in whose object vanished (or was never placed) can turn up under a new href:
+    # another object with one of our UIDs, beside ours, is a copy, and never becomes ours.
+    movable = {mine[h].uid for h in _vanished(changes, mine)} | {u for u, o in owned.items() if o.href is None}
+    found: dict[str, list[tuple[str, str]]] = {}
     for href, etag in changes.changed.items():
-        if href in mine or foreign.get(href) == etag:
+        if href in mine or foreign.get(href) == etag or href not in fetched:
             continue
-        data = fetched.get(href)
-        remote = ical.read(data[1], zone) if data else None
-        if remote is not None and remote.ours and remote.uid in owned:
-            renamed[remote.uid] = (href, etag)
-        elif data is not None:
-            result.foreign_seen[href] = etag
-            if remote is None:
-                result.unreadable_foreign.append(href)
+        remote = ical.read(fetched[href][1], zone)
+        if remote is not None and remote.ours and remote.uid in movable:
+            found.setdefault(remote.uid, []).append((href, etag))
+            continue
+        result.foreign_seen[href] = etag
+        if remote is None:
+            result.unreadable_foreign.append(href)
+        elif remote.uid in owned:
+            result.copies[href] = remote.uid
+    renamed = {uid: places[0] for uid, places in found.items() if len(places) == 1}
+    for uid, places in found.items():
+        if len(places) > 1:  # several copies and no original: none of them is surely ours
+            result.foreign_seen.update(places)
+            result.copies.update((href, uid) for href, _ in places)
 
     for href in _vanished(changes, mine):
         uid = mine[href].uid
@@ -146,10 +179,16 @@ def _reading(
     zone: tzinfo,
     result: Observed,
 ) -> Fact:
-    remote = ical.read(data[1], zone) if data else None
-    if remote is None:
-        result.unreadable.append(href)
+    if data is None:
+        result.unreadable.append(href)  # the server sent no data for it: left as it is
         return Pinned(own.uid, href, etag, None, None)
+    remote = ical.examine(data[1], zone)
+    if isinstance(remote, ical.Unreadable):
+        return Broken(own.uid, own.person, href, etag, remote.reason, _mend(own))
+    if remote.uid != own.uid:  # another event now sits where ours was: it is not ours to change
+        result.replaced[href] = remote.uid
+        result.foreign_seen[href] = etag
+        return Deleted(own.uid, skipped=False)
     reading = interpret(remote, checkin.start, checkin.end, now, title_for(checkin.person))
     if isinstance(reading, Ticked):
         contact = Contact(checkin.person, reading.at, reading.outcome, reading.note, source="calendar")
@@ -176,6 +215,14 @@ def adopt(
     return _reading(
         own, href=href, etag=etag or "", data=(etag, data), checkin=checkin, now=now, zone=zone, result=Observed()
     )
+
+
+def _mend(own: Owned) -> Mend:
+    if own.repair is Repair.GIVEN_UP:
+        return Mend.IGNORE
+    if own.repair is Repair.DONE:
+        return Mend.GIVE_UP
+    return Mend.REPAIR if own.status is CheckInStatus.SCHEDULED else Mend.KEEP
 
 
 def _by_href(owned: Mapping[str, Owned]) -> dict[str, Owned]:

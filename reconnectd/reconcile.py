@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from reconnectd.model import CheckIn, Owned
+from reconnectd.model import CheckIn, Owned, Repair
 from reconnectd.plan import Plan, Planned
 
 
@@ -25,6 +25,7 @@ class Update:
     fingerprint: str
     href: str
     etag: str
+    repair: bool = False  # its object no longer reads: rewritten whatever the fingerprint or a pin
 
 
 @dataclass(frozen=True)
@@ -41,8 +42,9 @@ def reconcile(plan: Plan, owned: Mapping[str, Owned], fingerprints: Mapping[str,
     """Creates, updates and deletes that bring the calendar in line with the plan.
 
     Writes are conditional on the ETag we last saw. An object the user moved or edited is
-    pinned and never rewritten: their edit wins. The read-back step has already brought
-    `owned` up to date with the server.
+    pinned and never rewritten: their edit wins. Only one whose content no longer reads is
+    rewritten (once), at the time the store holds for it. The read-back step has already
+    brought `owned` up to date with the server.
     """
     actions: list[Action] = []
     for planned in plan.upcoming:
@@ -50,6 +52,8 @@ def reconcile(plan: Plan, owned: Mapping[str, Owned], fingerprints: Mapping[str,
         mine = owned.get(uid)
         if mine is None or mine.href is None:
             actions.append(Create(planned, fingerprints[uid]))
+        elif mine.etag is not None and mine.repair is Repair.DUE:
+            actions.append(Update(planned, fingerprints[uid], mine.href, mine.etag, repair=True))
         elif not mine.pinned and mine.etag is not None and mine.fingerprint != fingerprints[uid]:
             actions.append(Update(planned, fingerprints[uid], mine.href, mine.etag))
     for checkin in plan.withdrawn:

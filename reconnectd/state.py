@@ -16,7 +16,7 @@ from pathlib import Path
 
 from reconnectd.config import fold
 from reconnectd.errors import StateError
-from reconnectd.model import CheckIn, CheckInStatus, Contact, Nudge, Outcome, Owned, Standing
+from reconnectd.model import CheckIn, CheckInStatus, Contact, Nudge, Outcome, Owned, Repair, Standing
 from reconnectd.plan import Ledger, Plan
 
 SCHEMA = """
@@ -41,7 +41,8 @@ CREATE TABLE IF NOT EXISTS checkins (
     etag TEXT,
     fingerprint TEXT,
     pinned INTEGER NOT NULL DEFAULT 0,
-    label TEXT
+    label TEXT,
+    repair TEXT
 );
 CREATE TABLE IF NOT EXISTS foreign_objects (
     href TEXT PRIMARY KEY,
@@ -77,7 +78,7 @@ CREATE TABLE IF NOT EXISTS standings (
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
-VERSION = 5
+VERSION = 6
 # Each step brings a store from version N to N + 1. Never edit a step once released.
 MIGRATIONS = {
     1: """
@@ -94,6 +95,9 @@ CREATE TABLE IF NOT EXISTS standings (
 """,
     4: """
 ALTER TABLE checkins ADD COLUMN label TEXT;
+""",
+    5: """
+ALTER TABLE checkins ADD COLUMN repair TEXT;
 """,
 }
 
@@ -222,13 +226,20 @@ class Store:
                 )
 
     def owned(self) -> dict[str, Owned]:
-        rows = self.db.execute("SELECT uid, person, status, href, etag, fingerprint, pinned FROM checkins").fetchall()
-        return {uid: Owned(uid, p, CheckInStatus(st), h, e, f, bool(pin)) for uid, p, st, h, e, f, pin in rows}
+        rows = self.db.execute(
+            "SELECT uid, person, status, href, etag, fingerprint, pinned, repair FROM checkins"
+        ).fetchall()
+        return {
+            uid: Owned(uid, p, CheckInStatus(st), h, e, f, bool(pin), Repair(r) if r else None)
+            for uid, p, st, h, e, f, pin, r in rows
+        }
 
     def record_written(self, uid: str, href: str, etag: str | None, fingerprint: str | None) -> None:
         with self.transaction() as db:
             db.execute(
-                "UPDATE checkins SET href = ?, etag = ?, fingerprint = ? WHERE uid = ?", (href, etag, fingerprint, uid)
+                "UPDATE checkins SET href = ?, etag = ?, fingerprint = ?,"
+                " repair = CASE repair WHEN ? THEN ? ELSE repair END WHERE uid = ?",
+                (href, etag, fingerprint, Repair.DUE, Repair.DONE, uid),
             )
 
     def record_seen(self, uid: str, href: str, etag: str) -> None:
@@ -241,7 +252,11 @@ class Store:
     ) -> None:
         """The user moved or edited our object: from now on it stays as they left it."""
         with self.transaction() as db:
-            db.execute("UPDATE checkins SET href = ?, etag = ?, pinned = 1 WHERE uid = ?", (href, etag, uid))
+            db.execute(
+                "UPDATE checkins SET href = ?, etag = ?, pinned = 1,"
+                " repair = CASE repair WHEN ? THEN NULL ELSE repair END WHERE uid = ?",
+                (href, etag, Repair.DUE, uid),
+            )
             if reopen:
                 db.execute("UPDATE checkins SET status = ? WHERE uid = ?", (CheckInStatus.SCHEDULED.value, uid))
             if start is not None and end is not None:
@@ -253,10 +268,25 @@ class Store:
         """The user ticked the check-in off: log the contact and close it, in one transaction."""
         with self.transaction() as db:
             db.execute(
-                "UPDATE checkins SET href = ?, etag = ?, pinned = 1, status = ? WHERE uid = ?",
-                (href, etag, CheckInStatus.DONE.value, uid),
+                "UPDATE checkins SET href = ?, etag = ?, pinned = 1, status = ?,"
+                " repair = CASE repair WHEN ? THEN NULL ELSE repair END WHERE uid = ?",
+                (href, etag, CheckInStatus.DONE.value, Repair.DUE, uid),
             )
             _insert_contact(db, contact, now)
+
+    def record_broken(self, uid: str, href: str, etag: str, *, repair: bool) -> None:
+        """Our object no longer reads: rewrite it once (`repair`), or else leave it as it is for good."""
+        with self.transaction() as db:
+            if repair:
+                db.execute(
+                    "UPDATE checkins SET href = ?, etag = ?, repair = ? WHERE uid = ?", (href, etag, Repair.DUE, uid)
+                )
+                return
+            db.execute(
+                "UPDATE checkins SET href = ?, etag = ?, pinned = 1,"
+                " repair = CASE WHEN repair IS NULL THEN NULL ELSE ? END WHERE uid = ?",
+                (href, etag, Repair.GIVEN_UP, uid),
+            )
 
     def record_removed(self, uid: str, status: CheckInStatus | None = None) -> None:
         """The object is gone from the calendar; the check-in row stays as history."""

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from reconnectd.ical import RemoteObject, read
 from reconnectd.model import CheckIn, CheckInStatus, Outcome, Owned
-from reconnectd.readback import Changes, Deleted, Done, Pinned, Seen, hrefs_to_fetch, observe
+from reconnectd.readback import Broken, Changes, Deleted, Done, Mend, Pinned, Seen, hrefs_to_fetch, observe
 from reconnectd.replies import Edited, Moved, Ticked, interpret
 
 START = datetime(2026, 11, 16, 18, 0, tzinfo=UTC)
@@ -130,10 +130,12 @@ def test_only_changed_objects_of_ours_are_fetched_unless_one_vanished() -> None:
     assert hrefs_to_fetch(vanished, owned(), {"/cal/dentist.ics": '"9"'}) == ["/cal/new-name.ics"]
 
 
-def test_an_unreadable_object_of_ours_is_kept_as_the_user_left_it() -> None:
+def test_an_unreadable_object_of_ours_is_repaired_and_one_sent_without_data_is_kept() -> None:
     changes = Changes({"/cal/u1.ics": '"2"'}, (), complete=False)
     fetched = {"/cal/u1.ics": ('"2"', "not ical at all")}
     result = observe(changes, owned(), checkins=CHECKINS, foreign={}, fetched=fetched, now=NOW, zone=UTC)
+    assert result.facts == [Broken("u1", "Priya", "/cal/u1.ics", '"2"', "not iCalendar", Mend.REPAIR)]
+    result = observe(changes, owned(), checkins=CHECKINS, foreign={}, fetched={}, now=NOW, zone=UTC)
     assert result.facts == [Pinned("u1", "/cal/u1.ics", '"2"', None, None)]
     assert result.unreadable == ["/cal/u1.ics"]
 
