@@ -390,9 +390,13 @@ def test_every_command_has_help_with_an_example() -> None:
         assert "Example:" in (command.help or ""), name
 
 
-def test_a_url_without_caldav_is_explained_without_any_library_traceback(tmp_path: Path, http_receiver: HttpReceiver) -> None:
+def test_a_url_without_caldav_is_explained_without_any_library_traceback(
+    tmp_path: Path, http_receiver: HttpReceiver
+) -> None:
     config = tmp_path / "config.yaml"
-    config.write_text(f"timezone: UTC\ncalendar:\n  url: {http_receiver.base_url}nothing-here/\n  username: a\n  password: b\npeople: []\n")
+    config.write_text(
+        f"timezone: UTC\ncalendar:\n  url: {http_receiver.base_url}nothing-here/\n  username: a\n  password: b\npeople: []\n"
+    )
     config.chmod(0o600)
     done = reconnectd("--config", str(config), "--state-dir", str(tmp_path / "s"), "check", "--connect")
     assert done.returncode == 1

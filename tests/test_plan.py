@@ -293,7 +293,9 @@ def test_a_schedule_that_allows_no_day_is_refused() -> None:
 def test_a_self_check_in_is_planned_with_reflection_questions_and_stays_out_of_status(world: World) -> None:
     from reconnectd.status import summarize
 
-    config = parse_config("timezone: Europe/London\nself:\n  every: weekly\npeople:\n" + textwrap.indent(PRIYA, "  "), "t.yaml")
+    config = parse_config(
+        "timezone: Europe/London\nself:\n  every: weekly\npeople:\n" + textwrap.indent(PRIYA, "  "), "t.yaml"
+    )
     result = world.step(config, london(2026, 11, 10, 9, 0))
     (mine,) = [p for p in result.upcoming if p.checkin.person == "yourself"]
     assert mine.wording.summary == "A few minutes for yourself"
@@ -320,7 +322,9 @@ def test_your_own_library_adds_to_or_replaces_the_suggestions(world: World) -> N
 @settings(max_examples=40, deadline=None)
 @given(who=names, standing=st.sampled_from(["paused", "let go"]), days=st.integers(0, 400))
 def test_paused_and_let_go_people_get_nothing(who: list[str], standing: str, days: int) -> None:
-    listing = "".join(f"- name: {n}\n  every: weekly\n  status: {standing}\n  dates:\n    - birthday: 03-01\n" for n in who)
+    listing = "".join(
+        f"- name: {n}\n  every: weekly\n  status: {standing}\n  dates:\n    - birthday: 03-01\n" for n in who
+    )
     now = london(2026, 11, 10, 9, 0) + timedelta(days=days)
     result = plan(make_config(listing), Ledger(), now)
     assert result.upcoming == ()

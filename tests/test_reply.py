@@ -316,7 +316,9 @@ def test_writes_in_parallel_all_land_once_conflicts_are_results_and_requests_add
     assert len([s for s in user.app.objects(user.app.calendar_url("Parallel")).values()]) == 12
 
 
-def test_a_server_too_busy_for_parallel_writes_gets_them_one_at_a_time(tmp_path: Path, http_receiver: HttpReceiver) -> None:
+def test_a_server_too_busy_for_parallel_writes_gets_them_one_at_a_time(
+    tmp_path: Path, http_receiver: HttpReceiver
+) -> None:
     http_receiver.fail_next = (3, 423)  # the first three writes find the server locked
     with CalendarClient(http_receiver.base_url, None, None) as client:
         client.url = http_receiver.base_url + "cal/"
@@ -334,8 +336,22 @@ def test_a_long_first_sync_reports_its_progress(user: User, tmp_path: Path) -> N
     server = user.server
     with Store(tmp_path / "p.db") as store, CalendarClient(server.url, server.username, server.password) as client:
         client.open("Reconnect")
-        run_cycle(config, store, client, Notifier(()), datetime(2026, 11, 10, 9, 0, tzinfo=UTC), progress=lambda d, t: seen.append((d, t)))
+        run_cycle(
+            config,
+            store,
+            client,
+            Notifier(()),
+            datetime(2026, 11, 10, 9, 0, tzinfo=UTC),
+            progress=lambda d, t: seen.append((d, t)),
+        )
         assert sorted(seen) == [(n, 25) for n in range(1, 26)]
         seen.clear()
-        run_cycle(config, store, client, Notifier(()), datetime(2026, 11, 10, 9, 5, tzinfo=UTC), progress=lambda d, t: seen.append((d, t)))
+        run_cycle(
+            config,
+            store,
+            client,
+            Notifier(()),
+            datetime(2026, 11, 10, 9, 5, tzinfo=UTC),
+            progress=lambda d, t: seen.append((d, t)),
+        )
         assert seen == []  # nothing to write, nothing to show
