@@ -1,18 +1,28 @@
 """Planning alone: time and peak memory of `plan()` for N people, pure and in-process.
 
 Two cases: the first plan (empty ledger, every person gets a new slot) and a re-plan with
-every person's check-in already in the ledger, which is what each daemon cycle does.
-Milestones do not exist yet, so only people are planned.
+every person's check-in and dates already in the ledger, which is what each daemon cycle does.
+Both run in a process that has planned the same people before (`prepare`), as a running daemon
+has: what reconnectd keeps between plans (each person's suggestion orders, their keys) is
+already there. `fresh_first` times a first plan in a new process, with nothing kept yet: what
+the daemon's very first cycle pays.
+
+Everyone has dates (`workload.people_yaml(dates=True)`): a birthday each, an anniversary for
+one in four, a one-off event for one in ten; so the plan holds about 1.35 all-day events per
+person beside the check-ins, and a few of those dates' nudges are due.
 """
 
 from __future__ import annotations
 
 import gc
+import subprocess
+import sys
 import time
 import tracemalloc
 from dataclasses import dataclass
 from datetime import timedelta
 
+from bench.report import ROOT
 from bench.workload import NOW, config
 from reconnectd.config import Config
 from reconnectd.plan import Ledger, plan
@@ -45,9 +55,22 @@ def _peak(cfg: Config, ledger: Ledger) -> int:
 
 def prepare(count: int) -> tuple[Config, Ledger]:
     """The config of `count` people, and the ledger their first plan leaves (setup, not measured)."""
-    cfg = config(count)
+    cfg = config(count, dates=True)
     first = plan(cfg, Ledger(), NOW)
     return cfg, Ledger(checkins=tuple(p.checkin for p in first.upcoming))
+
+
+def fresh_first(count: int) -> float:
+    """Seconds of a first plan of `count` people in a new Python process (its setup not measured)."""
+    code = "import sys; from bench.planning import _fresh; print(_fresh(int(sys.argv[1])))"
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(count)], cwd=ROOT, capture_output=True, text=True, check=True, timeout=600
+    )
+    return float(done.stdout)
+
+
+def _fresh(count: int) -> float:
+    return _timed(config(count, dates=True), Ledger())
 
 
 def measure(cfg: Config, ledger: Ledger, *, memory: bool) -> PlanRun:

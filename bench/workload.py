@@ -29,8 +29,12 @@ SERVER_KINDS = ("radicale", "xandikos")
 SERVER_NAMES = {"radicale": "Radicale", "xandikos": "Xandikos"}
 
 
-def people_yaml(count: int, today: date) -> str:
-    """`count` people as the `people:` list of a config: mixed cadences and channels, some with a last contact."""
+def people_yaml(count: int, today: date, *, dates: bool = False) -> str:
+    """`count` people as the `people:` list of a config: mixed cadences and channels, some with a last contact.
+
+    With `dates`, everyone has a birthday (spread over the year, 29 February included), every
+    fourth person an anniversary with a week's reminder, and every tenth a one-off event soon.
+    """
     lines = []
     for i in range(count):
         lines += [
@@ -42,7 +46,20 @@ def people_yaml(count: int, today: date) -> str:
             lines.append(f"    notes: met at the {i % 7 + 1}th reunion, likes long walks")
         if i % 2 == 0:
             lines.append(f"    last_contact: {(today - timedelta(days=i % 40)).isoformat()}")
+        if dates:
+            lines += _dates_yaml(i, today)
     return "\n".join(lines) + "\n"
+
+
+def _dates_yaml(i: int, today: date) -> list[str]:
+    birthday = date(2024, 1, 1) + timedelta(days=i % 366)  # a leap year: every day, 29 February too
+    lines = ["    dates:", f"      - birthday: {birthday:%m-%d}"]
+    if i % 4 == 0:
+        anniversary = date(2024, 1, 1) + timedelta(days=(i * 7) % 366)
+        lines += [f"      - wedding anniversary: {anniversary:%m-%d}", "        remind: 1w"]
+    if i % 10 == 0:
+        lines += [f"      - big presentation: {today + timedelta(days=i % 60)}", "        remind: 1d"]
+    return lines
 
 
 def config_yaml(
@@ -53,16 +70,17 @@ def config_yaml(
     name: str = "Reconnect",
     poll: str = "5m",
     at: str = "18:00",
+    dates: bool = False,
 ) -> str:
     calendar = f"calendar:\n  name: {name}\n  poll: {poll}\n"
     if url is not None:
         calendar += f"  url: {url}\n  username: {USERNAME}\n  password: {PASSWORD}\n"
-    return f'timezone: {ZONE}\n{calendar}schedule:\n  time: "{at}"\npeople:\n{people_yaml(count, today)}'
+    return f'timezone: {ZONE}\n{calendar}schedule:\n  time: "{at}"\npeople:\n{people_yaml(count, today, dates=dates)}'
 
 
-def config(count: int, *, url: str | None = None, name: str = "Reconnect") -> Config:
-    """A parsed config for the in-process benchmarks (planned as of NOW)."""
-    return parse_config(config_yaml(count, today=NOW.date(), url=url, name=name), "bench.yaml")
+def config(count: int, *, url: str | None = None, name: str = "Reconnect", dates: bool = False) -> Config:
+    """A parsed config for the in-process benchmarks (planned as of NOW); `dates`: with milestones."""
+    return parse_config(config_yaml(count, today=NOW.date(), url=url, name=name, dates=dates), "bench.yaml")
 
 
 def rendered_events(cfg: Config, now: datetime = NOW) -> list[tuple[str, bytes]]:

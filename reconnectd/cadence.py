@@ -7,14 +7,15 @@ Pure code: no clock, no I/O.
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from difflib import get_close_matches
-from typing import ClassVar, Final, NamedTuple, overload
+from typing import ClassVar, Final, NamedTuple, TypeVar, overload
 
-from dateutil.relativedelta import relativedelta
+_D = TypeVar("_D", date, datetime)
 
 # A month counts as 30.44 days for comparisons; kept in hundredths so sums stay exact.
 _MONTH_HUNDREDTHS: Final = 3044
@@ -48,16 +49,15 @@ class Cadence:
     def after(self, moment: date) -> date:
         """The moment one cadence later: calendar months first (Jan 31 + 1 month is the
         last day of February), then days. Aware datetimes only; dates work too."""
-        months = relativedelta(months=self.months)
         days = timedelta(days=self.days)
         if not isinstance(moment, datetime):
-            return moment + months + days
+            return _plus_months(moment, self.months) + days
         zone = moment.tzinfo
         if zone is None or moment.utcoffset() is None:
             raise ValueError(f"need a timezone-aware datetime, got {moment!r}")
         # Wall-clock arithmetic keeps 18:00 at 18:00 across DST; an ambiguous result takes its
         # first occurrence (fold=0) and one inside a spring-forward gap moves on by the gap.
-        wall = moment.replace(tzinfo=None) + months + days
+        wall = _plus_months(moment.replace(tzinfo=None), self.months) + days
         return wall.replace(tzinfo=zone, fold=0).astimezone(UTC).astimezone(zone)
 
     def approx_days(self) -> float:
@@ -70,6 +70,15 @@ class Cadence:
             return named
         phrases = [p for p in (_months_phrase(self.months), _days_phrase(self.days)) if p]
         return "every " + " and ".join(phrases)
+
+
+def _plus_months(moment: _D, months: int) -> _D:
+    """Calendar months later, on the same day or the month's last (as dateutil's relativedelta does)."""
+    if months == 0:
+        return moment
+    year, month = divmod(moment.month - 1 + months, 12)
+    year += moment.year
+    return moment.replace(year=year, month=month + 1, day=min(moment.day, calendar.monthrange(year, month + 1)[1]))
 
 
 def _counted(count: int, noun: str) -> str:

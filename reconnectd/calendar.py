@@ -20,6 +20,7 @@ from urllib.parse import urljoin, urlsplit
 from xml.sax.saxutils import escape
 
 import niquests
+from caldav.collection import CalendarSet
 from caldav.davclient import DAVClient
 from caldav.lib import error as caldav_error
 
@@ -32,6 +33,19 @@ _PROPFIND_ETAGS = (
     '<?xml version="1.0" encoding="utf-8"?>'
     '<d:propfind xmlns:d="DAV:"><d:prop><d:getetag/><d:resourcetype/></d:prop></d:propfind>'
 )
+# Discovery asks every resource on the way for all it needs, so that each answer may end it:
+# whose principal this is, where its calendars live, and whether it is a calendar (and its name).
+_PROPFIND_DISCOVERY = (
+    '<?xml version="1.0" encoding="utf-8"?>'
+    '<d:propfind xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop>'
+    "<d:current-user-principal/><c:calendar-home-set/><d:displayname/><d:resourcetype/>"
+    "</d:prop></d:propfind>"
+)
+_PRINCIPAL = "{DAV:}current-user-principal"
+_HOME_SET = "{urn:ietf:params:xml:ns:caldav}calendar-home-set"
+_DISPLAY_NAME = "{DAV:}displayname"
+_RESOURCE_TYPE = "{DAV:}resourcetype"
+_CALENDAR = "{urn:ietf:params:xml:ns:caldav}calendar"
 
 
 @dataclass(frozen=True)
@@ -207,32 +221,57 @@ class CalendarClient:
 
     def calendars(self) -> list[tuple[str, str]]:
         """Every calendar of this login: (display name, URL)."""
-        principal = self._call(self.client.principal)
-        return [
-            (self._call(c.get_display_name) or _last_segment(str(c.url)), str(c.url))
-            for c in self._call(principal.get_calendars)
-        ]
+        return self._home()[1]
 
     def find(self, name: str) -> str | None:
         """The URL of the calendar called `name`, without creating it."""
         return next((url for display, url in self.calendars() if name in (display, _last_segment(url))), None)
 
+    def _home(self) -> tuple[str, list[tuple[str, str]]]:
+        """The calendar home, and its calendars as (display name, URL), display names included.
+
+        One PROPFIND on the configured URL names the principal (and the home, when the URL is
+        the principal); one on the principal, at depth 1, names the home, and lists it too when
+        the principal is its own home (Radicale); else one more lists the home (Xandikos,
+        Nextcloud). So discovery costs two or three requests, whatever the number of calendars.
+        """
+        at = self.server_url
+        found = self._propfind(at, "0")
+        mine = _own(found, at)
+        calendars = _calendars(found, at)  # the URL may be a calendar itself
+        home = _href(mine, _HOME_SET, at)
+        if home is None:
+            principal = _href(mine, _PRINCIPAL, at) or at
+            found = self._propfind(principal, "1")
+            home = _href(_own(found, principal), _HOME_SET, principal) or principal
+            if _same(home, principal):
+                return home, _merged(calendars, _calendars(found, principal))
+        return home, _merged(calendars, _calendars(self._propfind(home, "1"), home))
+
+    def _propfind(self, url: str, depth: str) -> list[Any]:
+        response = self._request(
+            url, "PROPFIND", _PROPFIND_DISCOVERY, {"Depth": depth, "Content-Type": "application/xml"}
+        )
+        if response.status in (404, 405, 501) or (200 <= response.status < 300 and response.status != 207):
+            raise CalendarError(f"{self._where()} has no CalDAV service at that URL (check calendar.url)")
+        self._expect(response, (207,), "find the calendars")
+        return list(self._call(response.parse_propfind))
+
     def _discover(self, name: str) -> str:
-        principal = self._call(self.client.principal)
-        calendars = self._call(principal.get_calendars)
-        for calendar in calendars:
-            display = self._call(calendar.get_display_name)
-            if name in (display, _last_segment(str(calendar.url))):
-                self.url = str(calendar.url)
+        home, calendars = self._home()
+        for display, url in calendars:
+            if name in (display, _last_segment(url)):
+                self.url = url
                 return self.url
         slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or None
+        where = CalendarSet(self.client, url=home)
         try:
             try:
-                created = self._call(principal.make_calendar, name=name, cal_id=slug)
+                created = self._call(where.make_calendar, name=name, cal_id=slug)
             except CalendarUnreachable:
                 raise
             except CalendarError:
-                created = self._call(principal.make_calendar, name=name)
+                created = self._call(where.make_calendar, name=name)
         except CalendarUnreachable:
             raise
         except CalendarError as failure:
@@ -402,6 +441,40 @@ def _etag(response: Any) -> str | None:
     headers = response.headers or {}
     value = headers.get("ETag") or headers.get("etag")
     return str(value) if value else None
+
+
+def _own(results: list[Any], url: str) -> Any:
+    """The answer about `url` itself among a PROPFIND's answers (None if the server left it out)."""
+    return next((r for r in results if _same(urljoin(url, r.href), url)), None)
+
+
+def _href(result: Any, prop: str, base: str) -> str | None:
+    """The (first) href a property of `result` points at, as an absolute URL."""
+    value = result.properties.get(prop) if result is not None else None
+    if isinstance(value, list):
+        value = value[0] if value else None
+    return urljoin(base, value) if value else None
+
+
+def _calendars(results: list[Any], base: str) -> list[tuple[str, str]]:
+    """(display name, URL) of each calendar among a PROPFIND's answers; a nameless one goes by its last segment."""
+    found = []
+    for result in results:
+        if _CALENDAR in (result.properties.get(_RESOURCE_TYPE) or ()):
+            url = urljoin(base, result.href)
+            found.append((str(result.properties.get(_DISPLAY_NAME) or _last_segment(url)), url))
+    return found
+
+
+def _merged(*lists: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    seen: dict[str, tuple[str, str]] = {}
+    for display, url in (pair for found in lists for pair in found):
+        seen.setdefault(urlsplit(url).path.rstrip("/"), (display, url))
+    return list(seen.values())
+
+
+def _same(a: str, b: str) -> bool:
+    return urlsplit(a).path.rstrip("/") == urlsplit(b).path.rstrip("/") and urlsplit(a).netloc == urlsplit(b).netloc
 
 
 def _last_segment(url: str) -> str:

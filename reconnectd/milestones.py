@@ -8,27 +8,26 @@ let-go people's dates are never nudged, and leave the calendar unless `keep_when
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from reconnectd.config import Config
 from reconnectd.model import CheckIn, CheckInStatus, Milestone, Nudge, Person, milestone_uid
-from reconnectd.suggest import Wording, milestone_wording
+from reconnectd.suggest import Wording, milestone_description, milestone_wording
 
 FINISHED = frozenset({CheckInStatus.SKIPPED, CheckInStatus.DONE, CheckInStatus.PASSED, CheckInStatus.WITHDRAWN})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Occurrence:
     person: Person
     milestone: Milestone
     day: date
+    uid: str = field(init=False, repr=False, compare=False)
 
-    @functools.cached_property
-    def uid(self) -> str:
-        return milestone_uid(self.person.name, self.milestone.label, self.day.year)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "uid", milestone_uid(self.person.name, self.milestone.label, self.day.year))
 
     def as_checkin(self, zone: tzinfo) -> CheckIn:
         start = datetime.combine(self.day, time(0), tzinfo=zone)
@@ -44,8 +43,8 @@ class Occurrence:
 
     def event_wording(self) -> Wording:
         """For the calendar event: phrased as on the day, so its text never changes while it waits."""
-        words = milestone_wording(self.person, self.milestone.label, self.milestone.kind, 0)
-        return Wording(f"{self.person.name}: {self.milestone.label}", words.description)
+        description = milestone_description(self.person, self.milestone.label, self.milestone.kind, 0)
+        return Wording(f"{self.person.name}: {self.milestone.label}", description)
 
     def nudge_moments(self, at: time, zone: tzinfo) -> list[tuple[str, datetime]]:
         """(key suffix, moment): ahead of the day when it has a lead time, and on the day."""
@@ -56,15 +55,13 @@ class Occurrence:
         return moments
 
 
-def occurrences(people: Iterable[Person], today: date) -> list[Occurrence]:
+def occurrences(people: Iterable[Person], today: date) -> Iterator[Occurrence]:
     """The next occurrence of every date, today included."""
-    found = []
     for person in people:
         for milestone in person.dates:
             day = milestone.next_on_or_after(today)
             if day is not None:
-                found.append(Occurrence(person, milestone, day))
-    return found
+                yield Occurrence(person, milestone, day)
 
 
 def due_nudges(config: Config, upcoming: Iterable[Occurrence], finished: set[str], now: datetime) -> list[Nudge]:
@@ -73,6 +70,8 @@ def due_nudges(config: Config, upcoming: Iterable[Occurrence], finished: set[str
     today = now.astimezone(zone).date()
     nudges = []
     for occurrence in upcoming:
+        if occurrence.day - occurrence.milestone.remind > today:
+            continue  # its first nudge is on a later day (the usual case: a cheap date comparison)
         if occurrence.uid in finished:
             continue  # deleted in the calendar: skipped
         day_ends = datetime.combine(occurrence.day + timedelta(days=1), time(0), tzinfo=zone)

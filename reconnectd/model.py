@@ -114,7 +114,7 @@ class CheckInStatus(StrEnum):
     WITHDRAWN = "withdrawn"  # the person left the config; the event was removed
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CheckIn:
     """One occurrence of "check in with X", as planned or as remembered."""
 
@@ -146,7 +146,12 @@ def checkin_uid(person: str, seq: int) -> str:
 
 
 def milestone_uid(person: str, label: str, year: int) -> str:
-    return f"{UID_PREFIX}{person_key(person)}-m-{slug(label) or 'date'}-{year}"
+    return f"{UID_PREFIX}{person_key(person)}-m-{_label_slug(label)}-{year}"
+
+
+@functools.lru_cache(maxsize=4096)  # a handful of labels ("birthday") among everyone's dates
+def _label_slug(label: str) -> str:
+    return slug(label) or "date"
 
 
 class Repair(StrEnum):
@@ -171,7 +176,7 @@ class Owned:
     repair: Repair | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Nudge:
     """A message for the user's phone, keyed so that it is sent exactly once."""
 

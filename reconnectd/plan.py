@@ -40,6 +40,7 @@ from zoneinfo import ZoneInfo
 from reconnectd import milestones
 from reconnectd.config import SELF, Config, Patience, Schedule, fold
 from reconnectd.digest import digest_moment, digest_nudge
+from reconnectd.milestones import Occurrence
 from reconnectd.model import CheckIn, CheckInStatus, Contact, Nudge, Outcome, Person, Standing
 from reconnectd.suggest import Gap, Library, Wording, reflection_wording, wording
 
@@ -67,7 +68,7 @@ class Ledger:
         return grouped
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Planned:
     checkin: CheckIn
     wording: Wording
@@ -96,8 +97,9 @@ def plan(config: Config, ledger: Ledger, now: datetime) -> Plan:
     kept: dict[str, CheckIn] = {}
     needed: list[tuple[date, int, Person, str, int]] = []
     active = [p for p in config.everyone if standing(p, ledger, today) is Standing.ACTIVE]
-    for order, person in enumerate(active):
-        folded = fold(person.name)
+    active_people = [p for p in active if p.name != SELF]  # a reserved name: no configured person has it
+    names = [fold(p.name) for p in active]
+    for order, (person, folded) in enumerate(zip(active, names, strict=True)):
         anchor = _anchor(person, _contacts_of(ledger, folded), history.get(folded, ()), tz)
         factor = patience_factor(config.patience, _contacts_of(ledger, folded))
         basis = f"{person.every}|{anchor.isoformat() if anchor else 'first'}|x{factor:g}"
@@ -118,15 +120,16 @@ def plan(config: Config, ledger: Ledger, now: datetime) -> Plan:
 
     slots = _Slots(config.schedule, tz, now, (c.start for c in kept.values()))
     placed: dict[str, CheckIn] = dict(kept)
-    for earliest, _, person, basis, seq in sorted(needed, key=lambda n: (n[0], n[1])):
+    for earliest, order, person, basis, seq in sorted(needed, key=lambda n: (n[0], n[1])):
         start = slots.take(earliest)
         end = start + config.schedule.duration
-        placed[fold(person.name)] = CheckIn(person.name, seq, start, end, basis)
+        placed[names[order]] = CheckIn(person.name, seq, start, end, basis)
 
     upcoming = tuple(
-        Planned(placed[fold(p.name)], _words(p, placed[fold(p.name)], ledger, tz, config.library)) for p in active
+        Planned(placed[folded], _words(person, placed[folded], ledger, tz, config.library))
+        for person, folded in zip(active, names, strict=True)
     )
-    dates = _milestones(config, ledger, now)
+    dates = _milestones(config, ledger, now, active_people)
     # Never two nudges about one person on one day (a birthday says more than a check-in), and
     # none about someone you were already in touch with that day.
     dated = {(fold(n.person), n.due.astimezone(tz).date()) for n in dates.nudges}
@@ -141,10 +144,7 @@ def plan(config: Config, ledger: Ledger, now: datetime) -> Plan:
     sent = (*nudges, *dates.nudges)
     if config.notify.digest is not None:  # one morning message instead
         todays = [*(p.checkin for p in upcoming), *came_due]
-        active_people = [p for p in config.people if standing(p, ledger, today) is Standing.ACTIVE]
-        summary = digest_nudge(
-            config, now, todays, milestones.occurrences(active_people, today), _overdue(config, ledger, today)
-        )
+        summary = digest_nudge(config, now, todays, dates.begun, _overdue(config, ledger, today))
         sent = (summary,) if summary else ()
     return Plan(
         (*upcoming, *dates.upcoming),
@@ -195,17 +195,29 @@ class _Dates:
     passed: tuple[CheckIn, ...]
     withdrawn: tuple[CheckIn, ...]
     nudges: tuple[Nudge, ...]
+    begun: tuple[Occurrence, ...]  # active people's dates whose first nudge is today or past, deleted ones too
 
 
-def _milestones(config: Config, ledger: Ledger, now: datetime) -> _Dates:
-    """The all-day events and nudges of everyone's dates (see milestones.py)."""
+def _milestones(config: Config, ledger: Ledger, now: datetime, active: list[Person]) -> _Dates:
+    """The all-day events and nudges of everyone's dates (see milestones.py); `active`: the active people.
+
+    One pass over the dates, keeping only what the plan returns: with thousands of people, fewer
+    objects that live long also means fewer full passes of the garbage collector.
+    """
     tz = config.timezone
     today = now.astimezone(tz).date()
-    active = [p for p in config.people if standing(p, ledger, today) is Standing.ACTIVE]
-    shown = config.people if config.milestones.keep_when_paused else tuple(active)
+    keep = config.milestones.keep_when_paused
+    among = {id(p) for p in active} if keep else None  # the very Person values of config.people
     finished = {c.uid for c in ledger.checkins if c.is_milestone and c.status in milestones.FINISHED}
-    wanted = [o for o in milestones.occurrences(shown, today) if o.uid not in finished]
-    wanted_uids = {o.uid for o in wanted}
+    planned: list[Planned] = []
+    wanted_uids: set[str] = set()
+    begun: list[Occurrence] = []
+    for occurrence in milestones.occurrences(config.people if keep else active, today):
+        if occurrence.day - occurrence.milestone.remind <= today and (among is None or id(occurrence.person) in among):
+            begun.append(occurrence)
+        if occurrence.uid not in finished:
+            wanted_uids.add(occurrence.uid)
+            planned.append(Planned(occurrence.as_checkin(tz), occurrence.event_wording()))
     passed, withdrawn = [], []
     for row in ledger.checkins:
         if not row.is_milestone or row.status is not CheckInStatus.SCHEDULED:
@@ -214,9 +226,8 @@ def _milestones(config: Config, ledger: Ledger, now: datetime) -> _Dates:
             passed.append(replace(row, status=CheckInStatus.PASSED))
         elif row.uid not in wanted_uids:
             withdrawn.append(replace(row, status=CheckInStatus.WITHDRAWN))
-    upcoming = tuple(Planned(o.as_checkin(tz), o.event_wording()) for o in wanted)
-    due = milestones.due_nudges(config, milestones.occurrences(active, today), finished, now)
-    return _Dates(upcoming, tuple(passed), tuple(withdrawn), tuple(due))
+    due = milestones.due_nudges(config, begun, finished, now)
+    return _Dates(tuple(planned), tuple(passed), tuple(withdrawn), tuple(due), tuple(begun))
 
 
 def next_moment(config: Config, ledger: Ledger, now: datetime) -> datetime | None:
@@ -250,6 +261,9 @@ def _settle(
             candidates[fold(person.name)].append(checkin)
     current: dict[str, CheckIn] = {}
     for folded, theirs in candidates.items():
+        if len(theirs) == 1:  # the usual case
+            current[folded] = theirs[0]
+            continue
         # At most one upcoming check-in a person: the user's choice first, then the earliest.
         keeper, *extras = sorted(theirs, key=lambda c: (not c.pinned, c.start))
         current[folded] = keeper
@@ -263,7 +277,7 @@ def _settle(
 
 def standing(person: Person, ledger: Ledger, day: date) -> Standing:
     """Active, paused or let go on `day`: a pause recorded with `reconnectd pause` wins over the YAML."""
-    override = ledger.standings.get(fold(person.name))
+    override = ledger.standings.get(fold(person.name)) if ledger.standings else None
     if override is not None:
         status, until = override
         return Standing.ACTIVE if until is not None and day >= until else status
@@ -295,11 +309,11 @@ def _same_anchor(old_basis: str, new_basis: str) -> bool:
     return old_basis.split("|")[1:2] == new_basis.split("|")[1:2]
 
 
-def _by_person(checkins: Iterable[CheckIn]) -> dict[str, tuple[CheckIn, ...]]:
+def _by_person(checkins: Iterable[CheckIn]) -> dict[str, list[CheckIn]]:
     grouped: dict[str, list[CheckIn]] = defaultdict(list)
     for checkin in checkins:
         grouped[fold(checkin.person)].append(checkin)
-    return {k: tuple(v) for k, v in grouped.items()}
+    return grouped
 
 
 def _anchor(person: Person, contacts: list[Contact], history: Iterable[CheckIn], tz: ZoneInfo) -> date | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -34,7 +35,7 @@ MILESTONE_KINDS: Final = ("birthday", "anniversary", "event")
 _T = TypeVar("_T")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Wording:
     summary: str
     description: str
@@ -44,7 +45,7 @@ def title_for(name: str) -> str:
     return f"Check in with {name}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Gap:
     """What the planner knows about the last contact."""
 
@@ -80,6 +81,7 @@ class Library:
     questions: tuple[Question, ...]
     openers: tuple[str, ...]
     reflections: tuple[str, ...]
+    _by_style: Mapping[str, tuple[str, ...]] = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         actions = {_channel_key(k): _pool(v, f"actions for {k!r}") for k, v in self.actions.items()}
@@ -93,6 +95,7 @@ class Library:
             raise ValueError("a library needs at least one question")
         if len(self.reflections) < QUESTIONS_PER_REFLECTION:
             raise ValueError(f"a library needs at least {QUESTIONS_PER_REFLECTION} reflection questions")
+        object.__setattr__(self, "_by_style", MappingProxyType({s: _fitting(self.questions, s) for s in STYLES}))
 
     def actions_for(self, channel: str | None) -> tuple[str, ...]:
         """The channel's actions; the ANY pool for no (or an unknown) channel."""
@@ -100,8 +103,7 @@ class Library:
 
     def questions_for(self, style: str) -> tuple[str, ...]:
         """Questions tagged with the style; all questions if none is."""
-        fitting = tuple(q.text for q in self.questions if style in q.styles)
-        return fitting or tuple(q.text for q in self.questions)
+        return self._by_style.get(style) or _fitting(self.questions, style)
 
     def extended(
         self,
@@ -143,6 +145,11 @@ class Library:
 
 
 # --- validation helpers --------------------------------------------------------------------------
+
+
+def _fitting(questions: Sequence[Question], style: str) -> tuple[str, ...]:
+    fitting = tuple(q.text for q in questions if style in q.styles)
+    return fitting or tuple(q.text for q in questions)
 
 
 def _norm(text: str) -> str:
@@ -378,16 +385,17 @@ def wording(person: Person, seq: int, *, library: Library = DEFAULT_LIBRARY, gap
     one or two questions; what you know; how they like to hear from you; the rhythm.
     """
     _check_seq(seq)
+    who = _fold(person.name)
     channel = _norm(person.prefers) if person.prefers else None
     style = _style(person)
-    lines = [_pick(library.actions_for(channel), person.name, f"action:{channel or ANY}", seq)]
+    lines = [_pick(library.actions_for(channel), who, sys.intern(f"action:{channel or ANY}"), seq)]
     if gap is not None and gap.long:
-        lines.append(_pick(library.openers, person.name, "opener", seq))
+        lines.append(_pick(library.openers, who, "opener", seq))
     asks = []
     personal = personal_questions(person.notes, _interests(person))
     if personal:
-        asks.append(_pick(personal, person.name, "personal", seq))
-    asks.append(_pick(library.questions_for(style), person.name, f"question:{style}", seq))
+        asks.append(_pick(personal, who, "personal", seq))
+    asks.append(_pick(library.questions_for(style), who, sys.intern(f"question:{style}"), seq))
     lines.append("Ask: " + " ".join(asks))
     lines.extend(_known(person))
     if person.prefers:
@@ -398,27 +406,41 @@ def wording(person: Person, seq: int, *, library: Library = DEFAULT_LIBRARY, gap
 
 def milestone_wording(person: Person, label: str, kind: str, days_until: int) -> Wording:
     """A reminder for a birthday, anniversary or one-off event, `days_until` days ahead (0: today)."""
+    description = milestone_description(person, label, kind, days_until)
+    label = " ".join(label.split()) or kind
+    return Wording(summary=_milestone_title(person.name, label, days_until), description=description)
+
+
+def milestone_description(person: Person, label: str, kind: str, days_until: int) -> str:
+    """The body of `milestone_wording`, without its title."""
     if kind not in MILESTONE_KINDS:
         raise ValueError(f"kind must be one of {', '.join(MILESTONE_KINDS)}, not {kind!r}")
     if days_until < 0:
         raise ValueError(f"days_until cannot be negative, got {days_until}")
     label = " ".join(label.split()) or kind
     channel = _norm(person.prefers) if person.prefers in CHANNELS else None
-    mood = _event_mood(label) if kind == "event" else "sad" if kind == "anniversary" and _SAD.search(label) else ""
-    lines = [_milestone_action(kind, mood, label, channel, days_until)]
-    lines.append("Ask: " + _milestone_question(kind, mood, days_until, _style(person)))
-    if kind == "event" and days_until == 0:
-        lines.append("Later: ask how it went.")
+    lines = [*_milestone_advice(label, kind, channel, _style(person), days_until)]
     lines.extend(_known(person, fallback=False))
     if person.prefers:
         lines.append(f"How they like to hear from you: {person.prefers}.")
-    return Wording(summary=_milestone_title(person.name, label, days_until), description="\n".join(lines))
+    return "\n".join(lines)
+
+
+@functools.lru_cache(maxsize=1024)  # a few labels and channels: the same lines for many people
+def _milestone_advice(label: str, kind: str, channel: str | None, style: str, days_until: int) -> tuple[str, ...]:
+    """What to do and what to ask, which depend on the date and the channel, not on who it is."""
+    mood = _event_mood(label) if kind == "event" else "sad" if kind == "anniversary" and _SAD.search(label) else ""
+    lines = [_milestone_action(kind, mood, label, channel, days_until)]
+    lines.append("Ask: " + _milestone_question(kind, mood, days_until, style))
+    if kind == "event" and days_until == 0:
+        lines.append("Later: ask how it went.")
+    return tuple(lines)
 
 
 def reflection_wording(seq: int, *, library: Library = DEFAULT_LIBRARY, every: Cadence | None = None) -> Wording:
     """A few minutes for yourself: three reflection questions, rotating through the whole list."""
     _check_seq(seq)
-    order = _order(library.reflections, "", "reflection")
+    order = _ordered(library.reflections, "", "reflection")
     first = (seq - 1) * QUESTIONS_PER_REFLECTION
     picked = [order[(first + i) % len(order)] for i in range(QUESTIONS_PER_REFLECTION)]
     lines = [_REFLECTION_STARTS[(seq - 1) % len(_REFLECTION_STARTS)], "Ask yourself:"]
@@ -440,25 +462,36 @@ def personal_questions(notes: str | None, interests: Iterable[str] = ()) -> tupl
 # --- rotation -------------------------------------------------------------------------------
 
 
-def _order(pool: Sequence[str], who: str, label: str) -> tuple[str, ...]:
-    """A per-person permutation of the pool: sorted by a SHA-256 of (person, pool, item).
+def _fold(who: str) -> str:
+    return unicodedata.normalize("NFC", who).casefold()  # as config.fold does
+
+
+# Every person's orders are kept, so that planning again (each cycle) hashes nothing: three or
+# four pools a person, about 0.27 kB each (the labels are interned). 65,536 of them cover 16,000
+# people; past that the oldest go first. A plain dict of tuples of strings, unlike lru_cache,
+# leaves nothing for the garbage collector to walk through.
+_ORDERS_KEPT: Final = 65536
+_orders: dict[tuple[tuple[str, ...], str, str], tuple[str, ...]] = {}
+
+
+def _ordered(pool: tuple[str, ...], who: str, label: str) -> tuple[str, ...]:
+    """A per-person permutation of the pool: sorted by a SHA-256 of (folded name, pool label, item).
 
     Stable across runs and Python versions (unlike hash()); adding an item never reorders the others.
     """
-    return _ordered(tuple(pool), unicodedata.normalize("NFC", who).casefold(), label)  # folded as config.fold does
+    key = (pool, who, label)
+    order = _orders.get(key)
+    if order is None:
+        if len(_orders) >= _ORDERS_KEPT:
+            _orders.pop(next(iter(_orders)), None)  # the oldest
+        order = _orders[key] = _permutation(pool, who, label)
+    return order
 
 
-@functools.lru_cache(maxsize=4096)
-def _ordered(pool: tuple[str, ...], who: str, label: str) -> tuple[str, ...]:
-    salted = hashlib.sha256(f"{who}\x1f{label}\x1f".encode())  # hashed once; each item continues a copy
-
-    def key(encoded: bytes) -> bytes:
-        digest = salted.copy()
-        digest.update(encoded)
-        return digest.digest()
-
-    encoded = _encoded(pool)
-    return tuple(pool[i] for i in sorted(range(len(pool)), key=lambda i: key(encoded[i])))
+def _permutation(pool: tuple[str, ...], who: str, label: str) -> tuple[str, ...]:
+    prefix = f"{who}\x1f{label}\x1f".encode()
+    keys = [hashlib.sha256(prefix + item).digest() for item in _encoded(pool)]
+    return tuple(item for _, item in sorted(zip(keys, pool, strict=True)))  # equal keys: equal items
 
 
 @functools.lru_cache(maxsize=256)
@@ -466,8 +499,9 @@ def _encoded(pool: tuple[str, ...]) -> tuple[bytes, ...]:
     return tuple(item.encode() for item in pool)
 
 
-def _pick(pool: Sequence[str], who: str, label: str, seq: int) -> str:
-    order = _order(pool, who, label)
+def _pick(pool: tuple[str, ...], who: str, label: str, seq: int) -> str:
+    """Check-in `seq`'s item of the pool, for the person whose folded name is `who`."""
+    order = _ordered(pool, who, label)
     return order[(seq - 1) % len(order)]
 
 
@@ -483,7 +517,7 @@ def _known(person: Person, *, fallback: bool = True) -> list[str]:
     lines = []
     notes = " ".join((person.notes or "").split())
     if notes:
-        if fallback and not _note_questions(notes):
+        if fallback and not _names_a_topic(notes):  # no topic the questions could come from
             lines.append(f"Last time: {notes.rstrip('.')} — ask how that's going.")
         else:
             lines.append(f"Notes: {notes}")
@@ -503,6 +537,8 @@ def _style(person: Person) -> str:
 
 
 def _note_questions(notes: str) -> list[str]:
+    if not _names_a_topic(notes):  # most notes name no topic: one search instead of one a topic
+        return []
     found: list[str] = []
     for pattern, questions, alone in _NOTE_TOPICS:
         match = pattern.search(notes)
@@ -635,6 +671,19 @@ _NOTE_TOPICS: Final = _topics(
     ),
     (r"\bbirthday\b", ("Any birthday plans, or was it a quiet one?",), False),
 )
+
+# Whether any topic is mentioned at all: the topics side by side, without IGNORECASE for lower-cased
+# ASCII text (the same answer there, since the patterns are lower case, and three times faster).
+_ANY_TOPIC: Final = "|".join(f"(?:{pattern.pattern})" for pattern, _, _ in _NOTE_TOPICS)
+_NOTE_ANY: Final = re.compile(_ANY_TOPIC, re.IGNORECASE)
+_NOTE_ANY_LOWER: Final = re.compile(_ANY_TOPIC)
+
+
+def _names_a_topic(notes: str) -> bool:
+    if notes.isascii():
+        return _NOTE_ANY_LOWER.search(notes.lower()) is not None
+    return _NOTE_ANY.search(notes) is not None
+
 
 _INTEREST_TOPICS: Final = tuple(
     (pattern, questions)

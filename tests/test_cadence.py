@@ -338,6 +338,11 @@ cadences = (
 )
 
 
+@given(cadences, st.dates(date(1990, 1, 1), date(2100, 12, 31)))
+def test_a_day_plus_a_cadence_is_calendar_months_then_days(cadence: Cadence, start: date) -> None:
+    assert cadence.after(start) == start + relativedelta(months=cadence.months) + timedelta(days=cadence.days)
+
+
 @given(cadences)
 def test_friendly_form_parses_back_to_the_same_cadence(cadence: Cadence) -> None:
     if cadence.approx_days() <= LONGEST_CADENCE.approx_days():

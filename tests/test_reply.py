@@ -279,6 +279,33 @@ def test_a_no_change_poll_costs_at_most_two_requests_whatever_the_number_of_peop
     assert max(counts) <= 2
 
 
+def test_finding_the_calendar_costs_two_or_three_requests_whatever_the_calendars_and_none_once_known(
+    user: User,
+) -> None:
+    server = user.server
+    challenge = 1 if server.username else 0  # Radicale asks for the login once (HTTP 401)
+
+    def opened(url: str, known: str | None = None) -> tuple[str, int]:
+        with CalendarClient(url, server.username, server.password) as client:
+            client.open("Reconnect", known)
+            return client.url, client.requests
+
+    created, _ = opened(server.url)
+    principal = user.app.client.get_principal()
+    for n in range(4):  # other calendars, two of them without a display name
+        principal.make_calendar(name=f"Other {n}" if n % 2 else None, cal_id=f"other-{n}")
+    found, cost = opened(server.url)
+    assert found == created
+    # The principal, then its home: Radicale's principal is its own home and lists it too.
+    assert cost - challenge == (2 if server.kind == "radicale" else 3)
+    assert opened(str(principal.url)) == (created, 2 + challenge)  # the principal's URL names the home at once
+    assert opened(server.url, known=created) == (created, 0)  # a remembered URL: proven by the first read
+    with CalendarClient(server.url, server.username, server.password) as client:
+        listed = {url.rstrip("/").rsplit("/", 1)[-1]: display for display, url in client.calendars()}
+    assert {"reconnect", "other-0", "other-1", "other-2", "other-3"} <= set(listed)
+    assert (listed["reconnect"], listed["other-1"], listed["other-3"]) == ("Reconnect", "Other 1", "Other 3")
+
+
 def test_a_rejected_sync_token_falls_back_to_comparing_every_object(user: User) -> None:
     user.sync("2026-11-10T09:00")
     user.sync("2026-11-10T09:05")  # now holding a sync token

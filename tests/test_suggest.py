@@ -242,6 +242,16 @@ def test_notes_keywords_become_questions(notes: str, expected: str) -> None:
     assert f"Notes: {notes}" in lines(wording(p, 1))
 
 
+@pytest.mark.parametrize(
+    "notes",
+    ["NEW JOB in March", "Started A Job at the bakery", "got Married!", "Moved to Zürich", "café owner, LAID OFF"],
+)
+def test_notes_are_read_whatever_their_letter_case_and_alphabet(notes: str) -> None:
+    quiet, shouted = person(notes=notes.lower()), person(notes=notes)
+    assert [ask(wording(shouted, s)) for s in range(1, 7)] == [ask(wording(quiet, s)) for s in range(1, 7)]
+    assert f"Notes: {notes}" in lines(wording(shouted, 1))  # a topic was found: quoted, not "Last time"
+
+
 def test_grief_silences_the_cheerful_topics() -> None:
     p = person(notes="lost her dog in May, new job too")
     asked = {ask(wording(p, s)).split("?")[0] for s in range(1, 10)}
@@ -296,6 +306,17 @@ def test_a_long_gap_gets_one_low_key_opener(gap: Gap | None, shown: bool) -> Non
 
 
 # --- Library.extended ----------------------------------------------------------------------------
+
+
+@given(name=names, prefers=st.sampled_from(CHANNELS))
+def test_adding_an_action_never_reorders_the_others(name: str, prefers: str) -> None:
+    added = "Send them a sketch of your view."
+    p = person(name, prefers=prefers)
+    before = [lines(wording(p, s))[0] for s in range(1, len(DEFAULT_LIBRARY.actions[prefers]) + 1)]
+    bigger = DEFAULT_LIBRARY.extended({prefers: [added]})
+    after = [lines(wording(p, s, library=bigger))[0] for s in range(1, len(bigger.actions[prefers]) + 1)]
+    assert sorted(after) == sorted([*before, added])
+    assert [a for a in after if a != added] == before  # the new one slots in; the rest keep their order
 
 
 def test_extending_adds_after_the_built_in_entries() -> None:
