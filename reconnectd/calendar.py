@@ -67,6 +67,10 @@ class Conflict(Exception):
     """The object changed on the server since we last saw it (HTTP 412)."""
 
 
+class Rejected(CalendarError):
+    """The server refused this one object (400, 409, 413, 415, 422); the others may still go."""
+
+
 class Busy(CalendarUnreachable):
     """The server can't take this now (423 Locked, 429, 503): worth a retry, one write at a time."""
 
@@ -132,10 +136,11 @@ class CalendarClient:
         send: Callable[[T, CalendarClient], R],
         concurrency: int,
         interrupted: Callable[[], bool] = lambda: False,
-    ) -> Iterator[tuple[T, R | Conflict]]:
+    ) -> Iterator[tuple[T, R | Conflict | Rejected]]:
         """Each item sent on one of `concurrency` connections; results as they arrive.
 
-        A conflict is a result (the user's edit wins); any other CalendarError stops the rest.
+        A conflict (the user's edit wins) or a refusal of one object is a result; any other
+        CalendarError stops the rest.
         """
         if concurrency <= 1 or self.one_at_a_time or len(items) <= 1:
             for item in items:
@@ -147,7 +152,7 @@ class CalendarClient:
         clones: list[CalendarClient] = []
         lock = threading.Lock()
 
-        def work(item: T) -> tuple[bool, R | Conflict | None]:
+        def work(item: T) -> tuple[bool, R | Conflict | Rejected | None]:
             """(True, the result), or (False, None) when the server was too busy for it."""
             client = getattr(local, "client", None)
             if client is None:
@@ -156,8 +161,8 @@ class CalendarClient:
                     clones.append(client)
             try:
                 return True, send(item, client)
-            except Conflict as conflict:
-                return True, conflict
+            except (Conflict, Rejected) as refused:
+                return True, refused
             except Busy:
                 return False, None
 
@@ -187,16 +192,18 @@ class CalendarClient:
                     return
                 yield item, self._patiently(item, send)
 
-    def _patiently(self, item: T, send: Callable[[T, CalendarClient], R]) -> R | Conflict:
+    def _patiently(self, item: T, send: Callable[[T, CalendarClient], R]) -> R | Conflict | Rejected:
         """Send one item; if the server is busy, try again a few times with growing pauses."""
-        for pause in (0.2, 0.5, 1.0, 2.0):
+        for pause in (0.2, 0.5, 1.0, 2.0, 0.0):
             try:
                 return send(item, self)
-            except Conflict as conflict:
-                return conflict
+            except (Conflict, Rejected) as refused:
+                return refused
             except Busy:
+                if not pause:
+                    raise
                 time.sleep(pause)
-        return send(item, self)
+        raise AssertionError("unreachable")
 
     def close(self) -> None:
         self.client.close()
@@ -428,6 +435,8 @@ class CalendarClient:
         message = f"{self._where()} could not {doing}: HTTP {response.status} {response.reason or ''}".strip()
         if response.status in (423, 429, 503):
             raise Busy(message)
+        if response.status in (400, 409, 413, 415, 422):
+            raise Rejected(message)
         if response.status >= 500:
             raise CalendarUnreachable(message)
         raise CalendarError(message)

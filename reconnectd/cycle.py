@@ -12,7 +12,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from reconnectd import ical, outbox
-from reconnectd.calendar import CalendarClient, Conflict, Taken, Written
+from reconnectd.calendar import CalendarClient, Conflict, Rejected, Taken, Written
 from reconnectd.config import Config, fold
 from reconnectd.errors import CalendarError
 from reconnectd.model import CheckInStatus
@@ -44,6 +44,7 @@ class CycleReport:
     ticked_by_user: int = 0
     moved_by_user: int = 0
     conflicts: int = 0
+    refused: int = 0
     nudges_sent: int = 0
     delivery_failures: list[str] = field(default_factory=list)
     quiet: bool = False
@@ -64,6 +65,8 @@ class CycleReport:
                 f"from you: {self.ticked_by_user} ticked off, {self.moved_by_user} moved or edited, "
                 f"{self.skipped_by_user} deleted (skipped)"
             )
+        if self.refused:
+            parts.append(f"{self.refused} refused by the server (retried next time)")
         if self.calendar_error:
             parts.append(f"calendar unavailable: {self.calendar_error}")
         parts.append(f"nudges: {self.nudges_sent} sent" + (" (quiet hours: the rest wait)" if self.quiet else ""))
@@ -99,6 +102,10 @@ def run_cycle(
             interrupted=interrupted,
             progress=progress,
         )
+        if report.wrote and not report.calendar_error and calendar.sync_supported:
+            # Move the sync token past our own writes: a server reports what changed between two
+            # tokens, so a check-in deleted soon after we wrote it would otherwise never show.
+            _read_back(config, store, calendar, now, report)
     routes = {fold(p.name): p.route for p in config.people if p.route}
     delivered = outbox.deliver(
         store, notifier, now, config.notify, config.timezone, routes=routes, interrupted=interrupted
@@ -228,6 +235,10 @@ def _write(
             elif isinstance(outcome, Conflict):
                 log.info("a check-in changed in the calendar while we wrote it; your edit wins")
                 report.conflicts += 1
+            elif isinstance(outcome, Rejected):
+                person = action.checkin.person if isinstance(action, Delete) else action.planned.checkin.person
+                log.warning("%s; leaving the check-in with %s as it is for now", outcome, person)
+                report.refused += 1
             elif isinstance(action, Delete):
                 store.record_removed(action.checkin.uid)
                 report.deleted += 1

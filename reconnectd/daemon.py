@@ -86,7 +86,7 @@ class Daemon:
         self.last_report = report
         if attempt:
             self._track_calendar(now, report.calendar_error or (runtime.calendar_error if calendar is None else None))
-        if report.wrote or report.noticed or report.nudges_sent or report.delivery_failures:
+        if report.wrote or report.noticed or report.refused or report.nudges_sent or report.delivery_failures:
             log.info(report.summary())
         status = self.status_line(now)
         if self.ready:

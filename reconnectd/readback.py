@@ -102,11 +102,12 @@ class Observed:
 
 
 def hrefs_to_fetch(changes: Changes, owned: Mapping[str, Owned], foreign: Mapping[str, str]) -> list[str]:
-    """Our changed objects, plus (only when one of ours vanished) new objects that may be it, renamed."""
+    """Our changed objects, plus new objects that may be ours: only when one of ours vanished (it may
+    have been renamed) or a write of ours never heard back (it may have landed)."""
     mine = _by_href(owned)
     edited = [h for h, e in changes.changed.items() if h in mine and mine[h].etag not in (None, e)]
     unknown = [h for h, e in changes.changed.items() if h not in mine and foreign.get(h) != e]
-    return edited + unknown if _vanished(changes, mine) else edited
+    return edited + unknown if _vanished(changes, mine) or _unplaced(owned) else edited
 
 
 def observe(
@@ -153,7 +154,20 @@ def observe(
         result.foreign_gone += [h for h in foreign if h not in changes.changed]
 
     for uid, (href, etag) in renamed.items():
-        result.facts.append(Seen(uid, href, etag))
+        if owned[uid].href is None:  # a write whose answer was lost: read what the user did since
+            reading = _reading(
+                owned[uid],
+                href=href,
+                etag=etag,
+                data=fetched[href],
+                checkin=checkins[uid],
+                now=now,
+                zone=zone,
+                result=result,
+            )
+            result.facts.append(Seen(uid, href, etag) if isinstance(reading, Pinned) and not reading.start else reading)
+        else:
+            result.facts.append(Seen(uid, href, etag))
     for href, etag in changes.changed.items():
         own = mine.get(href)
         if own is None or own.etag == etag:
@@ -227,6 +241,11 @@ def _mend(own: Owned) -> Mend:
 
 def _by_href(owned: Mapping[str, Owned]) -> dict[str, Owned]:
     return {o.href: o for o in owned.values() if o.href is not None}
+
+
+def _unplaced(owned: Mapping[str, Owned]) -> bool:
+    """An upcoming check-in with no href: its create failed, perhaps after the server took it."""
+    return any(o.href is None and o.status is CheckInStatus.SCHEDULED for o in owned.values())
 
 
 def _vanished(changes: Changes, mine: Mapping[str, Owned]) -> list[str]:

@@ -142,6 +142,16 @@ def test_a_deleted_checkin_is_skipped_and_never_comes_back(user: User) -> None:
     assert user.nudges() == []
 
 
+def test_a_checkin_deleted_right_after_it_was_written_is_seen_at_the_next_poll(user: User) -> None:
+    user.sync("2026-11-10T09:00")
+    planned = user.upcoming(london(2026, 11, 10, 9, 0))
+    assert user.app.delete(user.calendar, planned.href) in (200, 204)
+    user.sync("2026-11-10T09:10")  # a quick poll from the sync token, not a full comparison
+    following = user.upcoming(london(2026, 11, 10, 9, 0))
+    assert following.uid != planned.uid
+    assert following.event["dtstart"].dt == london(2026, 11, 30, 18, 0)
+
+
 def test_ticking_off_in_the_title_records_a_contact_and_moves_the_next(
     user: User, capsys: pytest.CaptureFixture[str]
 ) -> None:
