@@ -14,6 +14,7 @@ It checks the invariants as it goes and once more at the end, and reports them a
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import os
 import queue
@@ -23,8 +24,11 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import threading
+import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -46,8 +50,12 @@ TIMEOUT = 2  # seconds, the daemon's calendar.timeout
 WAIT_FOR_IDLE = 180.0  # real seconds before a silent daemon counts as hung
 HERE = Path(__file__).parent
 CADENCES = ["every 3 days", "weekly", "every 10 days", "2 weeks", "3w", "monthly", "every 6 weeks"]
-FIRST = ["Ada", "Ben", "Cleo", "Dev", "Esme", "Femi", "Gus", "Hana", "Ivo", "Jun", "Kit", "Lena", "Milo", "Nia"]
-LAST = ["Abara", "Berg", "Costa", "Dunn", "Eze", "Fox", "Gill", "Holm", "Iqbal", "Jones", "Khan", "Lund", "Moss"]
+# fmt: off
+FIRST = ["Ada", "Ben", "Cleo", "Dev", "Esme", "Femi", "Gus", "Hana", "Ivo", "Jun",
+         "Kit", "Lena", "Milo", "Nia", "Omar", "Pia", "Quinn", "Rosa", "Sami", "Tove"]
+LAST = ["Abara", "Berg", "Costa", "Dunn", "Eze", "Fox", "Gill", "Holm", "Iqbal", "Jones",
+        "Khan", "Lund", "Moss", "Nagy", "Okoro", "Park", "Quist", "Rossi", "Sato", "Tran"]
+# fmt: on
 INVALID_CONFIGS = {
     "a tab": "people:\n\t- name: Ada\n",
     "a bad cadence": "people:\n  - name: Ada\n    every: every blue moon\n",
@@ -123,6 +131,7 @@ class Figures:
     moves: int = 0
     checkins_due: int = 0
     checkins_written: int = 0
+    due_while_unreachable: int = 0
     nudges_queued: int = 0
     nudges_delivered: int = 0
     nudges_waiting: int = 0
@@ -135,6 +144,11 @@ class Figures:
     user_edits: Counter[str] = field(default_factory=Counter)
     reloads: Counter[str] = field(default_factory=Counter)
     contacts: int = 0
+    duplicate_events: int = 0
+    contacts_lost: int = 0
+    nudges_lost: int = 0
+    foreign_changed: int = 0
+    edits_reverted: int = 0
     violations: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
@@ -143,7 +157,8 @@ class Figures:
 
         return [
             f"seed {self.seed}: {self.days} days simulated with {self.people} people ({self.moves} clock moves)",
-            f"check-ins: {self.checkins_due} came due, {self.checkins_written} of them written to the calendar",
+            f"check-ins: {self.checkins_due} came due, {self.checkins_written} of them written to the calendar"
+            f" ({self.due_while_unreachable} planned and due while the server refused connections)",
             f"nudges: {self.nudges_queued} queued, {self.nudges_delivered} delivered, {self.nudges_waiting} waiting,"
             f" in {self.messages} messages",
             f"duplicate nudges: {self.duplicate_nudges} ({self.duplicates_after_crash} after a crash between"
@@ -152,7 +167,9 @@ class Figures:
             f"calendar faults: {sum(self.faults.values())} ({spread(self.faults)}); phone outages: {self.phone_outages}",
             f"user edits: {sum(self.user_edits.values())} ({spread(self.user_edits)})",
             f"config reloads: {spread(self.reloads)}",
-            f"contact log: {self.contacts} entries, none lost",
+            f"duplicate events: {self.duplicate_events}; edits of yours reverted: {self.edits_reverted};"
+            f" your own events changed: {self.foreign_changed}",
+            f"lost: {self.contacts_lost} of {self.contacts} contact log entries, {self.nudges_lost} nudges",
             f"invariant violations: {len(self.violations)}",
         ]
 
@@ -230,8 +247,18 @@ def _utc(moment: datetime) -> str:
 
 
 class Simulation:
-    def __init__(self, workdir: Path, *, seed: int, days: int, people: int, crash_rate: float = 0.04) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        *,
+        seed: int,
+        days: int,
+        people: int,
+        crash_rate: float = 0.04,
+        progress: Callable[[str], None] | None = None,
+    ) -> None:
         self.workdir = workdir
+        self.progress = progress
         self.rng = random.Random(seed)
         self.days = days
         self.crash_rate = crash_rate
@@ -242,6 +269,8 @@ class Simulation:
         self.log_path = workdir / "daemon.log"
         today = START.date()
         names = [f"{first} {last}" for first in FIRST for last in LAST]
+        if people > len(names) // 2:
+            raise ValueError(f"at most {len(names) // 2} people (the rest join later)")
         self.rng.shuffle(names)
         self.spare_names = names[people:]
         self.people = [make_person(self.rng, name, today) for name in names[:people]]
@@ -260,6 +289,8 @@ class Simulation:
         self.foreign_count = 0
         self.lives = 0
         self.lives_killed_at: dict[int, int] = {}  # life -> idle reports it made before the kill
+        self.arm_send_crash = False  # kill the daemon when the phone next gets a nudge
+        self.outages: list[tuple[datetime, datetime | None]] = []  # when the server refused connections
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -288,15 +319,20 @@ class Simulation:
 
     def _live(self) -> None:
         end = START + timedelta(days=self.days)
+        month = self.now.month
         while self.now < end:
             self.disturb()
             self.move_to(min(end, self.now + timedelta(minutes=self.rng.randrange(90, 480))))
             self.observe()
+            if self.progress is not None and self.now.month != month:
+                month = self.now.month
+                crashes, faults = self.figures.crashes.total(), self.figures.faults.total()
+                self.progress(f"{self.now:%d %b %Y}: {crashes} crashes, {faults} faults so far")
         self.calm()
         for _ in range(4):  # a quiet day and a half: everything pending gets through
             self.move_to(self.now + timedelta(hours=9))
             self.observe()
-        self.peer_check_ticks()
+        self.check_ticks_reached_the_log()
         code = self.daemon.stop()
         if code != 0:
             self.violation(f"the daemon stopped with exit code {code} on SIGTERM")
@@ -316,8 +352,6 @@ class Simulation:
         while not self.daemon.advance(to):
             if timer is not None:
                 timer.cancel()
-            if not self.daemon.killed:
-                self.violation(f"the daemon exited on its own (exit code {self.daemon.proc.returncode}) before {to}")
             self._restart(to)
         if timer is not None:
             timer.cancel()
@@ -325,8 +359,12 @@ class Simulation:
         self.now = to
         if self.daemon.proc.poll() is not None:  # a late timer: killed while idle
             self._restart(to)
+            self.daemon.advance(to)
 
     def _restart(self, at: datetime) -> None:
+        """Start the daemon again after it died (it must have been killed)."""
+        if not self.daemon.killed:
+            self.violation(f"the daemon exited on its own (exit code {self.daemon.proc.returncode}) before {at}")
         if self.config_broken_until is not None:
             # A daemon cannot start on a broken config: it says why, with exit code 2.
             broken = self._launch(at)
@@ -358,8 +396,6 @@ class Simulation:
             self.arm_send_crash = False
             self._crash("while a nudge was delivered")
 
-    arm_send_crash = False
-
     # -- the world's doings ------------------------------------------------------------------
 
     def disturb(self) -> None:
@@ -389,7 +425,7 @@ class Simulation:
         if self.refused_for:
             self.refused_for -= 1
             if not self.refused_for:
-                self.proxy.accept()
+                self._reachable_again()
         if self.phone_down_for:
             self.phone_down_for -= 1
             if not self.phone_down_for:
@@ -397,10 +433,19 @@ class Simulation:
         if self.config_broken_until is not None and self.figures.moves >= self.config_broken_until:
             self.fix_config()
 
+    def _reachable_again(self) -> None:
+        if self.proxy.refusing:
+            self.proxy.accept()
+            self.outages[-1] = (self.outages[-1][0], self.now)
+
+    def in_outage(self, moment: datetime) -> bool:
+        """Within a stretch of refused connections, or the daemon's backoff (up to 30 min) after it."""
+        return any(a <= moment <= (b or self.now) + timedelta(hours=1) for a, b in self.outages)
+
     def calm(self) -> None:
         """The end of the storm: no more faults, the phone back, the config fixed."""
         self.proxy.clear()
-        self.proxy.accept()
+        self._reachable_again()
         self.refused_for = 0
         self.phone.fail_with = None
         self.phone_down_for = 0
@@ -412,7 +457,9 @@ class Simulation:
         kind = self.rng.choice(["refused", "503", "412", "slow", "timeout"])
         self.figures.faults[kind] += 1
         if kind == "refused":
-            self.proxy.refuse()
+            if not self.proxy.refusing:
+                self.proxy.refuse()
+                self.outages.append((self.now, None))
             self.refused_for = self.rng.randrange(1, 6)
         elif kind == "503":
             self.proxy.inject(Fault("status", self.rng.randrange(1, 6), status=503))
@@ -561,22 +608,29 @@ class Simulation:
             by_uid.setdefault(uid, []).append(href)
             by_slot[(str(event["x-reconnectd-person"]), event.decoded("dtstart"))] += 1
             if uid in self.deleted:
+                self.figures.edits_reverted += 1
                 self.violation(f"a check-in the user deleted came back: {uid}")
             if uid in self.moved and event.decoded("dtstart") != self.moved[uid]:
+                self.figures.edits_reverted += 1
                 self.violation(f"a move was reverted: {uid} is at {event.decoded('dtstart')}, not {self.moved[uid]}")
             if uid in self.ticked and not str(event["summary"]).startswith("✓"):
+                self.figures.edits_reverted += 1
                 self.violation(f"a tick was reverted: {uid} reads {event['summary']!r}")
         for uid, hrefs in by_uid.items():
             if len(hrefs) > 1:
+                self.figures.duplicate_events += 1
                 self.violation(f"duplicate event: {uid} at {hrefs}")
         for slot, count in by_slot.items():
             if count > 1:
+                self.figures.duplicate_events += 1
                 self.violation(f"{count} events for {slot[0]} at {slot[1]}")
         stored = self.peer.multiget(url, sorted(self.foreign))
         for href, data in self.foreign.items():
             if href not in stored:
+                self.figures.foreign_changed += 1
                 self.violation(f"the user's own event {href} is gone")
             elif stored[href].data != data:
+                self.figures.foreign_changed += 1
                 self.violation(f"the user's own event {href} was changed")
         self._check_contact_log()
 
@@ -589,13 +643,15 @@ class Simulation:
         connection.close()
         lost = self.contact_log - rows
         if lost:
+            self.figures.contacts_lost += len(lost)
             self.violation(f"{len(lost)} contacts vanished from the log: {sorted(lost)[:3]}")
         self.contact_log |= rows
 
-    def peer_check_ticks(self) -> None:
+    def check_ticks_reached_the_log(self) -> None:
         people = {row[0] for row in self.contact_log if row[4] == "calendar"}
         for uid, person in self.ticked.items():
             if person not in people and person not in self.let_go:
+                self.figures.contacts_lost += 1
                 self.violation(f"a tick on {uid} never reached the contact log")
 
     def _judge_store(self) -> None:
@@ -623,7 +679,9 @@ class Simulation:
             f.checkins_due += 1
             if uid in self.seen_uids:
                 f.checkins_written += 1
-            elif uid not in self.moved:
+            elif self.in_outage(start):
+                f.due_while_unreachable += 1  # planned and due while the server refused us: nudged only
+            else:
                 self.violation(f"{uid} came due but was never seen in the calendar")
             day = (person, start.astimezone(ZONE).date())
             if not keys_of.get(uid) and day not in nudged_days and day not in contact_days:
@@ -636,6 +694,7 @@ class Simulation:
             elif done_at is None:
                 f.nudges_waiting += 1
             else:
+                self.figures.nudges_lost += 1
                 self.violation(f"the nudge {key} for {person} ({due}) was marked sent but never arrived")
             for earlier in copies[:-1]:  # each later copy is a duplicate
                 f.duplicate_nudges += 1
@@ -717,10 +776,6 @@ def _calendar_of(stored: Stored, event: icalendar.Component) -> bytes:
 
 
 def main() -> int:
-    import argparse
-    import tempfile
-    import time as clock
-
     parser = argparse.ArgumentParser(description="Run the simulated year and print its figures.")
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--people", type=int, default=200)
@@ -729,15 +784,20 @@ def main() -> int:
     parser.add_argument("--keep", type=Path, help="work in this directory and keep it (the daemon's log is there)")
     options = parser.parse_args()
     print(f"seed {options.seed} (rerun with --seed {options.seed})", flush=True)
-    began = clock.monotonic()
+    began = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="reconnectd-soak-") as scratch:
         workdir = options.keep or Path(scratch)
         figures = Simulation(
-            workdir, seed=options.seed, days=options.days, people=options.people, crash_rate=options.crash_rate
+            workdir,
+            seed=options.seed,
+            days=options.days,
+            people=options.people,
+            crash_rate=options.crash_rate,
+            progress=lambda line: print(line, flush=True),
         ).run()
     print("\n".join(figures.lines()))
     print("\n".join(figures.violations[:50]))
-    print(f"took {clock.monotonic() - began:.0f} s")
+    print(f"took {time.monotonic() - began:.0f} s")
     return 1 if figures.violations else 0
 
 
