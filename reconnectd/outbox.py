@@ -22,6 +22,7 @@ from reconnectd.config import NotifySettings, fold
 from reconnectd.model import Nudge
 from reconnectd.notify import Notifier, Target
 from reconnectd.state import PendingNudge, Store
+from reconnectd.suggest import title_for
 
 log = logging.getLogger(__name__)
 
@@ -44,15 +45,24 @@ class Delivered:
 
 
 def compose(nudges: Sequence[Nudge], zone: ZoneInfo) -> Message:
-    """One nudge as it is; several as one calm catch-up message."""
+    """One nudge as it is; several as one calm catch-up message, a line each."""
     if len(nudges) == 1:
         (nudge,) = nudges
         return Message(nudge.title, nudge.body, (nudge.key,))
-    lines = [
-        f"• {n.person} ({n.due.astimezone(zone):%a %d %b, %H:%M}): {n.body.splitlines()[0] if n.body else n.title}"
-        for n in nudges
-    ]
-    return Message(f"Catching up: {len(nudges)} check-ins", "\n".join(lines), tuple(n.key for n in nudges))
+    what = "check-ins" if all(_is_check_in(n) for n in nudges) else "reminders"
+    lines = [catch_up_line(n, zone) for n in nudges]
+    return Message(f"Catching up: {len(nudges)} {what}", "\n".join(lines), tuple(n.key for n in nudges))
+
+
+def catch_up_line(nudge: Nudge, zone: ZoneInfo) -> str:
+    """A check-in by the person's name, a date or a moment for yourself by its title; then its first line."""
+    label = nudge.person if _is_check_in(nudge) else nudge.title
+    first = nudge.body.splitlines()[0] if nudge.body else nudge.title
+    return f"• {label} ({nudge.due.astimezone(zone):%a %d %b, %H:%M}): {first}"
+
+
+def _is_check_in(nudge: Nudge) -> bool:
+    return nudge.title == title_for(nudge.person)
 
 
 def backoff(failures: int, jitter: float) -> timedelta:

@@ -19,7 +19,6 @@ import contextlib
 import os
 import queue
 import random
-import re
 import signal
 import sqlite3
 import subprocess
@@ -40,6 +39,9 @@ import icalendar
 from faultproxy import Fault, FaultProxy
 from peer import Peer, Stored
 from servers import HttpReceiver, RadicaleServer, RecordedRequest
+
+from reconnectd.model import Nudge
+from reconnectd.outbox import catch_up_line
 
 ZONE = ZoneInfo("Europe/London")
 START = datetime(2026, 12, 1, 8, 0, tzinfo=ZONE)
@@ -713,16 +715,14 @@ class Simulation:
         """Which nudge each message on the phone carried (a single one, or lines of a catch-up)."""
         by_text = {(title, body): key for key, _p, _d, title, body, _done in nudges}
         by_line = {
-            (p, f"{datetime.fromisoformat(d).astimezone(ZONE):%a %d %b, %H:%M}"): key for key, p, d, *_ in nudges
+            catch_up_line(Nudge(key, p, datetime.fromisoformat(d), title, body), ZONE): key
+            for key, p, d, title, body, _done in nudges
         }
         found: dict[str, list[Received]] = {}
         for message in self.received:
             self.figures.messages += 1
             if message.title.startswith("Catching up: "):
-                keys = [
-                    by_line.get(m.groups())
-                    for m in re.finditer(r"^• (.+?) \((\w{3} \d\d \w{3}, \d\d:\d\d)\)", message.body, re.M)
-                ]
+                keys = [by_line.get(line) for line in message.body.splitlines()]
             else:
                 keys = [by_text.get((message.title, message.body))]
             for key in keys:
