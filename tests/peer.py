@@ -86,6 +86,26 @@ class Peer:
                 found[unquote(href)] = Stored(unquote(href), etag, data.encode())
         return found
 
+    def changes(self, calendar_url: str, token: str) -> tuple[dict[str, str], list[str], str]:
+        """What changed since `token` ("" for everything): (href to ETag, deleted hrefs, new token)."""
+        body = (
+            '<?xml version="1.0" encoding="utf-8"?><d:sync-collection xmlns:d="DAV:">'
+            f"<d:sync-token>{token}</d:sync-token><d:sync-level>1</d:sync-level>"
+            "<d:prop><d:getetag/></d:prop></d:sync-collection>"
+        )
+        response = self.client.request(calendar_url, "REPORT", body, {"Content-Type": "application/xml"})
+        raw = response.raw
+        tree = ElementTree.fromstring(raw.encode() if isinstance(raw, str) else raw)
+        changed, deleted = {}, []
+        for element in tree.iter("{DAV:}response"):
+            href = unquote(element.findtext("{DAV:}href") or "")
+            etag = element.findtext(".//{DAV:}getetag")
+            if etag:
+                changed[href] = etag
+            elif "404" in (element.findtext("{DAV:}status") or ""):
+                deleted.append(href)
+        return changed, deleted, tree.findtext("{DAV:}sync-token") or ""
+
     def between(self, calendar_url: str, start: datetime, end: datetime) -> dict[str, Stored]:
         """Every event or to-do overlapping [start, end), in one request."""
         window = (

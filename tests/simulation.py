@@ -245,6 +245,46 @@ def _utc(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
 
 
+class Mirror:
+    """The calendar as the user's other app sees it, kept current by sync-collection: a big
+    calendar costs the server a listing of ETags per look, not a parse of every event."""
+
+    def __init__(self, peer: Peer, url: str) -> None:
+        self.peer, self.url, self.token = peer, url, ""
+        self.objects: dict[str, Stored] = {}
+        self.starts: dict[str, datetime | date | None] = {}
+
+    def refresh(self) -> None:
+        changed, deleted, self.token = self.peer.changes(self.url, self.token)
+        stale = [h for h, etag in changed.items() if h not in self.objects or self.objects[h].etag != etag]
+        for start in range(0, len(stale), 200):
+            self.objects.update(self.peer.multiget(self.url, stale[start : start + 200]))
+        for href in stale:
+            self.starts[href] = _start(self.objects[href]) if href in self.objects else None
+        for href in deleted:
+            self.objects.pop(href, None)
+            self.starts.pop(href, None)
+
+    def between(self, start: datetime, end: datetime) -> dict[str, Stored]:
+        self.refresh()
+        return {
+            h: self.objects[h] for h, when in self.starts.items() if when is not None and start <= _aware(when) < end
+        }
+
+
+def _start(stored: Stored) -> datetime | date | None:
+    try:
+        return (event := _event(stored)) and event.decoded("dtstart", None)  # type: ignore[no-any-return]
+    except (ValueError, KeyError):
+        return None
+
+
+def _aware(when: datetime | date) -> datetime:
+    if isinstance(when, datetime):
+        return when if when.tzinfo else when.replace(tzinfo=ZONE)
+    return datetime(when.year, when.month, when.day, tzinfo=ZONE)
+
+
 # -- the simulation --------------------------------------------------------------------------
 
 
@@ -292,6 +332,7 @@ class Simulation:
         self.lives = 0
         self.lives_killed_at: dict[int, int] = {}  # life -> idle reports it made before the kill
         self.arm_send_crash = False  # kill the daemon when the phone next gets a nudge
+        self.mirror: Mirror | None = None
         self.outages: list[tuple[datetime, datetime | None]] = []  # when the server refused connections
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -521,7 +562,10 @@ class Simulation:
         return self._calendar_url
 
     def window(self) -> dict[str, Stored]:
-        return self.peer.between(self.calendar_url(), self.now - timedelta(days=3), self.now + timedelta(days=120))
+        """Events from three days ago to four months ahead, from a mirror of the calendar."""
+        if self.mirror is None:
+            self.mirror = Mirror(self.peer, self.calendar_url())
+        return self.mirror.between(self.now - timedelta(days=3), self.now + timedelta(days=120))
 
     def user_edit(self) -> None:
         try:
@@ -595,10 +639,9 @@ class Simulation:
     def observe(self) -> None:
         """After each move: the calendar and the contact log, against what we know."""
         try:
-            url = self.calendar_url()
+            window = self.window()
         except LookupError:
-            return
-        window = self.window()
+            return  # the daemon has not created the calendar yet
         by_uid: dict[str, list[str]] = {}
         by_slot: Counter[tuple[str, datetime]] = Counter()
         for href, stored in window.items():
@@ -626,7 +669,8 @@ class Simulation:
             if count > 1:
                 self.figures.duplicate_events += 1
                 self.violation(f"{count} events for {slot[0]} at {slot[1]}")
-        stored = self.peer.multiget(url, sorted(self.foreign))
+        assert self.mirror is not None
+        stored = self.mirror.objects
         for href, data in self.foreign.items():
             if href not in stored:
                 self.figures.foreign_changed += 1
