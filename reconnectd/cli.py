@@ -61,6 +61,13 @@ class Options:
     def config(self) -> Config:
         return read_config(self.config_path)
 
+    def now(self, config: Config, now_text: str | None) -> datetime:
+        """The moment given with --now, else the clock."""
+        return parse_moment(now_text, config) if now_text else self.clock()
+
+    def store(self) -> Store:
+        return Store(self.state_dir / "state.db")
+
 
 pass_options = click.make_pass_decorator(Options)
 
@@ -224,7 +231,7 @@ def sync(options: Options, now_text: str | None) -> None:
       reconnectd sync --now 2026-12-01T18:00
     """
     config = options.config()
-    now = parse_moment(now_text, config) if now_text else options.clock()
+    now = options.now(config, now_text)
     with open_runtime(config, options.state_dir) as runtime:
         report = run_cycle(config, runtime.store, runtime.calendar, runtime.notifier, now, progress=terminal_progress())
         log.info(report.summary())
@@ -270,8 +277,8 @@ def status(options: Options, as_json: bool, now_text: str | None) -> None:
       reconnectd status --json
     """
     config = options.config()
-    now = parse_moment(now_text, config) if now_text else options.clock()
-    with Store(options.state_dir / "state.db") as store:
+    now = options.now(config, now_text)
+    with options.store() as store:
         rows = summarize(config, store.ledger(), now)
         down_since, error = store.get_meta(CALENDAR_DOWN_SINCE), store.get_meta(CALENDAR_ERROR)
     if as_json:
@@ -323,8 +330,8 @@ def plan_command(options: Options, days: int, now_text: str | None) -> None:
       reconnectd plan --days 14
     """
     config = options.config()
-    now = parse_moment(now_text, config) if now_text else options.clock()
-    with Store(options.state_dir / "state.db") as store:
+    now = options.now(config, now_text)
+    with options.store() as store:
         ledger = store.ledger()
     items = preview(config, ledger, now, now + timedelta(days=days))
     if not items:
@@ -353,7 +360,7 @@ def history(options: Options, name: str) -> None:
     """
     config = options.config()
     person = match_person(config, name)
-    with Store(options.state_dir / "state.db") as store:
+    with options.store() as store:
         contacts = store.contacts(person)
     if not contacts:
         click.echo(f"No contact with {person} recorded yet.")
@@ -380,10 +387,10 @@ def pause(options: Options, name: str, until_text: str | None, now_text: str | N
     config = options.config()
     person = match_person(config, name)
     until = parse_moment(until_text, config).date() if until_text else None
-    now = parse_moment(now_text, config) if now_text else options.clock()
+    now = options.now(config, now_text)
     if until is not None and until <= now.astimezone(config.timezone).date():
         raise UsageError(f"--until {until} is not in the future")
-    with Store(options.state_dir / "state.db") as store:
+    with options.store() as store:
         store.record_standing(person, Standing.PAUSED, until, now)
     poke(options.state_dir)
     click.echo(
@@ -403,7 +410,7 @@ def resume(options: Options, name: str) -> None:
     """
     config = options.config()
     person = match_person(config, name)
-    with Store(options.state_dir / "state.db") as store:
+    with options.store() as store:
         store.record_standing(person, None, None, options.clock())
     configured = config.person(person)
     if configured is not None and configured.status is not Standing.ACTIVE:
@@ -430,8 +437,8 @@ def snooze(options: Options, name: str, duration: str, now_text: str | None) -> 
         by = parse_duration(duration)
     except DurationError as error:
         raise UsageError(str(error)) from None
-    now = parse_moment(now_text, config) if now_text else options.clock()
-    with Store(options.state_dir / "state.db") as store:
+    now = options.now(config, now_text)
+    with options.store() as store:
         upcoming = [c for c in store.ledger().upcoming(now) if fold(c.person) == fold(person)]
         if not upcoming:
             raise UsageError(f"{person} has no upcoming check-in to snooze")
@@ -465,8 +472,8 @@ def report(options: Options, out: Path, now_text: str | None) -> None:
       reconnectd report --out ~/reconnect.html
     """
     config = options.config()
-    now = parse_moment(now_text, config) if now_text else options.clock()
-    with Store(options.state_dir / "state.db") as store:
+    now = options.now(config, now_text)
+    with options.store() as store:
         page = render_report(config, store.ledger(), now)
     try:
         out.write_text(page, encoding="utf-8")
@@ -493,7 +500,7 @@ def done(options: Options, name: str, at_text: str | None, note: str | None, no_
     now = options.clock()
     at = parse_moment(at_text, config) if at_text else now
     outcome = Outcome.NO_REPLY if no_reply else Outcome.REPLIED
-    with Store(options.state_dir / "state.db") as store:
+    with options.store() as store:
         store.record_contact(Contact(person, at, outcome, note), recorded_at=now)
     poke(options.state_dir)
     click.echo(
