@@ -7,7 +7,6 @@ server stores, byte for byte.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from urllib.parse import quote, unquote, urljoin
 from xml.etree import ElementTree
 
@@ -15,10 +14,6 @@ import icalendar
 from caldav.davclient import DAVClient
 
 CALDAV = "urn:ietf:params:xml:ns:caldav"
-QUERY = (
-    '<?xml version="1.0" encoding="utf-8"?><c:calendar-query xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">'
-    "<d:prop><d:getetag/><c:calendar-data/></d:prop><c:filter>%s</c:filter></c:calendar-query>"
-)
 MULTIGET = (
     '<?xml version="1.0" encoding="utf-8"?><c:calendar-multiget xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">'
     "<d:prop><d:getetag/><c:calendar-data/></d:prop>%s</c:calendar-multiget>"
@@ -74,7 +69,7 @@ class Peer:
         return found
 
     def report(self, calendar_url: str, body: str) -> dict[str, Stored]:
-        """Objects with their data in one REPORT (calendar-query or calendar-multiget)."""
+        """Objects with their data in one REPORT."""
         response = self.client.request(calendar_url, "REPORT", body, {"Depth": "1", "Content-Type": "application/xml"})
         found = {}
         raw = response.raw
@@ -105,14 +100,6 @@ class Peer:
             elif "404" in (element.findtext("{DAV:}status") or ""):
                 deleted.append(href)
         return changed, deleted, tree.findtext("{DAV:}sync-token") or ""
-
-    def between(self, calendar_url: str, start: datetime, end: datetime) -> dict[str, Stored]:
-        """Every event or to-do overlapping [start, end), in one request."""
-        window = (
-            f'<c:time-range start="{start.astimezone(UTC):%Y%m%dT%H%M%SZ}" end="{end.astimezone(UTC):%Y%m%dT%H%M%SZ}"/>'
-        )
-        filters = "".join(f'<c:comp-filter name="{kind}">{window}</c:comp-filter>' for kind in ("VEVENT",))
-        return self.report(calendar_url, QUERY % f'<c:comp-filter name="VCALENDAR">{filters}</c:comp-filter>')
 
     def multiget(self, calendar_url: str, hrefs: list[str]) -> dict[str, Stored]:
         if not hrefs:
@@ -147,3 +134,13 @@ END:VCALENDAR\r
 
 def foreign_event(uid: str, summary: str, extra: bytes = b"") -> bytes:
     return FOREIGN % {b"uid": uid.encode(), b"summary": summary.encode(), b"extra": extra}
+
+
+def edited(data: bytes, **changes: object) -> bytes:
+    """The object with some properties of its event replaced, as a calendar app would save it."""
+    calendar = icalendar.Calendar.from_ical(data)
+    item = next(c for c in calendar.walk() if c.name in ("VEVENT", "VTODO"))
+    for name, value in changes.items():
+        item.pop(name, None)
+        item.add(name, value)
+    return bytes(calendar.to_ical())

@@ -37,7 +37,7 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 from faultproxy import Fault, FaultProxy
-from peer import Peer, Stored
+from peer import Peer, Stored, edited
 from servers import HttpReceiver, RadicaleServer, RecordedRequest
 
 from reconnectd.model import Nudge
@@ -581,8 +581,8 @@ class Simulation:
             shift = timedelta(hours=self.rng.choice([-3, 1, 2, 24, 49]))
             start = max(event.decoded("dtstart") + shift, self.now + timedelta(hours=1))
             length = event.decoded("dtend") - event.decoded("dtstart")
-            _set_time(event, start, start + length)
-            if self.peer.put(url, href.rsplit("/", 1)[1], _calendar_of(stored, event), stored.etag) < 300:
+            moved = edited(stored.data, dtstart=start, dtend=start + length)
+            if self.peer.put(url, href.rsplit("/", 1)[1], moved, stored.etag) < 300:
                 self.moved[_uid(event)] = start
                 self.figures.user_edits["moved"] += 1
         elif kind == "delete" and ahead:
@@ -599,8 +599,8 @@ class Simulation:
             }
             if recent:
                 href, (stored, event) = self.rng.choice(sorted(recent.items()))
-                event["summary"] = icalendar.vText("✓ " + str(event["summary"]))
-                if self.peer.put(url, href.rsplit("/", 1)[1], _calendar_of(stored, event), stored.etag) < 300:
+                ticked = edited(stored.data, summary="✓ " + str(event["summary"]))
+                if self.peer.put(url, href.rsplit("/", 1)[1], ticked, stored.etag) < 300:
                     self.ticked[_uid(event)] = str(event["x-reconnectd-person"])
                     self.figures.user_edits["ticked"] += 1
         elif kind == "foreign edit" and self.foreign:
@@ -804,19 +804,6 @@ def _ours(event: icalendar.Component) -> bool:
 
 def _uid(event: icalendar.Component) -> str:
     return str(event["uid"])
-
-
-def _set_time(event: icalendar.Component, start: datetime, end: datetime) -> None:
-    for name, value in (("dtstart", start), ("dtend", end)):
-        del event[name]
-        event.add(name, value)
-
-
-def _calendar_of(stored: Stored, event: icalendar.Component) -> bytes:
-    """The object's whole calendar again, with `event` in place of the old one."""
-    calendar = icalendar.Calendar.from_ical(stored.data)
-    calendar.subcomponents = [event if c.name == event.name else c for c in calendar.subcomponents]
-    return bytes(calendar.to_ical())
 
 
 def main() -> int:

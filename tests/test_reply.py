@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import CalDAVServerInfo
-from peer import Peer, Stored, foreign_event
+from peer import Peer, Stored, edited, foreign_event
 from servers import HttpReceiver
 
 from reconnectd.calendar import CalendarClient, Conflict
@@ -83,14 +83,9 @@ class User:
 
     def edit(self, stored: Stored, **changes: object) -> None:
         """Change properties of an object as a calendar app would, and save it with If-Match."""
-        import icalendar
-
-        calendar = icalendar.Calendar.from_ical(stored.data)
-        item = next(c for c in calendar.walk() if c.name in ("VEVENT", "VTODO"))
-        for name, value in changes.items():
-            item.pop(name, None)
-            item.add(name, value)
-        status = self.app.put(self.calendar, stored.href.rsplit("/", 1)[-1], calendar.to_ical(), etag=stored.etag)
+        status = self.app.put(
+            self.calendar, stored.href.rsplit("/", 1)[-1], edited(stored.data, **changes), stored.etag
+        )
         assert status in (200, 201, 204)
 
     def nudges(self) -> list[str]:

@@ -14,10 +14,10 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import icalendar
 import pytest
 from conftest import CalDAVServerInfo
 from faultproxy import Fault, FaultProxy
+from peer import edited
 from test_sync import LONDON, PEOPLE, PRIYA_ONLY, Setup
 
 FIRST_SYNC = "2026-11-28T09:00"
@@ -59,14 +59,9 @@ def test_a_move_made_meanwhile_is_kept(lossy: tuple[Setup, FaultProxy]) -> None:
     _lose_the_answer_to_the_first_write(setup, proxy)
     calendar = setup.peer.calendar_url("Reconnect")
     ((href, stored),) = setup.objects().items()
-    event = stored.event  # type: ignore[attr-defined]
     moved = datetime(2026, 11, 30, 12, 0, tzinfo=LONDON)
-    for name, value in (("dtstart", moved), ("dtend", moved.replace(minute=15))):
-        del event[name]
-        event.add(name, value)
-    whole = icalendar.Calendar.from_ical(stored.data)  # type: ignore[attr-defined]
-    whole.subcomponents = [event if c.name == "VEVENT" else c for c in whole.subcomponents]
-    assert setup.peer.put(calendar, href.rsplit("/", 1)[1], whole.to_ical(), stored.etag) in (200, 201, 204)  # type: ignore[attr-defined]
+    data = edited(stored.data, dtstart=moved, dtend=moved.replace(minute=15))  # type: ignore[attr-defined]
+    assert setup.peer.put(calendar, href.rsplit("/", 1)[1], data, stored.etag) in (200, 201, 204)  # type: ignore[attr-defined]
 
     assert setup.sync("2026-11-28T09:30") == 0
     assert setup.sync("2026-11-28T10:00") == 0
