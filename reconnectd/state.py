@@ -122,6 +122,7 @@ class Store:
                 f"cannot open the state store {path}: {error} (check --state-dir and its permissions)"
             ) from None
         self.path = path
+        self._ledger: tuple[int, Ledger] | None = None
 
     def _migrate(self, path: Path) -> None:
         (version,) = self.db.execute("PRAGMA user_version").fetchone()
@@ -143,7 +144,9 @@ class Store:
         self.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self, *, ledger: bool = True) -> Iterator[sqlite3.Connection]:
+        """`ledger=False` for writes the planner never reads: hrefs, ETags, the outbox, small facts."""
+        changes = self.db.total_changes
         self.db.execute("BEGIN IMMEDIATE")
         try:
             yield self.db
@@ -151,6 +154,8 @@ class Store:
             self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
+        if ledger and self.db.total_changes != changes:
+            self._ledger = None
 
     # -- contacts: appended, never rewritten --------------------------------
 
@@ -170,6 +175,13 @@ class Store:
     # -- check-ins ---------------------------------------------------------
 
     def ledger(self) -> Ledger:
+        """Read again only after it changed, here or in another process (a cycle asks several times)."""
+        (version,) = self.db.execute("PRAGMA data_version").fetchone()
+        if self._ledger is None or self._ledger[0] != version:
+            self._ledger = (version, self._read_ledger())
+        return self._ledger[1]
+
+    def _read_ledger(self) -> Ledger:
         rows = self.db.execute(
             "SELECT person, seq, start, end, basis, status, pinned, label FROM checkins ORDER BY start, uid"
         ).fetchall()
@@ -221,7 +233,8 @@ class Store:
                 db.execute(
                     "INSERT INTO checkins (uid, person, seq, start, end, basis, status, label)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(uid) DO UPDATE"
-                    " SET start = excluded.start, end = excluded.end, basis = excluded.basis",
+                    " SET start = excluded.start, end = excluded.end, basis = excluded.basis"
+                    " WHERE (start, end, basis) != (excluded.start, excluded.end, excluded.basis)",
                     (c.uid, c.person, c.seq, c.start.isoformat(), c.end.isoformat(), c.basis, c.status.value, c.label),
                 )
 
@@ -235,7 +248,7 @@ class Store:
         }
 
     def record_written(self, uid: str, href: str, etag: str | None, fingerprint: str | None) -> None:
-        with self.transaction() as db:
+        with self.transaction(ledger=False) as db:
             db.execute(
                 "UPDATE checkins SET href = ?, etag = ?, fingerprint = ?,"
                 " repair = CASE repair WHEN ? THEN ? ELSE repair END WHERE uid = ?",
@@ -244,7 +257,7 @@ class Store:
 
     def record_seen(self, uid: str, href: str, etag: str) -> None:
         """Our object, unchanged, as the server now names it (its ETag, or a new href after a rename)."""
-        with self.transaction() as db:
+        with self.transaction(ledger=False) as db:
             db.execute("UPDATE checkins SET href = ?, etag = ? WHERE uid = ?", (href, etag, uid))
 
     def record_user_edit(
@@ -302,7 +315,7 @@ class Store:
         return dict(self.db.execute("SELECT href, etag FROM foreign_objects").fetchall())
 
     def record_foreign(self, seen: dict[str, str], gone: list[str]) -> None:
-        with self.transaction() as db:
+        with self.transaction(ledger=False) as db:
             db.executemany(
                 "INSERT INTO foreign_objects (href, etag) VALUES (?, ?)"
                 " ON CONFLICT(href) DO UPDATE SET etag = excluded.etag",
@@ -327,7 +340,7 @@ class Store:
 
     def record_delivery(self, keys: list[str], target: str, at: datetime) -> None:
         """Delivered to this target: every nudge in one message, and the target's backoff reset."""
-        with self.transaction() as db:
+        with self.transaction(ledger=False) as db:
             db.executemany(
                 "INSERT INTO deliveries (key, target, attempts, delivered_at) VALUES (?, ?, 1, ?)"
                 " ON CONFLICT(key, target) DO UPDATE SET attempts = attempts + 1, delivered_at = excluded.delivered_at,"
@@ -338,7 +351,7 @@ class Store:
 
     def record_failure(self, keys: list[str], target: str, error: str, retry_at: datetime) -> int:
         """Not delivered: note it, and when to try this target again. Returns its failures in a row."""
-        with self.transaction() as db:
+        with self.transaction(ledger=False) as db:
             db.executemany(
                 "INSERT INTO deliveries (key, target, attempts, last_error) VALUES (?, ?, 1, ?)"
                 " ON CONFLICT(key, target) DO UPDATE SET attempts = attempts + 1, last_error = excluded.last_error",
@@ -358,7 +371,7 @@ class Store:
         return {t: (f, datetime.fromisoformat(r)) for t, f, r in rows}
 
     def finish_nudge(self, key: str, at: datetime) -> None:
-        with self.transaction() as db:
+        with self.transaction(ledger=False) as db:
             db.execute("UPDATE nudges SET done_at = ? WHERE key = ?", (at.isoformat(), key))
 
     # -- small facts ---------------------------------------------------------
@@ -368,11 +381,11 @@ class Store:
         return None if row is None else str(row[0])
 
     def delete_meta(self, key: str) -> None:
-        with self.transaction() as db:
+        with self.transaction(ledger=False) as db:
             db.execute("DELETE FROM meta WHERE key = ?", (key,))
 
     def set_meta(self, key: str, value: str) -> None:
-        with self.transaction() as db:
+        with self.transaction(ledger=False) as db:
             db.execute(
                 "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 (key, value),

@@ -63,3 +63,15 @@ def test_contacts_are_appended_and_survive_reopening(tmp_path: Path) -> None:
             store.record_contact(Contact("Sam", datetime(2026, 11, day, tzinfo=UTC)), now)
     with Store(path) as store:
         assert [c.at.day for c in store.contacts("sam")] == [1, 2, 3]
+
+
+def test_the_ledger_follows_writes_from_this_store_and_from_other_processes(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    now = datetime(2026, 11, 28, tzinfo=UTC)
+    with Store(path) as daemon, Store(path) as cli:
+        assert daemon.ledger().contacts == ()
+        daemon.record_contact(Contact("Sam", datetime(2026, 11, 1, tzinfo=UTC)), now)
+        assert [c.person for c in daemon.ledger().contacts] == ["Sam"]
+        cli.record_contact(Contact("Priya", datetime(2026, 11, 2, tzinfo=UTC)), now)
+        assert [c.person for c in daemon.ledger().contacts] == ["Sam", "Priya"]
+        assert daemon.ledger() is daemon.ledger()
