@@ -212,7 +212,8 @@ def _write(
     costs a round trip each); every result is recorded here, on this thread, as it arrives."""
     alarm, component = config.schedule.alarm, config.calendar.component
     fingerprints = {p.checkin.uid: ical.fingerprint(p, alarm, component) for p in the_plan.upcoming}
-    actions = reconcile(the_plan, store.owned(), fingerprints)
+    owned = store.owned()
+    actions = reconcile(the_plan, owned, fingerprints)
     bodies = {id(a): ical.render(a.planned, now, alarm, component) for a in actions if not isinstance(a, Delete)}
 
     def send(action: Action, client: CalendarClient) -> Written | Taken | None:
@@ -224,14 +225,29 @@ def _write(
         return None
 
     try:
+        # An object whose create never heard back holds what we meant, or what the user made of it
+        # since: it is read before it may be rewritten.
+        unsure = [
+            a
+            for a in actions
+            if isinstance(a, Update) and not a.repair and not owned[a.planned.checkin.uid].fingerprint
+        ]
+        found = calendar.fetch([a.href for a in unsure]) if unsure else {}
+        for update in unsure:
+            if update.href in found:
+                etag, data = found[update.href]
+                there = (update.href, etag, data)
+                if _settle(store, update, there, bodies[id(update)], now=now, zone=config.timezone, report=report):
+                    actions.remove(update)
         for done, (action, outcome) in enumerate(
             calendar.run_all(actions, send, config.calendar.concurrency, interrupted), start=1
         ):
             if progress is not None:
                 progress(done, len(actions))
             if isinstance(outcome, Taken) and isinstance(action, Create):
-                body = bodies[id(action)]
-                _adopt(store, calendar, action, outcome, body, now=now, zone=config.timezone, report=report)
+                there = (outcome.href, outcome.etag, outcome.data)
+                if not _settle(store, action, there, bodies[id(action)], now=now, zone=config.timezone, report=report):
+                    _create_beside(store, calendar, action, bodies[id(action)], report)
             elif isinstance(outcome, Conflict):
                 log.info("a check-in changed in the calendar while we wrote it; your edit wins")
                 report.conflicts += 1
@@ -253,31 +269,37 @@ def _write(
         report.calendar_error = str(failure)
 
 
-def _adopt(
+def _settle(
     store: Store,
-    calendar: CalendarClient,
-    action: Create,
-    taken: Taken,
+    action: Create | Update,
+    there: tuple[str, str | None, str],
     body: bytes,
     *,
     now: datetime,
     zone: ZoneInfo,
     report: CycleReport,
-) -> None:
-    """A check-in's name was taken: keep our own earlier write (as the user may have left it since),
-    or, if someone else's object sits there, create ours under a fresh name."""
+) -> bool:
+    """Our earlier write of this check-in landed though we never heard: keep it, as we meant it or
+    as the user has left it since. False when what is there is not ours."""
     checkin = action.planned.checkin
-    fact = adopt(body, (taken.href, taken.etag, taken.data), checkin=checkin, now=now, zone=zone)
+    href, etag, _ = there
+    fact = adopt(body, there, checkin=checkin, now=now, zone=zone)
     if fact is None:
-        written = calendar.create(checkin.uid, body, fresh=True)
-        if isinstance(written, Written):
-            store.record_written(checkin.uid, written.href, written.etag, action.fingerprint)
-            report.created += 1
-        return
+        return False
     log.info("the check-in with %s was already in the calendar (an answer was lost); keeping it", checkin.person)
-    store.record_written(checkin.uid, taken.href, taken.etag, action.fingerprint if isinstance(fact, Seen) else None)
+    store.record_written(checkin.uid, href, etag, action.fingerprint if isinstance(fact, Seen) else None)
     if not isinstance(fact, Seen):
         _record(store, fact, now, report)
+    return True
+
+
+def _create_beside(store: Store, calendar: CalendarClient, action: Create, body: bytes, report: CycleReport) -> None:
+    """Its name is taken by someone else's object: ours goes beside it, under a fresh name."""
+    checkin = action.planned.checkin
+    written = calendar.create(checkin.uid, body, fresh=True)
+    if isinstance(written, Written):
+        store.record_written(checkin.uid, written.href, written.etag, action.fingerprint)
+        report.created += 1
 
 
 def _describe(planned: Planned, config: Config) -> str:
