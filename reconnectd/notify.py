@@ -2,7 +2,8 @@
 
 Each configured URL is a *target*, delivered to and recorded on its own, so a failing
 service is retried without repeating the nudge on the ones that worked. Targets are
-named in logs only by Apprise's privacy form of their URL.
+named by service, host and place in the config: never by path, where tokens and ntfy topics
+live.
 """
 
 from __future__ import annotations
@@ -40,18 +41,19 @@ class Notifier:
         if apprise_log.getEffectiveLevel() < logging.INFO:
             apprise_log.setLevel(logging.INFO)
         self._urls: dict[str, Secret] = {}
+        self._shown: dict[str, str] = {}  # Apprise's privacy form of each URL: what it would show
         self.targets: list[Target] = []
         self.invalid: list[int] = []
         for index, url in enumerate(urls):
-            if not self._add(url, tags[index] if index < len(tags) else frozenset()):
+            if not self._add(url, f"notify.urls[{index}]", tags[index] if index < len(tags) else frozenset()):
                 self.invalid.append(index)
         self.config_error: str | None = None
         if apprise_config is not None:
             loaded = _from_apprise_config(apprise_config)
             if not loaded:
                 self.config_error = f"{apprise_config} holds no notification URL Apprise can use"
-            for url, url_tags in loaded:
-                self._add(url, url_tags)
+            for index, (url, url_tags) in enumerate(loaded):
+                self._add(url, f"{apprise_config.name}[{index}]", url_tags)
         if not self.targets:
             self.targets.append(Target(LOG_TARGET, "the log"))
 
@@ -59,14 +61,15 @@ class Notifier:
     def for_settings(cls, settings: NotifySettings) -> Notifier:
         return cls(settings.urls, settings.apprise_config, settings.url_tags)
 
-    def _add(self, url: Secret, tags: frozenset[str] = frozenset()) -> bool:
+    def _add(self, url: Secret, where: str, tags: frozenset[str]) -> bool:
         service = _service(url)
         if service is None:
             return False
         target_id = hashlib.sha256(url.reveal().encode()).hexdigest()[:16]
         plugin: Any = next(iter(service))
         self._urls[target_id] = url
-        self.targets.append(Target(target_id, str(plugin.url(privacy=True)).split("?")[0], tags))
+        self._shown[target_id] = str(plugin.url(privacy=True))
+        self.targets.append(Target(target_id, f"{_service_and_host(self._shown[target_id])} ({where})", tags))
         return True
 
     def secrets(self) -> list[str]:
@@ -75,7 +78,7 @@ class Notifier:
         for target in self.targets:
             if target.id in self._urls:
                 url = self._urls[target.id].reveal()
-                found += [url, *url_secrets(url, target.label)]
+                found += [url, *url_secrets(url, self._shown[target.id])]
         return found
 
     def send(self, target: Target, title: str, body: str) -> str | None:
@@ -91,6 +94,13 @@ class Notifier:
             return None if result else "the service did not accept the notification"
         finally:
             result.close()
+
+
+def _service_and_host(private: str) -> str:
+    """'ntfy://ntfy.sh' from 'ntfy://ntfy.sh/topic?priority=default' (Apprise has masked any password)."""
+    scheme, _, rest = private.partition("://")
+    host = rest.split("/", 1)[0].split("?", 1)[0].rpartition("@")[2]
+    return f"{scheme}://{host}"
 
 
 def _service(url: Secret) -> apprise.Apprise | None:

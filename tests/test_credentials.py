@@ -126,3 +126,22 @@ def test_an_apprise_config_file_gives_tagged_targets_whose_tokens_are_secret(tmp
     assert [t.tags for t in notifier.targets] == [frozenset({"family"}), frozenset()]
     assert "tok123secret" in notifier.secrets()
     assert all("tok123secret" not in t.label for t in notifier.targets)
+
+
+def test_log_lines_name_a_target_by_service_host_and_place_never_by_token_or_topic(tmp_path: Path) -> None:
+    from reconnectd.config import Secret
+    from reconnectd.logs import Redactor
+    from reconnectd.notify import Notifier
+
+    urls = ("ntfy://ntfy.sh/reconnect-7f3a9c", "gotify://push.example.com/AbCdEf0123456789", "json://127.0.0.1:9/phone")
+    notifier = Notifier(tuple(Secret(u) for u in urls))
+    redactor = Redactor()
+    redactor.learn(notifier.secrets())
+    lines = [redactor.redact(f"could not deliver to {t.label}") for t in notifier.targets]
+    assert lines == [
+        "could not deliver to ntfy://ntfy.sh (notify.urls[0])",
+        "could not deliver to gotify://push.example.com (notify.urls[1])",
+        "could not deliver to json://127.0.0.1:9 (notify.urls[2])",
+    ]
+    said = redactor.redact(f"a library says: POST {urls[0]} failed, then {urls[1]}/message")
+    assert "reconnect-7f3a9c" not in said and "AbCdEf0123456789" not in said
