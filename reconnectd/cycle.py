@@ -6,7 +6,7 @@ Nudges come from the local outbox, so they go out on time even when the calendar
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -15,7 +15,7 @@ from reconnectd import ical, outbox
 from reconnectd.calendar import CalendarClient, Conflict, Rejected, Taken, Written
 from reconnectd.config import Config, fold
 from reconnectd.errors import CalendarError
-from reconnectd.model import CheckInStatus
+from reconnectd.model import CheckInStatus, Owned
 from reconnectd.notify import Notifier
 from reconnectd.plan import Plan, Planned, plan
 from reconnectd.readback import Broken, Deleted, Done, Fact, Mend, Seen, adopt, hrefs_to_fetch, observe
@@ -225,20 +225,8 @@ def _write(
         return None
 
     try:
-        # An object whose create never heard back holds what we meant, or what the user made of it
-        # since: it is read before it may be rewritten.
-        unsure = [
-            a
-            for a in actions
-            if isinstance(a, Update) and not a.repair and not owned[a.planned.checkin.uid].fingerprint
-        ]
-        found = calendar.fetch([a.href for a in unsure]) if unsure else {}
-        for update in unsure:
-            if update.href in found:
-                etag, data = found[update.href]
-                there = (update.href, etag, data)
-                if _settle(store, update, there, bodies[id(update)], now=now, zone=config.timezone, report=report):
-                    actions.remove(update)
+        zone = config.timezone
+        actions = _settle_unheard(store, calendar, actions, owned, bodies, now=now, zone=zone, report=report)
         for done, (action, outcome) in enumerate(
             calendar.run_all(actions, send, config.calendar.concurrency, interrupted), start=1
         ):
@@ -246,7 +234,7 @@ def _write(
                 progress(done, len(actions))
             if isinstance(outcome, Taken) and isinstance(action, Create):
                 there = (outcome.href, outcome.etag, outcome.data)
-                if not _settle(store, action, there, bodies[id(action)], now=now, zone=config.timezone, report=report):
+                if not _settle(store, action, there, bodies[id(action)], now=now, zone=zone, report=report):
                     _create_beside(store, calendar, action, bodies[id(action)], report)
             elif isinstance(outcome, Conflict):
                 log.info("a check-in changed in the calendar while we wrote it; your edit wins")
@@ -267,6 +255,34 @@ def _write(
                 log.info("%s: %s", done_what, _describe(action.planned, config))
     except CalendarError as failure:
         report.calendar_error = str(failure)
+
+
+def _settle_unheard(
+    store: Store,
+    calendar: CalendarClient,
+    actions: list[Action],
+    owned: Mapping[str, Owned],
+    bodies: Mapping[int, bytes],
+    *,
+    now: datetime,
+    zone: ZoneInfo,
+    report: CycleReport,
+) -> list[Action]:
+    """An object whose create never heard back holds what we meant, or what the user made of it
+    since: it is read before it may be written over. Returns the actions still to do."""
+    unheard = {
+        a.href: a
+        for a in actions
+        if isinstance(a, Update) and not a.repair and not owned[a.planned.checkin.uid].fingerprint
+    }
+    found = calendar.fetch(list(unheard)) if unheard else {}
+    settled = set()
+    for href, update in unheard.items():
+        if href in found:
+            etag, data = found[href]
+            if _settle(store, update, (href, etag, data), bodies[id(update)], now=now, zone=zone, report=report):
+                settled.add(id(update))
+    return [a for a in actions if id(a) not in settled]
 
 
 def _settle(
