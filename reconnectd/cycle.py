@@ -5,6 +5,7 @@ Nudges come from the local outbox, so they go out on time even when the calendar
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ SYNC_KEY = "sync_token"
 LAST_FULL_POLL = "last_full_poll"
 CALENDAR_ERROR = "calendar_error"
 CALENDAR_DOWN_SINCE = "calendar_down_since"
+REFUSED = "refused_by_server"  # {uid: why}, so that a refusal is warned about once, not every cycle
 
 
 def calendar_url_key(server_url: str, name: str) -> str:
@@ -215,6 +217,7 @@ def _write(
     owned = store.owned()
     actions = reconcile(the_plan, owned, fingerprints)
     bodies = {id(a): ical.render(a.planned, now, alarm, component) for a in actions if not isinstance(a, Delete)}
+    refused: dict[str, str] = {}
 
     def send(action: Action, client: CalendarClient) -> Written | Taken | None:
         if isinstance(action, Create):
@@ -240,8 +243,8 @@ def _write(
                 log.info("a check-in changed in the calendar while we wrote it; your edit wins")
                 report.conflicts += 1
             elif isinstance(outcome, Rejected):
-                person = action.checkin.person if isinstance(action, Delete) else action.planned.checkin.person
-                log.warning("%s; leaving the check-in with %s as it is for now", outcome, person)
+                checkin = action.checkin if isinstance(action, Delete) else action.planned.checkin
+                refused[checkin.uid] = f"{outcome}; leaving the check-in with {checkin.person} as it is for now"
                 report.refused += 1
             elif isinstance(action, Delete):
                 store.record_removed(action.checkin.uid)
@@ -255,6 +258,17 @@ def _write(
                 log.info("%s: %s", done_what, _describe(action.planned, config))
     except CalendarError as failure:
         report.calendar_error = str(failure)
+        return
+    _warn_once(store, refused)
+
+
+def _warn_once(store: Store, refused: dict[str, str]) -> None:
+    """A server that keeps refusing an object is warned about once; the cycle summary counts it after."""
+    before = json.loads(store.get_meta(REFUSED) or "{}")
+    for uid, why in refused.items():
+        log.log(logging.DEBUG if before.get(uid) == why else logging.WARNING, "%s", why)
+    if refused != before:
+        store.set_meta(REFUSED, json.dumps(refused))
 
 
 def _settle_unheard(

@@ -137,6 +137,8 @@ class Daemon:
         ]
         if self.calendar_error and self.calendar_down_since:
             parts.append(f"calendar unreachable since {self.calendar_down_since.astimezone(zone):%a %d %b %H:%M}")
+        if self.last_report.refused:
+            parts.append(f"{self.last_report.refused} check-ins refused by the calendar server, retrying")
         if self.last_report.delivery_failures:
             parts.append(f"{len(self.last_report.delivery_failures)} nudge deliveries failing, retrying")
         if self.config_problem:

@@ -97,6 +97,23 @@ def test_a_refused_object_does_not_hold_up_the_others(lossy: tuple[Setup, FaultP
     assert len(setup.objects()) == 3
 
 
+def test_a_server_that_keeps_refusing_an_object_is_warned_about_once_a_spell(
+    lossy: tuple[Setup, FaultProxy], capfd: pytest.CaptureFixture[str]
+) -> None:
+    setup, proxy = lossy
+    proxy.inject(Fault("status", 3, status=422, methods=frozenset({"PUT"})))
+    for now in ("2026-11-28T09:00", "2026-11-28T09:30", "2026-11-28T10:00", "2026-11-28T10:30"):
+        assert setup.sync(now) == 0
+    assert len(setup.objects()) == 1  # refused three times, then written
+    proxy.inject(Fault("status", 1, status=422, methods=frozenset({"PUT"})))
+    setup.write(PRIYA_ONLY.replace("every: 2 weeks", "every: 3 weeks"))  # so her check-in is rewritten
+    assert setup.sync("2026-11-28T11:00") == 0
+
+    warnings = [line for line in capfd.readouterr().err.splitlines() if " WARNING " in line]
+    assert len(warnings) == 2, warnings  # the first refusal of the create, and the refused update
+    assert all("HTTP 422" in w and "leaving the check-in with Priya as it is for now" in w for w in warnings)
+
+
 def test_a_lost_write_under_another_name_is_found_and_kept(lossy: tuple[Setup, FaultProxy]) -> None:
     setup, proxy = lossy
     proxy.inject(Fault("status", 1, status=412, methods=frozenset({"PUT"})))  # "the name is taken"
