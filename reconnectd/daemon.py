@@ -25,6 +25,7 @@ from reconnectd.cycle import CycleReport, run_cycle
 from reconnectd.errors import ConfigError
 from reconnectd.model import CheckIn
 from reconnectd.plan import next_moment
+from reconnectd.report import plural
 from reconnectd.runtime import Runtime
 from reconnectd.sdnotify import SystemdNotifier
 
@@ -138,9 +139,10 @@ class Daemon:
         if self.calendar_error and self.calendar_down_since:
             parts.append(f"calendar unreachable since {self.calendar_down_since.astimezone(zone):%a %d %b %H:%M}")
         if self.last_report.refused:
-            parts.append(f"{self.last_report.refused} check-ins refused by the calendar server, retrying")
+            parts.append(f"{plural(self.last_report.refused, 'check-in')} refused by the calendar server, retrying")
         if self.last_report.delivery_failures:
-            parts.append(f"{len(self.last_report.delivery_failures)} nudge deliveries failing, retrying")
+            failing = plural(len(self.last_report.delivery_failures), "nudge delivery", "nudge deliveries")
+            parts.append(f"{failing} failing, retrying")
         if self.config_problem:
             parts.append(f"config not reloaded: {self.config_problem}")
         return "; ".join(parts)

@@ -184,7 +184,7 @@ def _streak(marks: list[ContactMark]) -> Streak | None:
 # --- words --------------------------------------------------------------------------------
 
 
-def _plural(count: int, one: str, many: str | None = None) -> str:
+def plural(count: int, one: str, many: str | None = None) -> str:
     return f"{count} {one if count == 1 else (many or one + 's')}"
 
 
@@ -209,7 +209,7 @@ def _short(day: date, today: date) -> str:
 
 def _chip_text(row: Row, today: date) -> str:
     if row.standing is Standing.OVERDUE:
-        return _plural(row.status.overdue_days, "day") + " overdue"
+        return plural(row.status.overdue_days, "day") + " overdue"
     if row.standing is Standing.DUE and row.due is not None:
         return "due " + _short(row.due, today)
     if row.standing is Standing.NEW:
@@ -220,7 +220,7 @@ def _chip_text(row: Row, today: date) -> str:
 def _summary(rows: list[Row]) -> str:
     due = sum(r.standing is Standing.DUE for r in rows)
     overdue = sum(r.standing is Standing.OVERDUE for r in rows)
-    parts = [_plural(len(rows), "person", "people")]
+    parts = [plural(len(rows), "person", "people")]
     if due:
         parts.append(f"{due} due this week")
     if overdue:
@@ -348,7 +348,7 @@ def _person(row: Row, window: Window, tz: ZoneInfo) -> str:
 def _timeline(row: Row, window: Window, shown: list[ContactMark], tz: ZoneInfo) -> str:
     status = row.status
     replied = sum(m.outcome is Outcome.REPLIED for m in shown)
-    label = f"{row.person.name}: {_plural(len(shown), 'contact')} in the last year, {replied} replied"
+    label = f"{row.person.name}: {plural(len(shown), 'contact')} in the last year, {replied} replied"
     today = window.x(window.today)
     parts = [
         f'<svg class="timeline" viewBox="0 0 {WIDTH:g} {ROW_HEIGHT:g}" role="img" aria-label="{escape(label)}">',
