@@ -194,16 +194,17 @@ class CalendarClient:
 
     def _patiently(self, item: T, send: Callable[[T, CalendarClient], R]) -> R | Conflict | Rejected:
         """Send one item; if the server is busy, try again a few times with growing pauses."""
-        for pause in (0.2, 0.5, 1.0, 2.0, 0.0):
+        pauses = iter((0.2, 0.5, 1.0, 2.0))
+        while True:
             try:
                 return send(item, self)
             except (Conflict, Rejected) as refused:
                 return refused
             except Busy:
-                if not pause:
+                pause = next(pauses, None)
+                if pause is None:
                     raise
                 time.sleep(pause)
-        raise AssertionError("unreachable")
 
     def close(self) -> None:
         self.client.close()

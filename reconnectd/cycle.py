@@ -218,6 +218,7 @@ def _write(
     actions = reconcile(the_plan, owned, fingerprints)
     bodies = {id(a): ical.render(a.planned, now, alarm, component) for a in actions if not isinstance(a, Delete)}
     refused: dict[str, str] = {}
+    zone = config.timezone
 
     def send(action: Action, client: CalendarClient) -> Written | Taken | None:
         if isinstance(action, Create):
@@ -228,7 +229,6 @@ def _write(
         return None
 
     try:
-        zone = config.timezone
         actions = _settle_unheard(store, calendar, actions, owned, bodies, now=now, zone=zone, report=report)
         for done, (action, outcome) in enumerate(
             calendar.run_all(actions, send, config.calendar.concurrency, interrupted), start=1

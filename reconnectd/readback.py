@@ -154,7 +154,9 @@ def observe(
         result.foreign_gone += [h for h in foreign if h not in changes.changed]
 
     for uid, (href, etag) in renamed.items():
-        if owned[uid].href is None:  # a write whose answer was lost: read what the user did since
+        # A write whose answer was lost: a move or a tick is read now, before planning; changed words
+        # can only be told from ours against the plan, before any rewrite (cycle._settle_unheard).
+        if owned[uid].href is None:
             reading = _reading(
                 owned[uid],
                 href=href,
