@@ -24,8 +24,8 @@ from datetime import timedelta
 
 from bench.report import ROOT
 from bench.workload import NOW, config
-from reconnectd.config import Config
-from reconnectd.plan import Ledger, plan
+from reconnectd.config.load import Config
+from reconnectd.policy.plan import Ledger, plan
 
 
 @dataclass(frozen=True)

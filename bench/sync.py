@@ -19,10 +19,10 @@ from urllib.parse import urljoin, urlsplit
 from caldav.davclient import DAVClient
 
 from bench.workload import PASSWORD, USERNAME
-from reconnectd.calendar import CalendarClient
-from reconnectd.config import Config
-from reconnectd.cycle import CycleReport, run_cycle
-from reconnectd.notify import Notifier
+from reconnectd.calendar.client import CalendarClient
+from reconnectd.config.load import Config
+from reconnectd.daemon.cycle import CycleReport, run_cycle
+from reconnectd.notify.notifier import Notifier
 from reconnectd.state import Store
 
 _AUTH = "Basic " + base64.b64encode(f"{USERNAME}:{PASSWORD}".encode()).decode()

@@ -13,9 +13,9 @@ from urllib.parse import urlsplit
 from caldav.davclient import DAVClient
 from servers import CalDAVServerProcess, RadicaleServer, XandikosServer
 
-from reconnectd import ical
-from reconnectd.config import Config, parse_config
-from reconnectd.plan import Ledger, plan
+from reconnectd.calendar import ical
+from reconnectd.config.load import Config, parse_config
+from reconnectd.policy.plan import Ledger, plan
 
 # A fixed moment for everything run in-process, so every run plans the same events.
 NOW = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)

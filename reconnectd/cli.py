@@ -16,10 +16,21 @@ from zoneinfo import ZoneInfo
 import click
 
 from reconnectd import __version__
-from reconnectd.cadence import DurationError, parse_duration
-from reconnectd.config import Config, fold
-from reconnectd.cycle import CALENDAR_DOWN_SINCE, CALENDAR_ERROR, run_cycle
-from reconnectd.daemon import Daemon, poke
+from reconnectd.config.load import Config, fold
+from reconnectd.config.nodes import suggest
+from reconnectd.config.starter import Answers, starter_config
+from reconnectd.daemon.cycle import CALENDAR_DOWN_SINCE, CALENDAR_ERROR, run_cycle
+from reconnectd.daemon.loop import Daemon, poke
+from reconnectd.daemon.runtime import (
+    calendar_client,
+    default_config_path,
+    default_state_dir,
+    open_runtime,
+    read_config,
+    system_timezone,
+    wall_clock,
+)
+from reconnectd.daemon.sdnotify import SystemdNotifier
 from reconnectd.errors import (
     EXIT_OK,
     EXIT_RUNTIME,
@@ -30,24 +41,13 @@ from reconnectd.errors import (
     UsageError,
 )
 from reconnectd.logs import setup_logging
-from reconnectd.model import Contact, Outcome, Standing
-from reconnectd.notify import Notifier
-from reconnectd.plan import preview
+from reconnectd.notify.notifier import Notifier
+from reconnectd.policy.cadence import DurationError, parse_duration
+from reconnectd.policy.model import Contact, Outcome, Standing
+from reconnectd.policy.plan import preview
+from reconnectd.policy.status import PersonStatus, summarize
 from reconnectd.report import render_report
-from reconnectd.runtime import (
-    calendar_client,
-    default_config_path,
-    default_state_dir,
-    open_runtime,
-    read_config,
-    system_timezone,
-    wall_clock,
-)
-from reconnectd.sdnotify import SystemdNotifier
-from reconnectd.starter import Answers, starter_config
 from reconnectd.state import Store
-from reconnectd.status import PersonStatus, summarize
-from reconnectd.yamlnodes import suggest
 
 log = logging.getLogger("reconnectd")
 

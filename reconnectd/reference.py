@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from datetime import time, timedelta
 from typing import Any
 
-from reconnectd import config
-from reconnectd.model import Person
+from reconnectd.config import load as config
+from reconnectd.policy.model import Person
 
 # (section, its keys, the dataclass holding its defaults, renamed fields)
 SECTIONS: tuple[tuple[str, Mapping[str, str], Any, Mapping[str, str]], ...] = (

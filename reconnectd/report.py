@@ -14,10 +14,10 @@ from enum import StrEnum
 from html import escape
 from zoneinfo import ZoneInfo
 
-from reconnectd.config import Config, fold
-from reconnectd.model import CheckInStatus, Outcome, Person
-from reconnectd.plan import Ledger
-from reconnectd.status import PersonStatus, summarize
+from reconnectd.config.load import Config, fold
+from reconnectd.policy.model import CheckInStatus, Outcome, Person
+from reconnectd.policy.plan import Ledger
+from reconnectd.policy.status import PersonStatus, summarize
 
 PAST_DAYS = 365  # the timeline shows the year up to today...
 FUTURE_DAYS = 56  # ...and eight weeks ahead, where the next check-ins sit

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from reconnectd.config import fold
+from reconnectd.config.load import fold
 from reconnectd.errors import StateError
-from reconnectd.model import CheckIn, CheckInStatus, Contact, Nudge, Outcome, Owned, Repair, Standing
-from reconnectd.plan import Ledger, Plan
+from reconnectd.policy.model import CheckIn, CheckInStatus, Contact, Nudge, Outcome, Owned, Repair, Standing
+from reconnectd.policy.plan import Ledger, Plan
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS contacts (

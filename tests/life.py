@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 
 from servers import HttpReceiver, RadicaleServer, free_port
 
-from reconnectd.daemon import Daemon
-from reconnectd.runtime import Runtime, open_runtime, read_config
-from reconnectd.sdnotify import SystemdNotifier
+from reconnectd.daemon.loop import Daemon
+from reconnectd.daemon.runtime import Runtime, open_runtime, read_config
+from reconnectd.daemon.sdnotify import SystemdNotifier
 
 LONDON = ZoneInfo("Europe/London")
 PEOPLE = """\

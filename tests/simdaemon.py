@@ -15,11 +15,11 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from reconnectd.daemon import Daemon
+from reconnectd.daemon.loop import Daemon
+from reconnectd.daemon.runtime import open_runtime, read_config
+from reconnectd.daemon.sdnotify import SystemdNotifier
 from reconnectd.errors import ReconnectdError
 from reconnectd.logs import setup_logging
-from reconnectd.runtime import open_runtime, read_config
-from reconnectd.sdnotify import SystemdNotifier
 
 
 class SimulatedClock:

@@ -40,8 +40,8 @@ from faultproxy import Fault, FaultProxy
 from peer import Peer, Stored, edited
 from servers import HttpReceiver, RadicaleServer, RecordedRequest
 
-from reconnectd.model import Nudge
-from reconnectd.outbox import catch_up_line
+from reconnectd.notify.outbox import catch_up_line
+from reconnectd.policy.model import Nudge
 
 ZONE = ZoneInfo("Europe/London")
 START = datetime(2026, 12, 1, 8, 0, tzinfo=ZONE)

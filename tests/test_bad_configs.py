@@ -32,7 +32,7 @@ from life import PEOPLE, Life, Unreachable, london
 from servers import HttpReceiver
 
 from reconnectd.cli import main
-from reconnectd.config import (
+from reconnectd.config.load import (
     CALENDAR_KEYS,
     NOTIFY_KEYS,
     PERSON_KEYS,
@@ -41,8 +41,8 @@ from reconnectd.config import (
     load_config,
     parse_config,
 )
+from reconnectd.daemon.runtime import read_config
 from reconnectd.errors import ConfigError
-from reconnectd.runtime import read_config
 
 CORPUS = Path(__file__).parent / "bad_configs"
 

@@ -11,7 +11,7 @@ from dateutil.relativedelta import relativedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reconnectd.cadence import (
+from reconnectd.policy.cadence import (
     LONGEST_CADENCE,
     Cadence,
     CadenceError,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from reconnectd.model import Nudge
-from reconnectd.outbox import compose
+from reconnectd.notify.outbox import compose
+from reconnectd.policy.model import Nudge
 
 LONDON = ZoneInfo("Europe/London")
 

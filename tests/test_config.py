@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reconnectd.cadence import Cadence
-from reconnectd.config import load_config, parse_config
+from reconnectd.config.load import load_config, parse_config
+from reconnectd.daemon.runtime import read_config
 from reconnectd.errors import ConfigError
-from reconnectd.runtime import read_config
+from reconnectd.policy.cadence import Cadence
 
 EXAMPLE = Path(__file__).parent.parent / "config.example.yaml"
 

@@ -14,9 +14,9 @@ from life import LONDON, PEOPLE, Clock, Life, london
 from peer import Peer
 from servers import HttpReceiver, RadicaleServer, XandikosServer
 
-from reconnectd.daemon import Daemon, WakeListener, poke, wake_address
-from reconnectd.runtime import open_runtime, read_config
-from reconnectd.sdnotify import SystemdNotifier
+from reconnectd.daemon.loop import Daemon, WakeListener, poke, wake_address
+from reconnectd.daemon.runtime import open_runtime, read_config
+from reconnectd.daemon.sdnotify import SystemdNotifier
 
 
 @pytest.fixture
@@ -153,7 +153,7 @@ def test_the_loop_runs_the_same_on_xandikos(
 
 
 def test_backoff_grows_to_its_cap_and_never_overflows() -> None:
-    from reconnectd.outbox import LONGEST_RETRY, backoff
+    from reconnectd.notify.outbox import LONGEST_RETRY, backoff
 
     assert backoff(1, 0.0) == timedelta(seconds=30)
     assert backoff(2, 0.0) == timedelta(seconds=60)

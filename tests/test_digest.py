@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from reconnectd.config import parse_config
-from reconnectd.model import Nudge
-from reconnectd.plan import Ledger, advance, next_moment, plan
+from reconnectd.config.load import parse_config
+from reconnectd.policy.model import Nudge
+from reconnectd.policy.plan import Ledger, advance, next_moment, plan
 
 LONDON = ZoneInfo("Europe/London")
 CONFIG = """\

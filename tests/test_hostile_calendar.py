@@ -23,16 +23,16 @@ from hypothesis import strategies as st
 from peer import Peer, Stored, foreign_event
 from servers import RadicaleServer, XandikosServer
 
-from reconnectd import ical
-from reconnectd.calendar import CalendarClient
-from reconnectd.config import parse_config
-from reconnectd.cycle import CycleReport, run_cycle
+from reconnectd.calendar import ical
+from reconnectd.calendar.client import CalendarClient
+from reconnectd.calendar.readback import Changes, Deleted, Seen, hrefs_to_fetch, observe
+from reconnectd.calendar.reconcile import Update, reconcile
+from reconnectd.config.load import parse_config
+from reconnectd.daemon.cycle import CycleReport, run_cycle
 from reconnectd.logs import REDACTOR
-from reconnectd.model import CheckIn, CheckInStatus, Owned, Repair
-from reconnectd.notify import Notifier
-from reconnectd.plan import Ledger, plan
-from reconnectd.readback import Changes, Deleted, Seen, hrefs_to_fetch, observe
-from reconnectd.reconcile import Update, reconcile
+from reconnectd.notify.notifier import Notifier
+from reconnectd.policy.model import CheckIn, CheckInStatus, Owned, Repair
+from reconnectd.policy.plan import Ledger, plan
 from reconnectd.state import Store
 
 LONDON = ZoneInfo("Europe/London")

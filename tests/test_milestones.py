@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reconnectd.config import Config, parse_config
-from reconnectd.model import CheckInStatus, Contact, Milestone, Standing
-from reconnectd.plan import Ledger, advance, next_moment, plan
+from reconnectd.config.load import Config, parse_config
+from reconnectd.policy.model import CheckInStatus, Contact, Milestone, Standing
+from reconnectd.policy.plan import Ledger, advance, next_moment, plan
 
 LONDON = ZoneInfo("Europe/London")
 

@@ -14,10 +14,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reconnectd.config import Config, parse_config
+from reconnectd.config.load import Config, parse_config
 from reconnectd.errors import ConfigError
-from reconnectd.model import CheckInStatus, Contact, Outcome, Standing
-from reconnectd.plan import Ledger, Plan, plan
+from reconnectd.policy.model import CheckInStatus, Contact, Outcome, Standing
+from reconnectd.policy.plan import Ledger, Plan, plan
 from reconnectd.state import Store
 
 LONDON = ZoneInfo("Europe/London")
@@ -262,7 +262,7 @@ def test_a_pause_from_the_command_line_wins_over_the_yaml_until_it_ends(world: W
 
 
 def test_a_preview_walks_the_coming_weeks_without_writing_anything(world: World) -> None:
-    from reconnectd.plan import preview
+    from reconnectd.policy.plan import preview
 
     config = make_config("- name: Rose\n  every: weekly\n  last_contact: 2026-11-05\n" + PRIYA)
     before = world.store.ledger()
@@ -291,7 +291,7 @@ def test_a_schedule_that_allows_no_day_is_refused() -> None:
 
 
 def test_a_self_check_in_is_planned_with_reflection_questions_and_stays_out_of_status(world: World) -> None:
-    from reconnectd.status import summarize
+    from reconnectd.policy.status import summarize
 
     config = parse_config(
         "timezone: Europe/London\nself:\n  every: weekly\npeople:\n" + textwrap.indent(PRIYA, "  "), "t.yaml"

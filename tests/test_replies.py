@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reconnectd.ical import RemoteObject, read
-from reconnectd.model import CheckIn, CheckInStatus, Outcome, Owned
-from reconnectd.readback import Broken, Changes, Deleted, Done, Mend, Pinned, Seen, hrefs_to_fetch, observe
-from reconnectd.replies import Edited, Moved, Ticked, interpret
+from reconnectd.calendar.ical import RemoteObject, read
+from reconnectd.calendar.readback import Broken, Changes, Deleted, Done, Mend, Pinned, Seen, hrefs_to_fetch, observe
+from reconnectd.calendar.replies import Edited, Moved, Ticked, interpret
+from reconnectd.policy.model import CheckIn, CheckInStatus, Outcome, Owned
 
 START = datetime(2026, 11, 16, 18, 0, tzinfo=UTC)
 END = START + timedelta(minutes=15)

@@ -18,11 +18,11 @@ from conftest import CalDAVServerInfo
 from peer import Peer, Stored, edited, foreign_event
 from servers import HttpReceiver
 
-from reconnectd.calendar import CalendarClient, Conflict
+from reconnectd.calendar.client import CalendarClient, Conflict
 from reconnectd.cli import main
-from reconnectd.config import load_config
-from reconnectd.cycle import run_cycle
-from reconnectd.notify import Notifier
+from reconnectd.config.load import load_config
+from reconnectd.daemon.cycle import run_cycle
+from reconnectd.notify.notifier import Notifier
 from reconnectd.state import Store
 
 LONDON = ZoneInfo("Europe/London")

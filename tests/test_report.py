@@ -19,11 +19,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from reconnectd.config import Config, parse_config
-from reconnectd.model import CheckIn, CheckInStatus, Contact, Outcome
-from reconnectd.plan import Ledger
+from reconnectd.config.load import Config, parse_config
+from reconnectd.policy.model import CheckIn, CheckInStatus, Contact, Outcome
+from reconnectd.policy.plan import Ledger
+from reconnectd.policy.status import summarize
 from reconnectd.report import render_report
-from reconnectd.status import summarize
 
 LONDON = ZoneInfo("Europe/London")
 ZOE = '<Zoë & "Bo">'

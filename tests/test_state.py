@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from reconnectd.errors import StateError
-from reconnectd.model import CheckInStatus, Contact
+from reconnectd.policy.model import CheckInStatus, Contact
 from reconnectd.state import VERSION, Store
 
 # The schema as released in version 1 (the first commit), to prove upgrades keep the data.

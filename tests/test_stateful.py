@@ -20,12 +20,12 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from peer import Peer, Stored, foreign_event
 from servers import RadicaleServer
 
-from reconnectd.calendar import CalendarClient
-from reconnectd.config import parse_config
-from reconnectd.cycle import run_cycle
-from reconnectd.model import CheckInStatus
-from reconnectd.notify import Notifier
-from reconnectd.replies import TICK
+from reconnectd.calendar.client import CalendarClient
+from reconnectd.calendar.replies import TICK
+from reconnectd.config.load import parse_config
+from reconnectd.daemon.cycle import run_cycle
+from reconnectd.notify.notifier import Notifier
+from reconnectd.policy.model import CheckInStatus
 from reconnectd.state import Store
 
 NAMES = ["Priya", "Sam", "Rose", "Jonah", "Ada"]

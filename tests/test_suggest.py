@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reconnectd.cadence import parse_cadence
-from reconnectd.model import Person
-from reconnectd.suggest import (
+from reconnectd.policy.cadence import parse_cadence
+from reconnectd.policy.model import Person
+from reconnectd.policy.suggest import (
     ANY,
     CHANNELS,
     DEEP,
@@ -59,7 +59,7 @@ channels = st.sampled_from([*CHANNELS, None])
 
 
 def test_channels_match_what_the_config_accepts() -> None:
-    from reconnectd.config import CHANNELS as CONFIG_CHANNELS
+    from reconnectd.config.load import CHANNELS as CONFIG_CHANNELS
 
     assert set(CHANNELS) == set(CONFIG_CHANNELS)
 
@@ -177,8 +177,8 @@ def test_people_get_different_orders() -> None:
 
 def test_the_order_is_pinned_and_does_not_depend_on_pythons_hash_seed() -> None:
     code = (
-        "from reconnectd.cadence import parse_cadence; from reconnectd.model import Person; "
-        "from reconnectd.suggest import wording; "
+        "from reconnectd.policy.cadence import parse_cadence; from reconnectd.policy.model import Person; "
+        "from reconnectd.policy.suggest import wording; "
         "p = Person(name='Priya', every=parse_cadence('fortnightly'), prefers='voice note'); "
         "print([wording(p, s).description.splitlines()[0] for s in (1, 2, 3)])"
     )

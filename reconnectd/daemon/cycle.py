@@ -12,15 +12,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from reconnectd import ical, outbox
-from reconnectd.calendar import CalendarClient, Conflict, Rejected, Taken, Written
-from reconnectd.config import Config, fold
+from reconnectd.calendar import ical
+from reconnectd.calendar.client import CalendarClient, Conflict, Rejected, Taken, Written
+from reconnectd.calendar.readback import Broken, Deleted, Done, Fact, Mend, Seen, adopt, hrefs_to_fetch, observe
+from reconnectd.calendar.reconcile import Action, Create, Delete, Update, reconcile
+from reconnectd.config.load import Config, fold
 from reconnectd.errors import CalendarError
-from reconnectd.model import CheckInStatus, Owned
-from reconnectd.notify import Notifier
-from reconnectd.plan import Plan, Planned, plan
-from reconnectd.readback import Broken, Deleted, Done, Fact, Mend, Seen, adopt, hrefs_to_fetch, observe
-from reconnectd.reconcile import Action, Create, Delete, Update, reconcile
+from reconnectd.notify import outbox
+from reconnectd.notify.notifier import Notifier
+from reconnectd.policy.model import CheckInStatus, Owned
+from reconnectd.policy.plan import Plan, Planned, plan
 from reconnectd.state import Store
 
 log = logging.getLogger(__name__)

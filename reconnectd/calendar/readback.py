@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from enum import StrEnum
 
-from reconnectd import ical
-from reconnectd.model import CheckIn, CheckInStatus, Contact, Owned, Repair
-from reconnectd.replies import Moved, Ticked, interpret
-from reconnectd.suggest import title_for
+from reconnectd.calendar import ical
+from reconnectd.calendar.replies import Moved, Ticked, interpret
+from reconnectd.policy.model import CheckIn, CheckInStatus, Contact, Owned, Repair
+from reconnectd.policy.suggest import title_for
 
 OPEN = frozenset({CheckInStatus.SCHEDULED, CheckInStatus.PASSED})
 

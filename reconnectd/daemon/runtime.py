@@ -9,14 +9,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from reconnectd import credentials
-from reconnectd.calendar import CalendarClient
-from reconnectd.config import Config, load_config
-from reconnectd.cycle import calendar_url_key
-from reconnectd.embedded import PASSWORD, USERNAME, EmbeddedCalendar
+from reconnectd.calendar.client import CalendarClient
+from reconnectd.calendar.embedded import PASSWORD, USERNAME, EmbeddedCalendar
+from reconnectd.config import credentials
+from reconnectd.config.load import Config, load_config
+from reconnectd.daemon.cycle import calendar_url_key
 from reconnectd.errors import CalendarError, ConfigError, Problem
 from reconnectd.logs import REDACTOR, password_forms
-from reconnectd.notify import Notifier
+from reconnectd.notify.notifier import Notifier
 from reconnectd.state import Store
 
 log = logging.getLogger(__name__)

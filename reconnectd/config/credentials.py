@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
-from reconnectd.config import Config, PasswordSource, Secret
+from reconnectd.config.load import Config, PasswordSource, Secret
 from reconnectd.errors import ConfigError, Problem
 
 log = logging.getLogger(__name__)

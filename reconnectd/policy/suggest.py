@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Final, TypeVar
 
-from reconnectd.cadence import Cadence
-from reconnectd.model import Person
+from reconnectd.policy.cadence import Cadence
+from reconnectd.policy.model import Person
 
 CHANNELS: Final = ("text", "voice note", "call", "video", "in person", "social media", "email", "letter")
 ANY: Final = "any"  # the pool used when `prefers` is not set

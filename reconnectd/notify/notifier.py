@@ -16,7 +16,7 @@ from typing import Any
 
 import apprise
 
-from reconnectd.config import NotifySettings, Secret
+from reconnectd.config.load import NotifySettings, Secret
 from reconnectd.logs import url_secrets
 
 log = logging.getLogger(__name__)

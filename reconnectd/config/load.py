@@ -19,11 +19,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import yaml
 
-from reconnectd.cadence import Cadence, CadenceError, DurationError, parse_cadence, parse_duration
+from reconnectd.config.nodes import Node, Reader, compose, join, suggest
 from reconnectd.errors import ConfigError, Problem
-from reconnectd.model import Milestone, Person, Standing
-from reconnectd.suggest import DEFAULT_LIBRARY, Library
-from reconnectd.yamlnodes import Node, Reader, compose, join, suggest
+from reconnectd.policy.cadence import Cadence, CadenceError, DurationError, parse_cadence, parse_duration
+from reconnectd.policy.model import Milestone, Person, Standing
+from reconnectd.policy.suggest import DEFAULT_LIBRARY, Library
 
 CHANNELS = ("text", "voice note", "call", "video", "in person", "social media", "email", "letter")
 CHANNEL_ALIASES = {

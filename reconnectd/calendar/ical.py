@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 import icalendar
 
 from reconnectd import __version__
-from reconnectd.model import UID_PREFIX
-from reconnectd.plan import Planned
+from reconnectd.policy.model import UID_PREFIX
+from reconnectd.policy.plan import Planned
 
 PRODID = f"-//reconnectd//reconnectd {__version__}//EN"
 MARKER = "X-RECONNECTD-PERSON"

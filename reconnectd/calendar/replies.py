@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from reconnectd.ical import RemoteObject
-from reconnectd.model import Outcome
+from reconnectd.calendar.ical import RemoteObject
+from reconnectd.policy.model import Outcome
 
 TICK = re.compile(r"^\s*(?:[✓✔☑✅]|\[\s*[xX]\s*\]|done\b)", re.IGNORECASE)
 NO_REPLY = re.compile(r"\bno[\s_-]*reply\b", re.IGNORECASE)

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from reconnectd.model import CheckIn, Owned, Repair
-from reconnectd.plan import Plan, Planned
+from reconnectd.policy.model import CheckIn, Owned, Repair
+from reconnectd.policy.plan import Plan, Planned
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from reconnectd.cadence import Cadence
+from reconnectd.policy.cadence import Cadence
 
 
 class Outcome(StrEnum):

@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from reconnectd.config import NotifySettings, fold
-from reconnectd.model import Nudge
-from reconnectd.notify import Notifier, Target
+from reconnectd.config.load import NotifySettings, fold
+from reconnectd.notify.notifier import Notifier, Target
+from reconnectd.policy.model import Nudge
+from reconnectd.policy.suggest import title_for
 from reconnectd.state import PendingNudge, Store
-from reconnectd.suggest import title_for
 
 log = logging.getLogger(__name__)
 

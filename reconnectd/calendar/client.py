@@ -24,8 +24,8 @@ from caldav.collection import CalendarSet
 from caldav.davclient import DAVClient
 from caldav.lib import error as caldav_error
 
+from reconnectd.calendar.readback import Changes
 from reconnectd.errors import CalendarError, CalendarUnreachable
-from reconnectd.readback import Changes
 
 log = logging.getLogger(__name__)
 

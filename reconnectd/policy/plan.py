@@ -39,12 +39,12 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
-from reconnectd import milestones
-from reconnectd.config import SELF, Config, Patience, Schedule, fold
-from reconnectd.digest import digest_moment, digest_nudge
-from reconnectd.milestones import Occurrence
-from reconnectd.model import CheckIn, CheckInStatus, Contact, Nudge, Outcome, Person, Standing
-from reconnectd.suggest import Gap, Library, Wording, reflection_wording, wording
+from reconnectd.config.load import SELF, Config, Patience, Schedule, fold
+from reconnectd.policy import milestones
+from reconnectd.policy.digest import digest_moment, digest_nudge
+from reconnectd.policy.milestones import Occurrence
+from reconnectd.policy.model import CheckIn, CheckInStatus, Contact, Nudge, Outcome, Person, Standing
+from reconnectd.policy.suggest import Gap, Library, Wording, reflection_wording, wording
 
 
 @dataclass(frozen=True)
