@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 import click
 
 from reconnectd import __version__
-from reconnectd.config.load import Config, fold
 from reconnectd.config.nodes import suggest
 from reconnectd.config.starter import Answers, starter_config
 from reconnectd.daemon.cycle import CALENDAR_DOWN_SINCE, CALENDAR_ERROR, run_cycle
@@ -43,8 +42,9 @@ from reconnectd.errors import (
 from reconnectd.logs import setup_logging
 from reconnectd.notify.notifier import Notifier
 from reconnectd.policy.cadence import DurationError, parse_duration
-from reconnectd.policy.model import Contact, Outcome, Standing
+from reconnectd.policy.model import Contact, Outcome, Standing, fold
 from reconnectd.policy.plan import preview
+from reconnectd.policy.settings import Config
 from reconnectd.policy.status import PersonStatus, summarize
 from reconnectd.report import render_report
 from reconnectd.state import Store

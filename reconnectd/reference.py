@@ -11,16 +11,17 @@ from datetime import time, timedelta
 from typing import Any
 
 from reconnectd.config import load as config
+from reconnectd.policy import settings
 from reconnectd.policy.model import Person
 
 # (section, its keys, the dataclass holding its defaults, renamed fields)
 SECTIONS: tuple[tuple[str, Mapping[str, str], Any, Mapping[str, str]], ...] = (
-    ("", config.TOP_KEYS, config.Config, {"self": "self_every"}),
-    ("calendar", config.CALENDAR_KEYS, config.CalendarSettings, {}),
-    ("notify", config.NOTIFY_KEYS, config.NotifySettings, {}),
-    ("schedule", config.SCHEDULE_KEYS, config.Schedule, {}),
-    ("patience", config.PATIENCE_KEYS, config.Patience, {}),
-    ("milestones", config.MILESTONE_KEYS, config.MilestoneSettings, {}),
+    ("", config.TOP_KEYS, settings.Config, {"self": "self_every"}),
+    ("calendar", config.CALENDAR_KEYS, settings.CalendarSettings, {}),
+    ("notify", config.NOTIFY_KEYS, settings.NotifySettings, {}),
+    ("schedule", config.SCHEDULE_KEYS, settings.Schedule, {}),
+    ("patience", config.PATIENCE_KEYS, settings.Patience, {}),
+    ("milestones", config.MILESTONE_KEYS, settings.MilestoneSettings, {}),
     ("self", {"every": "cadence"}, None, {}),
     ("library", config.LIBRARY_KEYS, None, {}),
     ("people[]", config.PERSON_KEYS, Person, {"notify": "route", "status": "status"}),

@@ -14,9 +14,10 @@ from enum import StrEnum
 from html import escape
 from zoneinfo import ZoneInfo
 
-from reconnectd.config.load import Config, fold
-from reconnectd.policy.model import CheckInStatus, Outcome, Person
+from reconnectd.policy.english import plural
+from reconnectd.policy.model import CheckInStatus, Outcome, Person, fold
 from reconnectd.policy.plan import Ledger
+from reconnectd.policy.settings import Config
 from reconnectd.policy.status import PersonStatus, summarize
 
 PAST_DAYS = 365  # the timeline shows the year up to today...
@@ -182,10 +183,6 @@ def _streak(marks: list[ContactMark]) -> Streak | None:
 
 
 # --- words --------------------------------------------------------------------------------
-
-
-def plural(count: int, one: str, many: str | None = None) -> str:
-    return f"{count} {one if count == 1 else (many or one + 's')}"
 
 
 def _day(day: date) -> str:

@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from reconnectd.config.load import fold
 from reconnectd.errors import StateError
-from reconnectd.policy.model import CheckIn, CheckInStatus, Contact, Nudge, Outcome, Owned, Repair, Standing
+from reconnectd.policy.model import CheckIn, CheckInStatus, Contact, Nudge, Outcome, Owned, Repair, Standing, fold
 from reconnectd.policy.plan import Ledger, Plan
 
 SCHEMA = """

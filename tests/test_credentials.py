@@ -129,9 +129,9 @@ def test_an_apprise_config_file_gives_tagged_targets_whose_tokens_are_secret(tmp
 
 
 def test_log_lines_name_a_target_by_service_host_and_place_never_by_token_or_topic(tmp_path: Path) -> None:
-    from reconnectd.config.load import Secret
     from reconnectd.logs import Redactor
     from reconnectd.notify.notifier import Notifier
+    from reconnectd.policy.settings import Secret
 
     urls = ("ntfy://ntfy.sh/reconnect-7f3a9c", "gotify://push.example.com/AbCdEf0123456789", "json://127.0.0.1:9/phone")
     notifier = Notifier(tuple(Secret(u) for u in urls))

@@ -10,9 +10,10 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reconnectd.config.load import Config, parse_config
+from reconnectd.config.load import parse_config
 from reconnectd.policy.model import CheckInStatus, Contact, Milestone, Standing
 from reconnectd.policy.plan import Ledger, advance, next_moment, plan
+from reconnectd.policy.settings import Config
 
 LONDON = ZoneInfo("Europe/London")
 

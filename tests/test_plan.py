@@ -14,10 +14,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reconnectd.config.load import Config, parse_config
+from reconnectd.config.load import parse_config
 from reconnectd.errors import ConfigError
 from reconnectd.policy.model import CheckInStatus, Contact, Outcome, Standing
 from reconnectd.policy.plan import Ledger, Plan, plan
+from reconnectd.policy.settings import Config
 from reconnectd.state import Store
 
 LONDON = ZoneInfo("Europe/London")

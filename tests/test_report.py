@@ -19,9 +19,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from reconnectd.config.load import Config, parse_config
+from reconnectd.config.load import parse_config
 from reconnectd.policy.model import CheckIn, CheckInStatus, Contact, Outcome
 from reconnectd.policy.plan import Ledger
+from reconnectd.policy.settings import Config
 from reconnectd.policy.status import summarize
 from reconnectd.report import render_report
 

@@ -59,7 +59,7 @@ channels = st.sampled_from([*CHANNELS, None])
 
 
 def test_channels_match_what_the_config_accepts() -> None:
-    from reconnectd.config.load import CHANNELS as CONFIG_CHANNELS
+    from reconnectd.policy.model import CHANNELS as CONFIG_CHANNELS
 
     assert set(CHANNELS) == set(CONFIG_CHANNELS)
 

@@ -16,8 +16,8 @@ from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
-from reconnectd.config.load import Config, PasswordSource, Secret
 from reconnectd.errors import ConfigError, Problem
+from reconnectd.policy.settings import Config, PasswordSource, Secret
 
 log = logging.getLogger(__name__)
 

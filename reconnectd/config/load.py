@@ -1,17 +1,14 @@
-"""The user's YAML, validated into frozen settings.
+"""The user's YAML, validated into the frozen settings of `reconnectd.policy.settings`.
 
-Every default lives once, on the dataclass field. Every problem is reported at once,
+Every default lives there once, on its dataclass field. Every problem is reported at once,
 with its file, line and path, and what to write instead.
 """
 
 from __future__ import annotations
 
-import functools
 import re
 import shlex
-import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -21,149 +18,20 @@ import yaml
 
 from reconnectd.config.nodes import Node, Reader, compose, join, suggest
 from reconnectd.errors import ConfigError, Problem
-from reconnectd.policy.cadence import Cadence, CadenceError, DurationError, parse_cadence, parse_duration
-from reconnectd.policy.model import Milestone, Person, Standing
+from reconnectd.policy.cadence import CadenceError, DurationError, parse_cadence, parse_duration
+from reconnectd.policy.model import CHANNEL_ALIASES, CHANNELS, Milestone, Person, Standing, fold
+from reconnectd.policy.settings import (
+    SELF,
+    CalendarSettings,
+    Config,
+    MilestoneSettings,
+    NotifySettings,
+    PasswordSource,
+    Patience,
+    Schedule,
+    Secret,
+)
 from reconnectd.policy.suggest import DEFAULT_LIBRARY, Library
-
-CHANNELS = ("text", "voice note", "call", "video", "in person", "social media", "email", "letter")
-CHANNEL_ALIASES = {
-    "message": "text",
-    "sms": "text",
-    "voice message": "voice note",
-    "phone": "call",
-    "phone call": "call",
-    "video call": "video",
-    "meet": "in person",
-    "social": "social media",
-    "mail": "email",
-    "e-mail": "email",
-    "post": "letter",
-}
-
-
-class Secret:
-    """A value that never shows itself in logs, reprs or error messages."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "Secret('****')"
-
-    __str__ = __repr__
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and other._value == self._value
-
-    def __hash__(self) -> int:
-        return hash(self._value)
-
-
-@dataclass(frozen=True)
-class PasswordSource:
-    """Where the CalDAV password comes from: a file, a command or an environment variable."""
-
-    key: Literal["password_file", "password_command", "password_env"]
-    value: str | tuple[str, ...]
-    line: int | None = field(default=None, compare=False)
-
-
-@dataclass(frozen=True)
-class CalendarSettings:
-    url: str | None = None
-    username: str | None = None
-    password: Secret | None = None
-    password_source: PasswordSource | None = None
-    name: str = "Reconnect"
-    verify_tls: bool = True
-    listen: tuple[str, int] = ("127.0.0.1", 5232)
-    poll: timedelta = timedelta(minutes=5)
-    full_poll: timedelta = timedelta(hours=1)
-    timeout: timedelta = timedelta(seconds=30)
-    component: Literal["event", "todo"] = "event"
-    concurrency: int = 4  # writes in flight at once: quick over a slow link, polite to the server
-
-    @property
-    def embedded(self) -> bool:
-        return self.url is None
-
-
-@dataclass(frozen=True)
-class NotifySettings:
-    urls: tuple[Secret, ...] = ()
-    url_tags: tuple[frozenset[str], ...] = ()  # per URL in `urls`, for routing people's nudges
-    url_lines: tuple[int, ...] = field(default=(), repr=False, compare=False)
-    urls_file: Path | None = None
-    apprise_config: Path | None = None
-    quiet_hours: tuple[time, time] | None = None
-    expire: timedelta = timedelta(days=1)
-    digest: time | None = None  # one morning message instead of a nudge per check-in
-    source_lines: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
-
-    def quiet_at(self, moment: time) -> bool:
-        """Is this time of day inside the quiet hours (which may span midnight)?"""
-        if self.quiet_hours is None:
-            return False
-        start, end = self.quiet_hours
-        return start <= moment < end if start <= end else moment >= start or moment < end
-
-
-@dataclass(frozen=True)
-class Schedule:
-    until: time | None = None  # with a window ("18:00-20:00"), the slots end by this time
-    time: time = time(18, 0)  # the first slot of a day
-    days: frozenset[int] = frozenset(range(7))  # allowed weekdays, Monday = 0
-    duration: timedelta = timedelta(minutes=15)
-    max_per_day: int = 2
-    alarm: timedelta = timedelta(0)
-
-
-@dataclass(frozen=True)
-class Patience:
-    """After each unanswered check-in in a row the interval grows by `growth`, up to `cap` cadences."""
-
-    growth: float = 1.5
-    cap: float = 4.0
-
-
-@dataclass(frozen=True)
-class MilestoneSettings:
-    time: time = time(9, 0)  # when a milestone's nudges go out, on the day and ahead of it
-    keep_when_paused: bool = False  # keep paused and let-go people's dates in the calendar (never nudged)
-
-
-@dataclass(frozen=True)
-class Config:
-    file: str
-    timezone: ZoneInfo
-    calendar: CalendarSettings = field(default_factory=CalendarSettings)
-    notify: NotifySettings = field(default_factory=NotifySettings)
-    schedule: Schedule = field(default_factory=Schedule)
-    patience: Patience = field(default_factory=Patience)
-    milestones: MilestoneSettings = field(default_factory=MilestoneSettings)
-    people: tuple[Person, ...] = ()
-    self_every: Cadence | None = None  # an optional check-in with yourself
-    library: Library = DEFAULT_LIBRARY
-
-    @property
-    def everyone(self) -> tuple[Person, ...]:
-        """The people, and you when a self check-in is set: what the planner schedules."""
-        return (*self.people, Person(SELF, self.self_every)) if self.self_every else self.people
-
-    @functools.cached_property
-    def _by_name(self) -> dict[str, Person]:
-        return {fold(p.name): p for p in self.everyone}
-
-    def person(self, name: str) -> Person | None:
-        return self._by_name.get(fold(name))
-
-
-SELF = "yourself"  # the reserved name of the self check-in
 
 TOP_KEYS = {
     "timezone": "IANA time zone",
@@ -803,8 +671,3 @@ def _path(text: str) -> Path:
         return Path(text).expanduser()
     except RuntimeError:
         raise ValueError(f'"{text}" names a user that does not exist (write the full path)') from None
-
-
-def fold(name: str) -> str:
-    """A name as compared: case and Unicode spelling (é as one or two code points) do not matter."""
-    return unicodedata.normalize("NFC", name).casefold()

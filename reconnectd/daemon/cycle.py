@@ -16,12 +16,12 @@ from reconnectd.calendar import ical
 from reconnectd.calendar.client import CalendarClient, Conflict, Rejected, Taken, Written
 from reconnectd.calendar.readback import Broken, Deleted, Done, Fact, Mend, Seen, adopt, hrefs_to_fetch, observe
 from reconnectd.calendar.reconcile import Action, Create, Delete, Update, reconcile
-from reconnectd.config.load import Config, fold
 from reconnectd.errors import CalendarError
 from reconnectd.notify import outbox
 from reconnectd.notify.notifier import Notifier
-from reconnectd.policy.model import CheckInStatus, Owned
+from reconnectd.policy.model import CheckInStatus, Owned, fold
 from reconnectd.policy.plan import Plan, Planned, plan
+from reconnectd.policy.settings import Config
 from reconnectd.state import Store
 
 log = logging.getLogger(__name__)

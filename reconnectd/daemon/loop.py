@@ -19,15 +19,15 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from types import FrameType
 
-from reconnectd.config.load import Config
 from reconnectd.daemon.cycle import CycleReport, run_cycle
 from reconnectd.daemon.runtime import Runtime
 from reconnectd.daemon.sdnotify import SystemdNotifier
 from reconnectd.errors import ConfigError
 from reconnectd.notify import outbox
+from reconnectd.policy.english import plural
 from reconnectd.policy.model import CheckIn
 from reconnectd.policy.plan import next_moment
-from reconnectd.report import plural
+from reconnectd.policy.settings import Config
 
 log = logging.getLogger(__name__)
 

@@ -12,11 +12,12 @@ from pathlib import Path
 from reconnectd.calendar.client import CalendarClient
 from reconnectd.calendar.embedded import PASSWORD, USERNAME, EmbeddedCalendar
 from reconnectd.config import credentials
-from reconnectd.config.load import Config, load_config
+from reconnectd.config.load import load_config
 from reconnectd.daemon.cycle import calendar_url_key
 from reconnectd.errors import CalendarError, ConfigError, Problem
 from reconnectd.logs import REDACTOR, password_forms
 from reconnectd.notify.notifier import Notifier
+from reconnectd.policy.settings import Config
 from reconnectd.state import Store
 
 log = logging.getLogger(__name__)

@@ -16,8 +16,8 @@ from typing import Any
 
 import apprise
 
-from reconnectd.config.load import NotifySettings, Secret
 from reconnectd.logs import url_secrets
+from reconnectd.policy.settings import NotifySettings, Secret
 
 log = logging.getLogger(__name__)
 nudge_log = logging.getLogger("reconnectd.nudge")

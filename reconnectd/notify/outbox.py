@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from reconnectd.config.load import NotifySettings, fold
 from reconnectd.notify.notifier import Notifier, Target
-from reconnectd.policy.model import Nudge
+from reconnectd.policy.model import Nudge, fold
+from reconnectd.policy.settings import NotifySettings
 from reconnectd.policy.suggest import title_for
 from reconnectd.state import PendingNudge, Store
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 
-from reconnectd.config.load import Config
 from reconnectd.policy.milestones import Occurrence
 from reconnectd.policy.model import CheckIn, Nudge
+from reconnectd.policy.settings import Config
 
 
 def digest_moment(config: Config, day: date) -> datetime | None:

@@ -12,8 +12,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 
-from reconnectd.config.load import Config
 from reconnectd.policy.model import CheckIn, CheckInStatus, Milestone, Nudge, Person, milestone_uid
+from reconnectd.policy.settings import Config
 from reconnectd.policy.suggest import Wording, milestone_description, milestone_wording
 
 FINISHED = frozenset({CheckInStatus.SKIPPED, CheckInStatus.DONE, CheckInStatus.PASSED, CheckInStatus.WITHDRAWN})

@@ -185,3 +185,24 @@ class Nudge:
     due: datetime
     title: str
     body: str
+
+
+CHANNELS = ("text", "voice note", "call", "video", "in person", "social media", "email", "letter")
+CHANNEL_ALIASES = {
+    "message": "text",
+    "sms": "text",
+    "voice message": "voice note",
+    "phone": "call",
+    "phone call": "call",
+    "video call": "video",
+    "meet": "in person",
+    "social": "social media",
+    "mail": "email",
+    "e-mail": "email",
+    "post": "letter",
+}
+
+
+def fold(name: str) -> str:
+    """A name as compared: case and Unicode spelling (é as one or two code points) do not matter."""
+    return unicodedata.normalize("NFC", name).casefold()

@@ -39,11 +39,11 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
-from reconnectd.config.load import SELF, Config, Patience, Schedule, fold
 from reconnectd.policy import milestones
 from reconnectd.policy.digest import digest_moment, digest_nudge
 from reconnectd.policy.milestones import Occurrence
-from reconnectd.policy.model import CheckIn, CheckInStatus, Contact, Nudge, Outcome, Person, Standing
+from reconnectd.policy.model import CheckIn, CheckInStatus, Contact, Nudge, Outcome, Person, Standing, fold
+from reconnectd.policy.settings import SELF, Config, Patience, Schedule
 from reconnectd.policy.suggest import Gap, Library, Wording, reflection_wording, wording
 
 

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from reconnectd.config.load import Config, fold
-from reconnectd.policy.model import Outcome, Standing
+from reconnectd.policy.model import Outcome, Standing, fold
 from reconnectd.policy.plan import Ledger, interval_after, patience_factor, plan, standing
+from reconnectd.policy.settings import Config
 
 
 @dataclass(frozen=True)

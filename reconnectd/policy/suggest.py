@@ -14,16 +14,14 @@ import functools
 import hashlib
 import re
 import sys
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Final, TypeVar
 
 from reconnectd.policy.cadence import Cadence
-from reconnectd.policy.model import Person
+from reconnectd.policy.model import CHANNELS, Person, fold
 
-CHANNELS: Final = ("text", "voice note", "call", "video", "in person", "social media", "email", "letter")
 ANY: Final = "any"  # the pool used when `prefers` is not set
 LIGHT: Final = "light"
 DEEP: Final = "deep"
@@ -385,7 +383,7 @@ def wording(person: Person, seq: int, *, library: Library = DEFAULT_LIBRARY, gap
     one or two questions; what you know; how they like to hear from you; the rhythm.
     """
     _check_seq(seq)
-    who = _fold(person.name)
+    who = fold(person.name)
     channel = _norm(person.prefers) if person.prefers else None
     style = _style(person)
     lines = [_pick(library.actions_for(channel), who, sys.intern(f"action:{channel or ANY}"), seq)]
@@ -460,10 +458,6 @@ def personal_questions(notes: str | None, interests: Iterable[str] = ()) -> tupl
 
 
 # --- rotation -------------------------------------------------------------------------------
-
-
-def _fold(who: str) -> str:
-    return unicodedata.normalize("NFC", who).casefold()  # as config.fold does
 
 
 # Every person's orders are kept, so that planning again (each cycle) hashes nothing: three or
