@@ -7,8 +7,7 @@ import logging
 import sys
 from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import NoReturn
 from zoneinfo import ZoneInfo
@@ -16,6 +15,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from reconnectd import __version__
+from reconnectd.cli.common import Options, describe_calendar, parse_moment, pass_options
 from reconnectd.config.nodes import suggest
 from reconnectd.config.starter import Answers, starter_config
 from reconnectd.daemon.cycle import CALENDAR_DOWN_SINCE, CALENDAR_ERROR, run_cycle
@@ -25,7 +25,6 @@ from reconnectd.daemon.runtime import (
     default_config_path,
     default_state_dir,
     open_runtime,
-    read_config,
     system_timezone,
     wall_clock,
 )
@@ -47,29 +46,8 @@ from reconnectd.policy.plan import preview
 from reconnectd.policy.settings import Config
 from reconnectd.policy.status import PersonStatus, summarize
 from reconnectd.report import render_report
-from reconnectd.state import Store
 
 log = logging.getLogger("reconnectd")
-
-
-@dataclass
-class Options:
-    config_path: Path
-    state_dir: Path
-    clock: Callable[[], datetime]
-
-    def config(self) -> Config:
-        return read_config(self.config_path)
-
-    def now(self, config: Config, now_text: str | None) -> datetime:
-        """The moment given with --now, else the clock."""
-        return parse_moment(now_text, config) if now_text else self.clock()
-
-    def store(self) -> Store:
-        return Store(self.state_dir / "state.db")
-
-
-pass_options = click.make_pass_decorator(Options)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -538,25 +516,6 @@ def match_person(config: Config, name: str) -> str:
     close = config.person(suggest(name, [p.name.lower() for p in config.people]) or "")
     hint = f' (did you mean "{close.name}"?)' if close else ""
     raise UsageError(f'nobody called "{name}" in {config.file}{hint}')
-
-
-def parse_moment(text: str, config: Config) -> datetime:
-    """An ISO date or date-time; without an offset it is read in the configured time zone."""
-    try:
-        if len(text) == 10:
-            moment = datetime.combine(date.fromisoformat(text), time(12, 0))
-        else:
-            moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f'"{text}" is not a date or time (write it like 2026-12-01 or 2026-12-01T18:00)') from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=config.timezone)
-
-
-def describe_calendar(config: Config) -> str:
-    if config.calendar.url is None:
-        host, port = config.calendar.listen
-        return f'embedded, at http://{host}:{port}/ ("{config.calendar.name}")'
-    return f'"{config.calendar.name}" on {config.calendar.url}'
 
 
 def main(argv: list[str] | None = None) -> NoReturn:
