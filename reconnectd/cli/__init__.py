@@ -6,7 +6,6 @@ import json
 import logging
 import sys
 from collections.abc import Callable
-from contextlib import ExitStack
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import NoReturn
@@ -16,16 +15,14 @@ import click
 
 from reconnectd import __version__
 from reconnectd.cli.common import Options, describe_calendar, parse_moment, pass_options
+from reconnectd.cli.setup import calendars, check, init
 from reconnectd.config.nodes import suggest
-from reconnectd.config.starter import Answers, starter_config
 from reconnectd.daemon.cycle import CALENDAR_DOWN_SINCE, CALENDAR_ERROR, run_cycle
 from reconnectd.daemon.loop import Daemon, poke
 from reconnectd.daemon.runtime import (
-    calendar_client,
     default_config_path,
     default_state_dir,
     open_runtime,
-    system_timezone,
     wall_clock,
 )
 from reconnectd.daemon.sdnotify import SystemdNotifier
@@ -33,13 +30,11 @@ from reconnectd.errors import (
     EXIT_OK,
     EXIT_RUNTIME,
     EXIT_USAGE,
-    CalendarError,
     ConfigError,
     ReconnectdError,
     UsageError,
 )
 from reconnectd.logs import setup_logging
-from reconnectd.notify.notifier import Notifier
 from reconnectd.policy.cadence import DurationError, parse_duration
 from reconnectd.policy.model import Contact, Outcome, Standing, fold
 from reconnectd.policy.plan import preview
@@ -83,119 +78,9 @@ def cli(ctx: click.Context, config_path: Path | None, state_dir: Path | None, ve
     ctx.obj = Options(config_path or default_config_path(), state_dir or default_state_dir(), wall_clock)
 
 
-@cli.command()
-@click.option("--connect", is_flag=True, help="Also log in to the calendar server and find the calendar.")
-@click.option("--send-test", is_flag=True, help="Also send a test nudge to every notification service.")
-@pass_options
-def check(options: Options, connect: bool, send_test: bool) -> None:
-    """Validate the config file; exit 0 if it is valid, 2 if not.
-
-    With --connect, log in and report the calendar it will use (or what to fix); with
-    --send-test, send a test nudge to each service and report each result (exit 1 on a failure).
-
-    \b
-    Example:
-      reconnectd check --connect --send-test
-    """
-    config = options.config()
-    click.echo(f"{config.file}: OK ({len(config.people)} people, calendar: {describe_calendar(config)})")
-    failed = False
-    if connect:
-        with ExitStack() as stack:
-            client = calendar_client(config, options.state_dir, stack)
-            try:
-                found = client.find(config.calendar.name)
-                names = [display for display, _ in client.calendars()]
-            except CalendarError as error:
-                click.echo(f"calendar: {error}", err=True)
-                failed = True
-            else:
-                if found:
-                    click.echo(f'calendar: logged in; will write to "{config.calendar.name}" at {found}')
-                else:
-                    others = ", ".join(f'"{n}"' for n in names) or "none"
-                    click.echo(
-                        f'calendar: logged in; no calendar named "{config.calendar.name}" yet (it is created on the '
-                        f"first sync if the server allows; existing: {others})"
-                    )
-    if send_test:
-        notifier = Notifier.for_settings(config.notify)
-        for target in notifier.targets:
-            body = "This is a test from reconnectd. Nudges will arrive here."
-            outcome = notifier.send(target, "reconnectd test", body)
-            click.echo(f"notify: {target.label}: " + ("delivered" if outcome is None else f"FAILED ({outcome})"))
-            failed = failed or outcome is not None
-    if failed:
-        sys.exit(EXIT_RUNTIME)
-
-
-@cli.command()
-@click.option("--url", help="Your CalDAV server (leave out for the embedded calendar).")
-@click.option("--username", help="Your CalDAV login.")
-@click.option("--notify", "notify_url", metavar="APPRISE-URL", help="Where nudges go, e.g. ntfy://ntfy.sh/topic.")
-@click.option("--timezone", help="Your IANA time zone (default: this machine's).")
-@pass_options
-def init(options: Options, url: str | None, username: str | None, notify_url: str | None, timezone: str | None) -> None:
-    """Write a commented starter config (it never overwrites one).
-
-    On a terminal it asks for what it needs; otherwise it takes the flags.
-
-    \b
-    Example:
-      reconnectd init --url https://dav.example.com/ --username sam --notify ntfy://ntfy.sh/my-topic
-    """
-    path = options.config_path
-    if path.exists():
-        raise UsageError(f"{path} already exists; edit it, or pass --config to write a new one elsewhere")
-    interactive = sys.stdin.isatty() and sys.stdout.isatty()
-    timezone = timezone or system_timezone() or "UTC"
-    password_file = None
-    if interactive:
-        url = (
-            url or click.prompt("CalDAV URL (empty: use the embedded calendar)", default="", show_default=False) or None
-        )
-        if url:
-            username = username or click.prompt("CalDAV username")
-            password = click.prompt(
-                "CalDAV password (stored in a private file)", hide_input=True, default="", show_default=False
-            )
-            if password:
-                secret = path.parent / "caldav-password"
-                path.parent.mkdir(parents=True, exist_ok=True)
-                secret.touch(mode=0o600, exist_ok=True)
-                secret.write_text(password + "\n", encoding="utf-8")
-                password_file = str(secret)
-        notify_url = (
-            notify_url
-            or click.prompt("Apprise URL for nudges (empty: the log)", default="", show_default=False)
-            or None
-        )
-    text = starter_config(Answers(timezone, url, username, password_file, notify_url))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("x", encoding="utf-8") as out:  # "x": never overwrite, even in a race
-        out.write(text)
-    path.chmod(0o600)
-    click.echo(f"Wrote {path}. Next: add your people, then run: reconnectd check --connect --send-test")
-
-
-@cli.command()
-@pass_options
-def calendars(options: Options) -> None:
-    """List the calendars on the server, to pick one for calendar.name.
-
-    \b
-    Example:
-      reconnectd calendars
-    """
-    config = options.config()
-    with ExitStack() as stack:
-        client = calendar_client(config, options.state_dir, stack)
-        found = client.calendars()
-    if not found:
-        click.echo(f'No calendars yet; "{config.calendar.name}" is created on the first sync.')
-    for display, url in found:
-        marker = "*" if display == config.calendar.name else " "
-        click.echo(f"{marker} {display:<24} {url}")
+cli.add_command(check)
+cli.add_command(init)
+cli.add_command(calendars)
 
 
 @cli.command()
