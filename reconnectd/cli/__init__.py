@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import NoReturn
@@ -14,18 +13,17 @@ from zoneinfo import ZoneInfo
 import click
 
 from reconnectd import __version__
-from reconnectd.cli.common import Options, describe_calendar, parse_moment, pass_options
+from reconnectd.cli.common import Options, parse_moment, pass_options
+from reconnectd.cli.service import run, sync
 from reconnectd.cli.setup import calendars, check, init
 from reconnectd.config.nodes import suggest
-from reconnectd.daemon.cycle import CALENDAR_DOWN_SINCE, CALENDAR_ERROR, run_cycle
-from reconnectd.daemon.loop import Daemon, poke
+from reconnectd.daemon.cycle import CALENDAR_DOWN_SINCE, CALENDAR_ERROR
+from reconnectd.daemon.loop import poke
 from reconnectd.daemon.runtime import (
     default_config_path,
     default_state_dir,
-    open_runtime,
     wall_clock,
 )
-from reconnectd.daemon.sdnotify import SystemdNotifier
 from reconnectd.errors import (
     EXIT_OK,
     EXIT_RUNTIME,
@@ -81,51 +79,8 @@ def cli(ctx: click.Context, config_path: Path | None, state_dir: Path | None, ve
 cli.add_command(check)
 cli.add_command(init)
 cli.add_command(calendars)
-
-
-@cli.command()
-@click.option("--now", "now_text", metavar="ISO-8601", help="Act as if it were this moment (preview a date).")
-@pass_options
-def sync(options: Options, now_text: str | None) -> None:
-    """Run one full cycle: update the calendar, send the nudges due now, exit.
-
-    \b
-    Example:
-      reconnectd sync --now 2026-12-01T18:00
-    """
-    config = options.config()
-    now = options.now(config, now_text)
-    with open_runtime(config, options.state_dir) as runtime:
-        report = run_cycle(config, runtime.store, runtime.calendar, runtime.notifier, now, progress=terminal_progress())
-        log.info(report.summary())
-        error = report.calendar_error or runtime.calendar_error
-    if error:
-        click.echo(f"reconnectd: calendar unavailable: {error}", err=True)
-        sys.exit(EXIT_RUNTIME)
-
-
-@cli.command()
-@pass_options
-def run(options: Options) -> None:
-    """Run in the foreground: sync, sleep until the next check-in or poll, repeat.
-
-    Stop it with Ctrl-C or SIGTERM.
-
-    \b
-    Example:
-      reconnectd --config config.example.yaml run
-    """
-    config = options.config()
-    log.info("reconnectd %s: %d people, calendar: %s", __version__, len(config.people), describe_calendar(config))
-    with open_runtime(config, options.state_dir) as runtime:
-        daemon = Daemon(
-            runtime,
-            options.clock,
-            SystemdNotifier.from_environment(),
-            reload_config=options.config,
-            progress=terminal_progress(),
-        )
-        daemon.run()
+cli.add_command(sync)
+cli.add_command(run)
 
 
 @cli.command()
@@ -371,21 +326,6 @@ def done(options: Options, name: str, at_text: str | None, note: str | None, no_
         + (" (no reply yet)" if no_reply else "")
         + ". The calendar follows on the next sync."
     )
-
-
-def terminal_progress() -> Callable[[int, int], None] | None:
-    """A count of calendar writes on a terminal, for a long first sync; nothing when not a TTY."""
-    if not sys.stderr.isatty():
-        return None
-
-    def show(done: int, total: int) -> None:
-        if total >= PROGRESS_FROM:
-            click.echo(f"\rwriting to the calendar: {done}/{total}", nl=done == total, err=True)
-
-    return show
-
-
-PROGRESS_FROM = 20  # writes; fewer are over before a count would help
 
 
 def match_person(config: Config, name: str) -> str:

@@ -1,0 +1,79 @@
+"""Running: one cycle and exit (sync), or the long-running service (run)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+
+import click
+
+from reconnectd import __version__
+from reconnectd.cli.common import Options, describe_calendar, pass_options
+from reconnectd.daemon.cycle import run_cycle
+from reconnectd.daemon.loop import Daemon
+from reconnectd.daemon.runtime import open_runtime
+from reconnectd.daemon.sdnotify import SystemdNotifier
+from reconnectd.errors import EXIT_RUNTIME
+
+log = logging.getLogger("reconnectd")
+
+
+@click.command()
+@click.option("--now", "now_text", metavar="ISO-8601", help="Act as if it were this moment (preview a date).")
+@pass_options
+def sync(options: Options, now_text: str | None) -> None:
+    """Run one full cycle: update the calendar, send the nudges due now, exit.
+
+    \b
+    Example:
+      reconnectd sync --now 2026-12-01T18:00
+    """
+    config = options.config()
+    now = options.now(config, now_text)
+    with open_runtime(config, options.state_dir) as runtime:
+        report = run_cycle(config, runtime.store, runtime.calendar, runtime.notifier, now, progress=terminal_progress())
+        log.info(report.summary())
+        error = report.calendar_error or runtime.calendar_error
+    if error:
+        click.echo(f"reconnectd: calendar unavailable: {error}", err=True)
+        sys.exit(EXIT_RUNTIME)
+
+
+@click.command()
+@pass_options
+def run(options: Options) -> None:
+    """Run in the foreground: sync, sleep until the next check-in or poll, repeat.
+
+    Stop it with Ctrl-C or SIGTERM.
+
+    \b
+    Example:
+      reconnectd --config config.example.yaml run
+    """
+    config = options.config()
+    log.info("reconnectd %s: %d people, calendar: %s", __version__, len(config.people), describe_calendar(config))
+    with open_runtime(config, options.state_dir) as runtime:
+        daemon = Daemon(
+            runtime,
+            options.clock,
+            SystemdNotifier.from_environment(),
+            reload_config=options.config,
+            progress=terminal_progress(),
+        )
+        daemon.run()
+
+
+def terminal_progress() -> Callable[[int, int], None] | None:
+    """A count of calendar writes on a terminal, for a long first sync; nothing when not a TTY."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        if total >= PROGRESS_FROM:
+            click.echo(f"\rwriting to the calendar: {done}/{total}", nl=done == total, err=True)
+
+    return show
+
+
+PROGRESS_FROM = 20  # writes; fewer are over before a count would help
