@@ -1,0 +1,159 @@
+"""One person at a time: record a contact, look back at them, pause, resume or snooze their check-ins."""
+
+from __future__ import annotations
+
+import click
+
+from reconnectd.cli.common import Options, parse_moment, pass_options
+from reconnectd.config.nodes import suggest
+from reconnectd.daemon.loop import poke
+from reconnectd.errors import UsageError
+from reconnectd.policy.cadence import DurationError, parse_duration
+from reconnectd.policy.model import Contact, Outcome, Standing, fold
+from reconnectd.policy.settings import Config
+
+
+@click.command()
+@click.argument("name")
+@pass_options
+def history(options: Options, name: str) -> None:
+    """List the contacts you recorded with someone, oldest first.
+
+    \b
+    Example:
+      reconnectd history Priya
+    """
+    config = options.config()
+    person = match_person(config, name)
+    with options.store() as store:
+        contacts = store.contacts(person)
+    if not contacts:
+        click.echo(f"No contact with {person} recorded yet.")
+        return
+    for contact in contacts:
+        when = contact.at.astimezone(config.timezone).strftime("%a %d %b %Y")
+        outcome = " (no reply)" if contact.outcome is Outcome.NO_REPLY else ""
+        note = f" — {contact.note}" if contact.note else ""
+        click.echo(f"{when}  {contact.source:<8}{outcome}{note}")
+
+
+@click.command()
+@click.argument("name")
+@click.option("--until", "until_text", metavar="DATE", help="Resume by itself on this day.")
+@click.option("--now", "now_text", metavar="ISO-8601", help="Act as if it were this moment.")
+@pass_options
+def pause(options: Options, name: str, until_text: str | None, now_text: str | None) -> None:
+    """Take a break from someone: their upcoming check-in is removed; history stays.
+
+    \b
+    Example:
+      reconnectd pause Sam --until 2027-01-10
+    """
+    config = options.config()
+    person = match_person(config, name)
+    until = parse_moment(until_text, config).date() if until_text else None
+    now = options.now(config, now_text)
+    if until is not None and until <= now.astimezone(config.timezone).date():
+        raise UsageError(f"--until {until} is not in the future")
+    with options.store() as store:
+        store.record_standing(person, Standing.PAUSED, until, now)
+    poke(options.state_dir)
+    click.echo(
+        f"Paused {person}" + (f" until {until:%a %d %b %Y}" if until else "") + ". Resume with: reconnectd resume"
+    )
+
+
+@click.command()
+@click.argument("name")
+@pass_options
+def resume(options: Options, name: str) -> None:
+    """End a pause started with `reconnectd pause`.
+
+    \b
+    Example:
+      reconnectd resume Sam
+    """
+    config = options.config()
+    person = match_person(config, name)
+    with options.store() as store:
+        store.record_standing(person, None, None, options.clock())
+    configured = config.person(person)
+    if configured is not None and configured.status is not Standing.ACTIVE:
+        raise UsageError(f"{person} is {configured.status.value} in {config.file}; change their status there")
+    poke(options.state_dir)
+    click.echo(f"Resumed {person}. The next check-in appears on the next sync.")
+
+
+@click.command()
+@click.argument("name")
+@click.argument("duration")
+@click.option("--now", "now_text", metavar="ISO-8601", help="Act as if it were this moment.")
+@pass_options
+def snooze(options: Options, name: str, duration: str, now_text: str | None) -> None:
+    """Move only the next check-in with someone later, by DURATION (2d, 1w, 3 days).
+
+    \b
+    Example:
+      reconnectd snooze Priya 3d
+    """
+    config = options.config()
+    person = match_person(config, name)
+    try:
+        by = parse_duration(duration)
+    except DurationError as error:
+        raise UsageError(str(error)) from None
+    now = options.now(config, now_text)
+    with options.store() as store:
+        upcoming = [c for c in store.ledger().upcoming(now) if fold(c.person) == fold(person)]
+        if not upcoming:
+            raise UsageError(f"{person} has no upcoming check-in to snooze")
+        checkin = upcoming[0]
+        if checkin.pinned:
+            raise UsageError(f"you moved {person}'s check-in in your calendar; move it there instead")
+        store.snooze(checkin.uid, by)
+    poke(options.state_dir)
+    later = (checkin.start + by).astimezone(config.timezone)
+    click.echo(f"Snoozed: the next check-in with {person} is now {later:%a %d %b %H:%M}.")
+
+
+@click.command()
+@click.argument("name")
+@click.option("--at", "at_text", metavar="DATE", help="When you were in touch (default: now).")
+@click.option("--note", help="A few words to remember.")
+@click.option("--no-reply", is_flag=True, help="You reached out but have not heard back.")
+@pass_options
+def done(options: Options, name: str, at_text: str | None, note: str | None, no_reply: bool) -> None:
+    """Record that you were in touch with someone. Their next check-in moves to one cadence later.
+
+    \b
+    Example:
+      reconnectd done Priya --note "voice note about the new job"
+    """
+    config = options.config()
+    person = match_person(config, name)
+    now = options.clock()
+    at = parse_moment(at_text, config) if at_text else now
+    outcome = Outcome.NO_REPLY if no_reply else Outcome.REPLIED
+    with options.store() as store:
+        store.record_contact(Contact(person, at, outcome, note), recorded_at=now)
+    poke(options.state_dir)
+    click.echo(
+        f"Recorded: in touch with {person} on {at.astimezone(config.timezone):%a %d %b %Y}"
+        + (" (no reply yet)" if no_reply else "")
+        + ". The calendar follows on the next sync."
+    )
+
+
+def match_person(config: Config, name: str) -> str:
+    """A configured person by exact name or unique prefix, case-insensitively."""
+    exact = config.person(name)
+    if exact:
+        return exact.name
+    matches = [p.name for p in config.people if fold(p.name).startswith(fold(name))]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        raise UsageError(f'"{name}" matches {", ".join(matches)}; type a little more of the name')
+    close = config.person(suggest(name, [p.name.lower() for p in config.people]) or "")
+    hint = f' (did you mean "{close.name}"?)' if close else ""
+    raise UsageError(f'nobody called "{name}" in {config.file}{hint}')
