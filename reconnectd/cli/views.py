@@ -1,0 +1,133 @@
+"""Views that change nothing: each person's status, the days ahead, and a page of the past year (written to a file)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import click
+
+from reconnectd.cli.common import Options, pass_options
+from reconnectd.daemon.cycle import CALENDAR_DOWN_SINCE, CALENDAR_ERROR
+from reconnectd.errors import UsageError
+from reconnectd.policy.model import Outcome, Standing
+from reconnectd.policy.plan import preview
+from reconnectd.policy.status import PersonStatus, summarize
+from reconnectd.report import render_report
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--now", "now_text", metavar="ISO-8601", help="Report as of this moment.")
+@pass_options
+def status(options: Options, as_json: bool, now_text: str | None) -> None:
+    """Show each person's last contact, next check-in, and whether they are overdue.
+
+    \b
+    Example:
+      reconnectd status --json
+    """
+    config = options.config()
+    now = options.now(config, now_text)
+    with options.store() as store:
+        rows = summarize(config, store.ledger(), now)
+        down_since, error = store.get_meta(CALENDAR_DOWN_SINCE), store.get_meta(CALENDAR_ERROR)
+    if as_json:
+        calendar = {"reachable": error is None, "down_since": down_since, "error": error}
+        click.echo(json.dumps({"people": [r.as_json() for r in rows], "calendar": calendar}, indent=2))
+        return
+    tz = config.timezone
+    if down_since and error:
+        since = datetime.fromisoformat(down_since).astimezone(tz)
+        click.echo(f"The calendar has been unreachable since {since:%a %d %b %H:%M}: {error}\n")
+    for line in status_table(rows, tz, color=sys.stdout.isatty()):
+        click.echo(line)
+
+
+def status_table(rows: list[PersonStatus], tz: ZoneInfo, *, color: bool) -> list[str]:
+    """One line a person: rhythm, last contact, next check-in, and what needs attention."""
+    width = max((len(r.name) for r in rows), default=4)
+    lines = [f"{'NAME':<{width}}  {'RHYTHM':<22}  {'LAST CONTACT':<23}  NEXT CHECK-IN"]
+    for r in rows:
+        rhythm = r.every if not r.slowed else f"{r.every}, now ~{r.interval_days}d"
+        last = r.last_contact.strftime("%d %b %Y") if r.last_contact else "never"
+        if r.last_outcome is Outcome.NO_REPLY:
+            last += " (no reply)"
+        if r.standing is Standing.PAUSED:
+            upcoming = "paused" + (f" until {r.paused_until:%d %b}" if r.paused_until else "")
+        elif r.standing is Standing.LET_GO:
+            upcoming = "let go"
+        else:
+            upcoming = r.next_checkin.astimezone(tz).strftime("%a %d %b %H:%M") if r.next_checkin else "not planned yet"
+        note = f"  {r.overdue_days} day{'s' * (r.overdue_days != 1)} overdue" if r.overdue_days else ""
+        line = f"{r.name:<{width}}  {rhythm:<22}  {last:<23}  {upcoming}"
+        if color:
+            line = click.style(line, dim=r.standing is not Standing.ACTIVE) + click.style(note, fg="yellow", bold=True)
+        else:
+            line += note
+        lines.append(line.rstrip())
+    return lines
+
+
+@click.command("plan")
+@click.option("--days", default=30, show_default=True, type=click.IntRange(1, 730), help="How far ahead.")
+@click.option("--now", "now_text", metavar="ISO-8601", help="Start from this moment.")
+@pass_options
+def plan_command(options: Options, days: int, now_text: str | None) -> None:
+    """Preview the check-ins and nudges of the coming days, day by day. Writes nothing.
+
+    \b
+    Example:
+      reconnectd plan --days 14
+    """
+    config = options.config()
+    now = options.now(config, now_text)
+    with options.store() as store:
+        ledger = store.ledger()
+    items = preview(config, ledger, now, now + timedelta(days=days))
+    if not items:
+        click.echo(f"Nothing planned in the next {days} days.")
+    day = None
+    for item in items:
+        local = item.start.astimezone(config.timezone)
+        if local.date() != day:
+            day = local.date()
+            click.echo(
+                click.style(f"{local:%a %d %b %Y}", bold=True) if sys.stdout.isatty() else f"{local:%a %d %b %Y}"
+            )
+        when = "all day" if item.checkin.is_milestone else f"{local:%H:%M}"
+        click.echo(f"  {when:<7}  {item.wording.summary}: {item.wording.description.splitlines()[0]}")
+
+
+@click.command()
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(path_type=Path),
+    default=Path("reconnectd-report.html"),
+    show_default=True,
+    help="Where to write the page.",
+)
+@click.option("--now", "now_text", metavar="ISO-8601", help="Draw the year up to this moment.")
+@pass_options
+def report(options: Options, out: Path, now_text: str | None) -> None:
+    """Write a one-page picture of the past year: who you reached, who replied, who is due.
+
+    The page is self-contained and fetches nothing; open it in any browser.
+
+    \b
+    Example:
+      reconnectd report --out ~/reconnect.html
+    """
+    config = options.config()
+    now = options.now(config, now_text)
+    with options.store() as store:
+        page = render_report(config, store.ledger(), now)
+    try:
+        out.write_text(page, encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"cannot write {out}: {error.strerror} (pick another --out)") from None
+    click.echo(f"Wrote {out} ({len(config.people)} people). Open it in a browser.")
