@@ -373,6 +373,17 @@ def test_shell_completion_scripts_are_generated(shell: str) -> None:
     assert "_RECONNECTD_COMPLETE" in done.stdout
 
 
+def test_the_help_lists_every_command() -> None:
+    """The commands live in several modules of reconnectd.cli; importing the package registers them all."""
+    done = reconnectd("--help")
+    assert done.returncode == 0
+    listed = {line.split()[0] for line in done.stdout.split("Commands:")[1].splitlines() if line.strip()}
+    assert listed == {
+        *("check", "init", "calendars", "sync", "run", "status", "plan"),
+        *("history", "pause", "resume", "snooze", "report", "done"),
+    }
+
+
 def test_every_command_has_help_with_an_example() -> None:
     from reconnectd.cli import cli
 

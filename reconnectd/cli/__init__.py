@@ -1,4 +1,10 @@
-"""The command line. The only place that reads the clock and maps errors to exit codes."""
+"""The command line. The only place that reads the clock and maps errors to exit codes.
+
+Here: the group and `main`. Each command lives in the module of its group and only parses, then calls
+the core: `setup` (check, init, calendars), `service` (sync, run), `people` (done, history, pause, resume,
+snooze), `views` (status, plan, report). What they share is in `common`: the global options, reading a
+moment typed on the command line, naming the calendar.
+"""
 
 from __future__ import annotations
 
@@ -15,18 +21,8 @@ from reconnectd.cli.people import done, history, pause, resume, snooze
 from reconnectd.cli.service import run, sync
 from reconnectd.cli.setup import calendars, check, init
 from reconnectd.cli.views import plan_command, report, status
-from reconnectd.daemon.runtime import (
-    default_config_path,
-    default_state_dir,
-    wall_clock,
-)
-from reconnectd.errors import (
-    EXIT_OK,
-    EXIT_RUNTIME,
-    EXIT_USAGE,
-    ConfigError,
-    ReconnectdError,
-)
+from reconnectd.daemon.runtime import default_config_path, default_state_dir, wall_clock
+from reconnectd.errors import EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, ConfigError, ReconnectdError
 from reconnectd.logs import setup_logging
 
 log = logging.getLogger("reconnectd")
