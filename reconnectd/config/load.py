@@ -17,6 +17,22 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 import yaml
 
 from reconnectd.config.nodes import Node, Reader, compose, join, suggest
+from reconnectd.config.schema import (
+    CALENDAR_KEYS,
+    DATE_OPTION_KEYS,
+    LIBRARY_ACTION_KEYS,
+    LIBRARY_KEYS,
+    MILESTONE_KEYS,
+    NOTIFY_KEYS,
+    PASSWORD_KEYS,
+    PATIENCE_KEYS,
+    PERSON_KEYS,
+    PERSON_REQUIRED,
+    SCHEDULE_KEYS,
+    SELF_KEYS,
+    TOP_KEYS,
+    URL_KEYS,
+)
 from reconnectd.errors import ConfigError, Problem
 from reconnectd.policy.cadence import CadenceError, DurationError, parse_cadence, parse_duration
 from reconnectd.policy.model import CHANNEL_ALIASES, CHANNELS, Milestone, Person, Standing, fold
@@ -32,65 +48,6 @@ from reconnectd.policy.settings import (
     Secret,
 )
 from reconnectd.policy.suggest import DEFAULT_LIBRARY, Library
-
-TOP_KEYS = {
-    "timezone": "IANA time zone",
-    "calendar": "CalDAV calendar",
-    "notify": "where nudges go",
-    "schedule": "when check-ins happen",
-    "patience": "how the rhythm slows when nobody answers",
-    "milestones": "birthdays and other dates",
-    "self": "a check-in with yourself",
-    "library": "your own suggestions and questions",
-    "people": "the people to keep in touch with",
-}
-CALENDAR_KEYS = {
-    "url": "CalDAV URL",
-    "username": "login",
-    "password": "password",
-    "password_file": "file holding the password",
-    "password_command": "command printing the password",
-    "password_env": "environment variable holding the password",
-    "name": "calendar display name",
-    "verify_tls": "check certificates",
-    "listen": "embedded server address",
-    "poll": "how often to look for changes",
-    "full_poll": "how often to compare every object",
-    "component": "event or todo",
-    "timeout": "network timeout",
-    "concurrency": "writes in flight at once",
-}
-NOTIFY_KEYS = {
-    "urls": "Apprise URLs",
-    "urls_file": "file of Apprise URLs",
-    "apprise_config": "Apprise config file",
-    "quiet_hours": "no nudges between",
-    "expire": "stop retrying after",
-    "digest": "time of a daily summary",
-}
-SCHEDULE_KEYS = {
-    "time": "time of day, or a window",
-    "days": "days of the week",
-    "duration": "event length",
-    "max_per_day": "check-ins per day",
-    "alarm": "reminder lead time",
-}
-PERSON_KEYS = {
-    "name": "who",
-    "every": "cadence",
-    "prefers": "channel",
-    "notes": "notes",
-    "interests": "what they care about",
-    "style": "light or deep",
-    "last_contact": "date",
-    "status": "active, paused or let go",
-    "until": "end of a pause",
-    "notify": "route tag",
-    "dates": "birthdays, anniversaries, events",
-}
-MILESTONE_KEYS = {"time": "time of day for their nudges", "keep_when_paused": "show paused people's dates"}
-DATE_OPTION_KEYS = {"remind": "lead time", "yearly": "every year"}
-PATIENCE_KEYS = {"growth": "factor per unanswered check-in", "cap": "longest interval, in cadences"}
 
 
 def load_config(path: Path, fallback_timezone: str | None = None) -> Config:
@@ -148,7 +105,7 @@ def parse_config(text: str, file: str, fallback_timezone: str | None = None) -> 
             found["keep_when_paused"] = reader.boolean(keys["keep_when_paused"], "milestones.keep_when_paused")
         values["milestones"] = MilestoneSettings(**{k: v for k, v in found.items() if v is not None})
     if "self" in top:
-        keys = reader.mapping(top["self"], "self", {"every": "cadence"})
+        keys = reader.mapping(top["self"], "self", SELF_KEYS)
         if "every" in keys:
             values["self_every"] = reader.parsed(keys["every"], "self.every", _cadence)
         elif isinstance(top["self"], yaml.MappingNode):
@@ -208,9 +165,6 @@ def _calendar(reader: Reader, node: Node) -> CalendarSettings:
         if key in keys:
             values[key] = reader.parsed(keys[key], join("calendar", key), _positive_duration)
     return CalendarSettings(**{k: v for k, v in values.items() if v is not None})
-
-
-PASSWORD_KEYS = ("password", "password_file", "password_command", "password_env")
 
 
 def _password_source(reader: Reader, keys: dict[str, Node]) -> PasswordSource | None:
@@ -326,7 +280,7 @@ def _urls(reader: Reader, node: Node) -> tuple[tuple[Secret, ...], tuple[frozens
         path = join("notify.urls", index)
         item, item_tags = entry, frozenset[str]()
         if isinstance(entry, yaml.MappingNode):
-            keys = reader.mapping(item, path, {"url": "Apprise URL", "tag": "route tag", "tags": "route tags"})
+            keys = reader.mapping(item, path, URL_KEYS)
             if "url" not in keys:
                 reader.problem(
                     item, join(path, "url"), 'is missing (write, for example, url: "ntfy://ntfy.sh/my-topic")'
@@ -447,7 +401,7 @@ def _person(reader: Reader, node: Node, path: str) -> tuple[str | None, Person |
         return None, None
     keys = reader.mapping(node, path, PERSON_KEYS)
     ok = True
-    for required, example in (("name", '"Priya"'), ("every", '"2 weeks"')):
+    for required, example in PERSON_REQUIRED.items():
         if required not in keys and join(path, required) in reader.misspelt:
             ok = False  # the unknown-key message already says "did you mean"
         elif required not in keys:
@@ -500,15 +454,6 @@ def _cadence(text: str) -> Any:
         raise ValueError(str(error)) from None
 
 
-LIBRARY_KEYS = {
-    "replace": "use only yours",
-    "actions": "per channel",
-    "questions": "to ask",
-    "openers": "after a long gap",
-    "reflections": "for yourself",
-}
-
-
 def _library(reader: Reader, node: Node) -> Library | None:
     """Your own actions (per channel, or "any"), questions ("light:"/"deep:" to suit a style), openers
     and reflections: added to the built-in ones, or replacing them with `replace: true`."""
@@ -516,9 +461,7 @@ def _library(reader: Reader, node: Node) -> Library | None:
     replace_all = reader.boolean(keys["replace"], "library.replace") if "replace" in keys else False
     actions: dict[str, list[str]] = {}
     if "actions" in keys:
-        for channel_node, items in reader.mapping(
-            keys["actions"], "library.actions", {c: c for c in (*CHANNELS, "any")}
-        ).items():
+        for channel_node, items in reader.mapping(keys["actions"], "library.actions", LIBRARY_ACTION_KEYS).items():
             path = join("library.actions", channel_node)
             actions[channel_node] = [
                 t for t in (reader.text(n, join(path, i)) for i, n in enumerate(reader.sequence(items, path))) if t
