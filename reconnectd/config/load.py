@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Callable
-from datetime import date, time, timedelta
+from datetime import timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import yaml
@@ -33,9 +32,25 @@ from reconnectd.config.schema import (
     TOP_KEYS,
     URL_KEYS,
 )
+from reconnectd.config.values import (
+    parse_argument,
+    parse_cadence,
+    parse_channel,
+    parse_component,
+    parse_date,
+    parse_duration,
+    parse_factor,
+    parse_listen,
+    parse_month_day,
+    parse_path,
+    parse_positive_duration,
+    parse_quiet_hours,
+    parse_standing,
+    parse_style,
+    read_time_of_day,
+)
 from reconnectd.errors import ConfigError, Problem
-from reconnectd.policy.cadence import CadenceError, DurationError, parse_cadence, parse_duration
-from reconnectd.policy.model import CHANNEL_ALIASES, CHANNELS, Milestone, Person, Standing, fold
+from reconnectd.policy.model import Milestone, Person, Standing, fold
 from reconnectd.policy.settings import (
     SELF,
     CalendarSettings,
@@ -100,14 +115,14 @@ def parse_config(text: str, file: str, fallback_timezone: str | None = None) -> 
         keys = reader.mapping(top["milestones"], "milestones", MILESTONE_KEYS)
         found: dict[str, Any] = {}
         if "time" in keys:
-            found["time"] = _time_of_day(reader, keys["time"], "milestones.time")
+            found["time"] = read_time_of_day(reader, keys["time"], "milestones.time")
         if "keep_when_paused" in keys:
             found["keep_when_paused"] = reader.boolean(keys["keep_when_paused"], "milestones.keep_when_paused")
         values["milestones"] = MilestoneSettings(**{k: v for k, v in found.items() if v is not None})
     if "self" in top:
         keys = reader.mapping(top["self"], "self", SELF_KEYS)
         if "every" in keys:
-            values["self_every"] = reader.parsed(keys["every"], "self.every", _cadence)
+            values["self_every"] = reader.parsed(keys["every"], "self.every", parse_cadence)
         elif isinstance(top["self"], yaml.MappingNode):
             reader.problem(top["self"], "self.every", "is missing (write, for example, every: weekly)")
     if "library" in top:
@@ -163,7 +178,7 @@ def _calendar(reader: Reader, node: Node) -> CalendarSettings:
         values["concurrency"] = reader.integer(keys["concurrency"], "calendar.concurrency", 1, 16)
     for key in ("poll", "full_poll", "timeout"):
         if key in keys:
-            values[key] = reader.parsed(keys[key], join("calendar", key), _positive_duration)
+            values[key] = reader.parsed(keys[key], join("calendar", key), parse_positive_duration)
     return CalendarSettings(**{k: v for k, v in values.items() if v is not None})
 
 
@@ -180,7 +195,7 @@ def _password_source(reader: Reader, keys: dict[str, Node]) -> PasswordSource | 
         command = _command(reader, node, path)
         return PasswordSource("password_command", command, line) if command else None
     if key == "password_file":
-        file = reader.parsed(node, path, _path)
+        file = reader.parsed(node, path, parse_path)
         return PasswordSource("password_file", str(file), line) if file is not None else None
     raw = reader.text(node, path)
     if raw is None:
@@ -194,9 +209,9 @@ def _password_source(reader: Reader, keys: dict[str, Node]) -> PasswordSource | 
 def _command(reader: Reader, node: Node, path: str) -> tuple[str, ...] | None:
     """A command as a list of arguments, or a string split as a shell would (but run without one)."""
     if isinstance(node, yaml.SequenceNode):
-        parts = [reader.parsed(item, join(path, i), _argument) for i, item in enumerate(node.value)]
+        parts = [reader.parsed(item, join(path, i), parse_argument) for i, item in enumerate(node.value)]
         return tuple(p for p in parts if p is not None) if all(parts) and parts else None
-    raw = reader.parsed(node, path, _argument)
+    raw = reader.parsed(node, path, parse_argument)
     if raw is None:
         return None
     try:
@@ -206,45 +221,6 @@ def _command(reader: Reader, node: Node, path: str) -> tuple[str, ...] | None:
         return None
 
 
-def _argument(text: str) -> str:
-    if "\0" in text:
-        raise ValueError("contains a NUL character (\\0); a command cannot hold one (remove it)")
-    return text
-
-
-def parse_component(text: str) -> Literal["event", "todo"]:
-    word = text.lower().removeprefix("v")
-    if word == "event":
-        return "event"
-    if word in ("todo", "task"):
-        return "todo"
-    raise ValueError(f'"{text}" is not a kind of calendar object (write "event" or "todo")')
-
-
-def parse_listen(text: str) -> tuple[str, int]:
-    match = re.fullmatch(r"(\[[0-9a-fA-F:]+\]|[\w.-]+):(\d{1,5})", text)
-    if not match or not 0 < int(match.group(2)) < 65536:
-        raise ValueError(f'"{text}" is not an address (write host:port, for example "127.0.0.1:5232")')
-    return match.group(1).strip("[]"), int(match.group(2))
-
-
-def _positive_duration(text: str) -> timedelta:
-    try:
-        value = parse_duration(text)
-    except DurationError as error:
-        raise ValueError(str(error)) from None
-    if value <= timedelta(0):
-        raise ValueError(f'"{text}" must be longer than zero (try "5m")')
-    return value
-
-
-def _duration(text: str) -> timedelta:
-    try:
-        return parse_duration(text)
-    except DurationError as error:
-        raise ValueError(str(error)) from None
-
-
 def _notify(reader: Reader, node: Node) -> NotifySettings:
     keys = reader.mapping(node, "notify", NOTIFY_KEYS)
     values: dict[str, Any] = {"source_lines": {k: reader.line(n) for k, n in keys.items()}}
@@ -252,23 +228,14 @@ def _notify(reader: Reader, node: Node) -> NotifySettings:
         values["urls"], values["url_tags"], values["url_lines"] = _urls(reader, keys["urls"])
     for key in ("urls_file", "apprise_config"):
         if key in keys:
-            values[key] = reader.parsed(keys[key], join("notify", key), _path)
+            values[key] = reader.parsed(keys[key], join("notify", key), parse_path)
     if "quiet_hours" in keys:
         values["quiet_hours"] = reader.parsed(keys["quiet_hours"], "notify.quiet_hours", parse_quiet_hours)
     if "expire" in keys:
-        values["expire"] = reader.parsed(keys["expire"], "notify.expire", _positive_duration)
+        values["expire"] = reader.parsed(keys["expire"], "notify.expire", parse_positive_duration)
     if "digest" in keys:
-        values["digest"] = _time_of_day(reader, keys["digest"], "notify.digest")
+        values["digest"] = read_time_of_day(reader, keys["digest"], "notify.digest")
     return NotifySettings(**{k: v for k, v in values.items() if v is not None})
-
-
-def parse_quiet_hours(text: str) -> tuple[time, time]:
-    match = re.fullmatch(r"(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})", text)
-    if match:
-        h1, m1, h2, m2 = (int(g) for g in match.groups())
-        if h1 < 24 and h2 < 24 and m1 < 60 and m2 < 60 and (h1, m1) != (h2, m2):
-            return time(h1, m1), time(h2, m2)
-    raise ValueError(f'"{text}" is not a span of hours (write it like "22:00-08:00")')
 
 
 def _urls(reader: Reader, node: Node) -> tuple[tuple[Secret, ...], tuple[frozenset[str], ...], tuple[int, ...]]:
@@ -320,13 +287,13 @@ def _schedule(reader: Reader, node: Node) -> Schedule:
                     keys["time"], "schedule.time", f'"{window}" ends before it starts (write it like "18:00-20:00")'
                 )
         else:
-            values["time"] = _time_of_day(reader, keys["time"], "schedule.time")
+            values["time"] = read_time_of_day(reader, keys["time"], "schedule.time")
     if "days" in keys:
         values["days"] = _weekdays(reader, keys["days"])
     if "duration" in keys:
-        values["duration"] = reader.parsed(keys["duration"], "schedule.duration", _positive_duration)
+        values["duration"] = reader.parsed(keys["duration"], "schedule.duration", parse_positive_duration)
     if "alarm" in keys:
-        values["alarm"] = reader.parsed(keys["alarm"], "schedule.alarm", _duration)
+        values["alarm"] = reader.parsed(keys["alarm"], "schedule.alarm", parse_duration)
     if "max_per_day" in keys:
         values["max_per_day"] = reader.integer(keys["max_per_day"], "schedule.max_per_day", 1, 50)
     return Schedule(**{k: v for k, v in values.items() if v is not None})
@@ -352,22 +319,6 @@ def _weekdays(reader: Reader, node: Node) -> frozenset[int] | None:
         reader.problem(node, "schedule.days", "allows no day at all (list at least one, like [sat, sun])")
         return None
     return frozenset(found)
-
-
-def _time_of_day(reader: Reader, node: Node, path: str) -> time | None:
-    # YAML 1.1 reads an unquoted 18:00 as the sexagesimal number 1080.
-    if getattr(node, "tag", "") == "tag:yaml.org,2002:int" and ":" in str(node.value):
-        text = str(node.value)
-    else:
-        raw = reader.text(node, path)
-        if raw is None:
-            return None
-        text = raw
-    match = re.fullmatch(r"(\d{1,2}):(\d{2})", text)
-    if match and int(match.group(1)) < 24 and int(match.group(2)) < 60:
-        return time(int(match.group(1)), int(match.group(2)))
-    reader.problem(node, path, f'"{text}" is not a time of day (write 24-hour HH:MM, for example "18:00")')
-    return None
 
 
 def _people(reader: Reader, node: Node) -> tuple[Person, ...]:
@@ -408,7 +359,7 @@ def _person(reader: Reader, node: Node, path: str) -> tuple[str | None, Person |
             reader.problem(node, join(path, required), f"is missing (write, for example, {required}: {example})")
             ok = False
     name = reader.text(keys["name"], join(path, "name")) if "name" in keys else None
-    every = reader.parsed(keys["every"], join(path, "every"), _cadence) if "every" in keys else None
+    every = reader.parsed(keys["every"], join(path, "every"), parse_cadence) if "every" in keys else None
     values: dict[str, Any] = {}
     if "prefers" in keys:
         values["prefers"] = reader.parsed(keys["prefers"], join(path, "prefers"), parse_channel)
@@ -445,13 +396,6 @@ def _person(reader: Reader, node: Node, path: str) -> tuple[str | None, Person |
     if not ok or name is None or every is None or any(v is None for v in values.values()):
         return name, None
     return name, Person(name=name, every=every, **values)
-
-
-def _cadence(text: str) -> Any:
-    try:
-        return parse_cadence(text)
-    except CadenceError as error:
-        raise ValueError(str(error)) from None
 
 
 def _library(reader: Reader, node: Node) -> Library | None:
@@ -504,7 +448,9 @@ def _milestone(reader: Reader, node: Node, path: str) -> Milestone | None:
         DATE_OPTION_KEYS,
     )
     day = reader.parsed(date_node, join(path, label), parse_month_day)
-    remind = reader.parsed(options["remind"], join(path, "remind"), _duration) if "remind" in options else timedelta(0)
+    remind = (
+        reader.parsed(options["remind"], join(path, "remind"), parse_duration) if "remind" in options else timedelta(0)
+    )
     yearly_node = options.get("yearly")
     yearly = reader.boolean(yearly_node, join(path, "yearly")) if yearly_node else None
     if day is None or remind is None or (yearly_node and yearly is None):
@@ -524,93 +470,11 @@ def _milestone(reader: Reader, node: Node, path: str) -> Milestone | None:
     return Milestone(label, month, dom, year, recurring, remind)
 
 
-def parse_month_day(text: str) -> tuple[int | None, int, int]:
-    """YYYY-MM-DD, or MM-DD (or --MM-DD) for a date without a year."""
-    match = re.fullmatch(r"(?:(\d{4})-|--)?(\d{2})-(\d{2})", text)
-    if not match:
-        raise ValueError(f'"{text}" is not a date (write YYYY-MM-DD, or MM-DD for every year, like "03-14")')
-    year = int(match.group(1)) if match.group(1) else None
-    month, day = int(match.group(2)), int(match.group(3))
-    try:
-        date(year or 2000, month, day)  # 2000 is a leap year: 02-29 is allowed without a year
-    except ValueError:
-        raise ValueError(f'"{text}" is not a real date (check the month and day)') from None
-    if year is not None and not EARLIEST_YEAR <= year <= LATEST_YEAR:
-        raise ValueError(f'"{text}" is not a plausible year (write a year from {EARLIEST_YEAR} to {LATEST_YEAR})')
-    return year, month, day
-
-
-def parse_style(text: str) -> str:
-    word = text.strip().lower()
-    if word in ("light", "deep"):
-        return word
-    raise ValueError(f'"{text}" is not a style (write "light" or "deep")')
-
-
-def parse_standing(text: str) -> Standing:
-    word = " ".join(text.lower().replace("_", " ").replace("-", " ").split())
-    for standing in Standing:
-        if word == standing.value:
-            return standing
-    close = suggest(word, [s.value for s in Standing])
-    hint = f'did you mean "{close}"?' if close else 'write "active", "paused" or "let go"'
-    raise ValueError(f'"{text}" is not a status ({hint})')
-
-
 def _patience(reader: Reader, node: Node) -> Patience:
     keys = reader.mapping(node, "patience", PATIENCE_KEYS)
     values: dict[str, Any] = {}
     if "growth" in keys:
-        values["growth"] = reader.parsed(keys["growth"], "patience.growth", _factor(1.0, 3.0))
+        values["growth"] = reader.parsed(keys["growth"], "patience.growth", parse_factor(1.0, 3.0))
     if "cap" in keys:
-        values["cap"] = reader.parsed(keys["cap"], "patience.cap", _factor(1.0, 12.0))
+        values["cap"] = reader.parsed(keys["cap"], "patience.cap", parse_factor(1.0, 12.0))
     return Patience(**{k: v for k, v in values.items() if v is not None})
-
-
-def _factor(low: float, high: float) -> Callable[[str], float]:
-    def parse(text: str) -> float:
-        try:
-            value = float(text.rstrip("x×"))
-        except ValueError:
-            raise ValueError(f'"{text}" is not a number (write one like 1.5)') from None
-        if not low <= value <= high:
-            raise ValueError(f"{value:g} is out of range (write a number from {low:g} to {high:g})")
-        return value
-
-    return parse
-
-
-def parse_channel(text: str) -> str:
-    word = " ".join(text.lower().replace("-", " ").replace("_", " ").split())
-    word = CHANNEL_ALIASES.get(word, word)
-    if word in CHANNELS:
-        return word
-    close = suggest(word, [*CHANNELS, *CHANNEL_ALIASES])
-    hint = f'did you mean "{CHANNEL_ALIASES.get(close, close)}"?' if close else "write one of: " + ", ".join(CHANNELS)
-    raise ValueError(f'"{text}" is not a way to reach someone ({hint})')
-
-
-def parse_date(text: str) -> date:
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        raise ValueError(f'"{text}" is not a date (write YYYY-MM-DD, for example "2026-11-02")')
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f'"{text}" is not a real date (check the month and day)') from None
-    if day.year > LATEST_YEAR:
-        raise ValueError(f'"{text}" is too far in the future (write the day you were last in touch)')
-    if day.year < EARLIEST_YEAR:
-        raise ValueError(f'"{text}" is too long ago (write a year after {EARLIEST_YEAR})')
-    return day
-
-
-EARLIEST_YEAR, LATEST_YEAR = 1900, 2200
-
-
-def _path(text: str) -> Path:
-    if "\0" in text:
-        raise ValueError("contains a NUL character (\\0); a file name cannot hold one (remove it)")
-    try:
-        return Path(text).expanduser()
-    except RuntimeError:
-        raise ValueError(f'"{text}" names a user that does not exist (write the full path)') from None
