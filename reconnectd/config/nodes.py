@@ -1,6 +1,6 @@
 """Read YAML as located nodes and collect every problem with its line.
 
-The config module describes *what* is valid; this module knows *where* things are.
+The rest of `reconnectd.config` describes *what* is valid; this module knows *where* things are.
 """
 
 from __future__ import annotations
