@@ -27,7 +27,7 @@ from reconnectd.config.values import (
     parse_standing,
     parse_style,
 )
-from reconnectd.policy.model import Milestone, Person, Standing, fold
+from reconnectd.policy.model import YEARLY_KINDS, Milestone, Person, Standing, fold, milestone_kind
 from reconnectd.policy.settings import SELF
 from reconnectd.policy.suggest import DEFAULT_LIBRARY, Library
 
@@ -138,9 +138,7 @@ def _milestone(reader: Reader, node: Node, path: str) -> Milestone | None:
     if remind > timedelta(days=60):
         reader.problem(options["remind"], join(path, "remind"), "is more than 60 days ahead (try 1d or 1w)")
         return None
-    recurring = (
-        yearly if yearly is not None else (year is None or any(w in label.lower() for w in ("birthday", "anniversary")))
-    )
+    recurring = yearly if yearly is not None else (year is None or milestone_kind(label) in YEARLY_KINDS)
     if not recurring and year is None:
         reader.problem(
             date_node, join(path, label), "a one-off date needs a year (write YYYY-MM-DD), or add yearly: true"

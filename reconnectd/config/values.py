@@ -16,7 +16,7 @@ from typing import Literal
 from reconnectd.config.nodes import Node, Reader, suggest
 from reconnectd.policy import cadence
 from reconnectd.policy.cadence import CadenceError, DurationError
-from reconnectd.policy.model import CHANNEL_ALIASES, CHANNELS, Standing
+from reconnectd.policy.model import CHANNEL_ALIASES, CHANNELS, STYLES, Standing
 
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2200
 
@@ -128,7 +128,7 @@ def parse_channel(text: str) -> str:
 
 def parse_style(text: str) -> str:
     word = text.strip().lower()
-    if word in ("light", "deep"):
+    if word in STYLES:
         return word
     raise ValueError(f'"{text}" is not a style (write "light" or "deep")')
 
