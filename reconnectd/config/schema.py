@@ -7,7 +7,8 @@ live once, on the dataclasses in `reconnectd.policy.settings`.
 
 from __future__ import annotations
 
-from reconnectd.policy.model import CHANNELS
+from reconnectd.policy.english import one_of
+from reconnectd.policy.model import CHANNELS, STYLES, Standing
 from reconnectd.policy.suggest import ANY
 
 TOP_KEYS = {
@@ -71,9 +72,9 @@ PERSON_KEYS = {
     "prefers": "channel",
     "notes": "notes",
     "interests": "what they care about",
-    "style": "light or deep",
+    "style": one_of(STYLES),
     "last_contact": "date",
-    "status": "active, paused or let go",
+    "status": one_of(Standing),
     "until": "end of a pause",
     "notify": "route tag",
     "dates": "birthdays, anniversaries, events",

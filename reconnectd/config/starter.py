@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from reconnectd.policy.english import one_of
+from reconnectd.policy.model import CHANNELS
+
 
 @dataclass(frozen=True)
 class Answers:
@@ -59,7 +62,7 @@ people:
   - name: Someone you miss
     # daily, weekly, fortnightly, monthly, "every 10 days", 3w, P2W ...
     every: fortnightly
-    # text, voice note, call, video, in person, social media, email or letter
+    # {one_of(CHANNELS)}
     prefers: text
     # notes: what's going on in their life
     # last_contact: 2026-11-01

@@ -16,6 +16,7 @@ from typing import Literal
 from reconnectd.config.nodes import Node, Reader, suggest
 from reconnectd.policy import cadence
 from reconnectd.policy.cadence import CadenceError, DurationError
+from reconnectd.policy.english import one_of
 from reconnectd.policy.model import CHANNEL_ALIASES, CHANNELS, STYLES, Standing
 
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2200
@@ -130,7 +131,7 @@ def parse_style(text: str) -> str:
     word = text.strip().lower()
     if word in STYLES:
         return word
-    raise ValueError(f'"{text}" is not a style (write "light" or "deep")')
+    raise ValueError(f'"{text}" is not a style (write {one_of(STYLES, quoted=True)})')
 
 
 def parse_standing(text: str) -> Standing:
@@ -139,7 +140,7 @@ def parse_standing(text: str) -> Standing:
         if word == standing.value:
             return standing
     close = suggest(word, [s.value for s in Standing])
-    hint = f'did you mean "{close}"?' if close else 'write "active", "paused" or "let go"'
+    hint = f'did you mean "{close}"?' if close else f"write {one_of(Standing, quoted=True)}"
     raise ValueError(f'"{text}" is not a status ({hint})')
 
 
