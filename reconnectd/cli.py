@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from reconnectd import __version__
+from reconnectd.config.credentials import CREDENTIAL_FILE
 from reconnectd.config.nodes import suggest
 from reconnectd.config.starter import Answers, starter_config
 from reconnectd.daemon.cycle import CALENDAR_DOWN_SINCE, CALENDAR_ERROR, run_cycle
@@ -182,7 +183,7 @@ def init(options: Options, url: str | None, username: str | None, notify_url: st
                 "CalDAV password (stored in a private file)", hide_input=True, default="", show_default=False
             )
             if password:
-                secret = path.parent / "caldav-password"
+                secret = path.parent / CREDENTIAL_FILE
                 path.parent.mkdir(parents=True, exist_ok=True)
                 secret.touch(mode=0o600, exist_ok=True)
                 secret.write_text(password + "\n", encoding="utf-8")

@@ -21,7 +21,7 @@ from reconnectd.policy.settings import Config, PasswordSource, Secret
 
 log = logging.getLogger(__name__)
 
-SYSTEMD_CREDENTIAL = "caldav-password"
+CREDENTIAL_FILE = "caldav-password"  # the systemd credential looked for, and the file `reconnectd init` writes
 COMMAND_TIMEOUT = 30
 HINT = "put the CalDAV password on one line in that file"
 FIRST_LINE = "it should print the password on its first line"
@@ -33,8 +33,8 @@ def resolve(config: Config, config_path: Path, environ: Mapping[str, str]) -> Co
     problems: list[Problem] = []
     calendar = config.calendar
     source = calendar.password_source
-    if source is None and calendar.password is None and credentials and _present(credentials / SYSTEMD_CREDENTIAL):
-        source = PasswordSource("password_file", SYSTEMD_CREDENTIAL)
+    if source is None and calendar.password is None and credentials and _present(credentials / CREDENTIAL_FILE):
+        source = PasswordSource("password_file", CREDENTIAL_FILE)
     if source is not None:
         try:
             calendar = replace(calendar, password=Secret(_password(source, config_path.parent, credentials, environ)))

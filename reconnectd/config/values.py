@@ -18,8 +18,10 @@ from reconnectd.policy import cadence
 from reconnectd.policy.cadence import CadenceError, DurationError
 from reconnectd.policy.english import one_of
 from reconnectd.policy.model import CHANNEL_ALIASES, CHANNELS, STYLES, Standing
+from reconnectd.policy.settings import CalendarSettings
 
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2200
+DEFAULT_LISTEN = "{}:{}".format(*CalendarSettings.listen)  # the embedded calendar's address, as written in YAML
 
 
 def parse_cadence(text: str) -> cadence.Cadence:
@@ -88,7 +90,7 @@ def parse_component(text: str) -> Literal["event", "todo"]:
 def parse_listen(text: str) -> tuple[str, int]:
     match = re.fullmatch(r"(\[[0-9a-fA-F:]+\]|[\w.-]+):(\d{1,5})", text)
     if not match or not 0 < int(match.group(2)) < 65536:
-        raise ValueError(f'"{text}" is not an address (write host:port, for example "127.0.0.1:5232")')
+        raise ValueError(f'"{text}" is not an address (write host:port, for example "{DEFAULT_LISTEN}")')
     return match.group(1).strip("[]"), int(match.group(2))
 
 
