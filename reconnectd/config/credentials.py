@@ -10,12 +10,12 @@ looked up in systemd's $CREDENTIALS_DIRECTORY first, then beside the config), `p
 from __future__ import annotations
 
 import logging
-import re
 import subprocess
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
+from reconnectd.config.values import APPRISE_URL, NOT_APPRISE
 from reconnectd.errors import ConfigError, Problem
 from reconnectd.policy.settings import Config, PasswordSource, Secret
 
@@ -117,8 +117,8 @@ def _urls_file(path: Path) -> tuple[Secret, ...]:
         text = line.strip()
         if not text or text.startswith("#"):
             continue
-        if not re.match(r"[a-zA-Z][\w+.-]*://", text):
-            raise _Unusable(f'{path}:{number} is not an Apprise URL (write it like "ntfy://ntfy.sh/my-topic")')
+        if not APPRISE_URL.match(text):
+            raise _Unusable(f"{path}:{number} {NOT_APPRISE}")
         urls.append(Secret(text))
     return tuple(urls)
 

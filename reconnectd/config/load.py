@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import yaml
 
-from reconnectd.config.nodes import Node, Reader, compose, suggest
+from reconnectd.config.nodes import BINARY, Node, Reader, compose, suggest
 from reconnectd.config.people import read_library, read_people
 from reconnectd.config.schema import SELF_KEYS, TOP_KEYS
 from reconnectd.config.sections import read_calendar, read_milestones, read_notify, read_patience, read_schedule
@@ -46,7 +46,7 @@ def decode(data: bytes, file: str) -> str:
         raise ConfigError([Problem(file, line, "", "is not UTF-8 text (save the file as UTF-8)")]) from None
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
-        raise ConfigError([Problem(file, line, "", "contains binary data, not YAML text")])
+        raise ConfigError([Problem(file, line, "", BINARY)])
     return text
 
 

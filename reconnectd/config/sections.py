@@ -23,6 +23,9 @@ from reconnectd.config.schema import (
     URL_KEYS,
 )
 from reconnectd.config.values import (
+    APPRISE_EXAMPLE,
+    APPRISE_URL,
+    NOT_APPRISE,
     parse_argument,
     parse_component,
     parse_duration,
@@ -141,9 +144,7 @@ def _urls(reader: Reader, node: Node) -> tuple[tuple[Secret, ...], tuple[frozens
         if isinstance(entry, yaml.MappingNode):
             keys = reader.mapping(item, path, URL_KEYS)
             if "url" not in keys:
-                reader.problem(
-                    item, join(path, "url"), 'is missing (write, for example, url: "ntfy://ntfy.sh/my-topic")'
-                )
+                reader.problem(item, join(path, "url"), f'is missing (write, for example, url: "{APPRISE_EXAMPLE}")')
                 continue
             words: list[str | None] = []
             for key in ("tag", "tags"):
@@ -155,8 +156,8 @@ def _urls(reader: Reader, node: Node) -> tuple[tuple[Secret, ...], tuple[frozens
         url = reader.text(item, path)
         if url is None:
             continue
-        if not re.match(r"[a-zA-Z][\w+.-]*://", url):
-            reader.problem(item, path, 'is not an Apprise URL (write it like "ntfy://ntfy.sh/my-topic")')
+        if not APPRISE_URL.match(url):
+            reader.problem(item, path, NOT_APPRISE)
             continue
         urls.append(Secret(url))
         tags.append(item_tags)

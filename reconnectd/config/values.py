@@ -13,7 +13,7 @@ from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Literal
 
-from reconnectd.config.nodes import Node, Reader, suggest
+from reconnectd.config.nodes import INT_TAG, Node, Reader, suggest
 from reconnectd.policy import cadence
 from reconnectd.policy.cadence import CadenceError, DurationError
 from reconnectd.policy.english import one_of
@@ -21,6 +21,9 @@ from reconnectd.policy.model import CHANNEL_ALIASES, CHANNELS, STYLES, Standing
 from reconnectd.policy.settings import CalendarSettings
 
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2200
+APPRISE_URL = re.compile(r"[a-zA-Z][\w+.-]*://")  # how every Apprise URL starts: a scheme
+APPRISE_EXAMPLE = "ntfy://ntfy.sh/my-topic"
+NOT_APPRISE = f'is not an Apprise URL (write it like "{APPRISE_EXAMPLE}")'
 DEFAULT_LISTEN = "{}:{}".format(*CalendarSettings.listen)  # the embedded calendar's address, as written in YAML
 
 
@@ -105,7 +108,7 @@ def parse_quiet_hours(text: str) -> tuple[time, time]:
 
 def read_time_of_day(reader: Reader, node: Node, path: str) -> time | None:
     # YAML 1.1 reads an unquoted 18:00 as the sexagesimal number 1080.
-    if getattr(node, "tag", "") == "tag:yaml.org,2002:int" and ":" in str(node.value):
+    if getattr(node, "tag", "") == INT_TAG and ":" in str(node.value):
         text = str(node.value)
     else:
         raw = reader.text(node, path)
