@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from reconnectd import __version__
+from reconnectd.calendar.embedded import embedded_url
 from reconnectd.config.credentials import CREDENTIAL_FILE
 from reconnectd.config.nodes import suggest
 from reconnectd.config.starter import Answers, starter_config
@@ -556,7 +557,7 @@ def parse_moment(text: str, config: Config) -> datetime:
 def describe_calendar(config: Config) -> str:
     if config.calendar.url is None:
         host, port = config.calendar.listen
-        return f'embedded, at http://{host}:{port}/ ("{config.calendar.name}")'
+        return f'embedded, at {embedded_url(host, port)} ("{config.calendar.name}")'
     return f'"{config.calendar.name}" on {config.calendar.url}'
 
 

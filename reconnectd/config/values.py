@@ -11,14 +11,13 @@ import re
 from collections.abc import Callable
 from datetime import date, time, timedelta
 from pathlib import Path
-from typing import Literal
 
 from reconnectd.config.nodes import INT_TAG, Node, Reader, suggest
 from reconnectd.policy import cadence
 from reconnectd.policy.cadence import CadenceError, DurationError
 from reconnectd.policy.english import one_of
 from reconnectd.policy.model import CHANNEL_ALIASES, CHANNELS, STYLES, Standing
-from reconnectd.policy.settings import CalendarSettings
+from reconnectd.policy.settings import CalendarSettings, Component
 
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2200
 APPRISE_URL = re.compile(r"[a-zA-Z][\w+.-]*://")  # how every Apprise URL starts: a scheme
@@ -81,7 +80,7 @@ def parse_argument(text: str) -> str:
     return text
 
 
-def parse_component(text: str) -> Literal["event", "todo"]:
+def parse_component(text: str) -> Component:
     word = text.lower().removeprefix("v")
     if word == "event":
         return "event"

@@ -40,6 +40,9 @@ class Secret:
         return hash(self._value)
 
 
+Component = Literal["event", "todo"]  # what a check-in is written as: a VEVENT or a VTODO
+
+
 @dataclass(frozen=True)
 class PasswordSource:
     """Where the CalDAV password comes from: a file, a command or an environment variable."""
@@ -61,7 +64,7 @@ class CalendarSettings:
     poll: timedelta = timedelta(minutes=5)
     full_poll: timedelta = timedelta(hours=1)
     timeout: timedelta = timedelta(seconds=30)
-    component: Literal["event", "todo"] = "event"
+    component: Component = "event"
     concurrency: int = 4  # writes in flight at once: quick over a slow link, polite to the server
 
     @property
