@@ -83,7 +83,7 @@ def _shown(value: Any) -> str:
     if isinstance(value, tuple | frozenset) and len(value) == 2 and all(isinstance(v, str | int) for v in value):
         return f"`{value[0]}:{value[1]}`" if isinstance(value, tuple) else f"`{sorted(value)}`"
     if isinstance(value, tuple | frozenset):
-        return "all days" if value == frozenset(range(7)) else "`[]`" if not value else f"`{sorted(value)}`"
+        return "all days" if value == settings.EVERY_DAY else "`[]`" if not value else f"`{sorted(value)}`"
     return f"`{value}`"
 
 

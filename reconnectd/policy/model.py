@@ -109,6 +109,9 @@ def person_key(name: str) -> str:
     return f"{slug(name) or 'person'}-{digest}"
 
 
+FROM_CLI, FROM_CALENDAR = "cli", "calendar"  # where a contact was recorded: `reconnectd done`, or a tick
+
+
 @dataclass(frozen=True)
 class Contact:
     """A moment the user reached someone. The log of these is never lost."""
@@ -117,7 +120,7 @@ class Contact:
     at: datetime
     outcome: Outcome = Outcome.REPLIED
     note: str | None = None
-    source: str = "cli"
+    source: str = FROM_CLI
 
 
 class CheckInStatus(StrEnum):

@@ -92,11 +92,14 @@ class NotifySettings:
         return start <= moment < end if start <= end else moment >= start or moment < end
 
 
+EVERY_DAY = frozenset(range(7))  # weekdays, Monday = 0
+
+
 @dataclass(frozen=True)
 class Schedule:
     until: time | None = None  # with a window ("18:00-20:00"), the slots end by this time
     time: time = time(18, 0)  # the first slot of a day
-    days: frozenset[int] = frozenset(range(7))  # allowed weekdays, Monday = 0
+    days: frozenset[int] = EVERY_DAY  # allowed weekdays, Monday = 0
     duration: timedelta = timedelta(minutes=15)
     max_per_day: int = 2
     alarm: timedelta = timedelta(0)
