@@ -14,7 +14,7 @@ from enum import StrEnum
 from html import escape
 from zoneinfo import ZoneInfo
 
-from reconnectd.policy.english import plural
+from reconnectd.policy.english import WEEKDAY_NAMES, plural
 from reconnectd.policy.model import FROM_CALENDAR, CheckInStatus, Outcome, Person, fold
 from reconnectd.policy.plan import Ledger
 from reconnectd.policy.settings import Config
@@ -36,7 +36,7 @@ HUES = 7  # person colours, cycled in config order (.hue-0 ... .hue-6 in the CSS
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-LONG_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+LONG_WEEKDAYS = WEEKDAY_NAMES
 
 
 class Standing(StrEnum):

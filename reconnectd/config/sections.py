@@ -36,6 +36,7 @@ from reconnectd.config.values import (
     parse_quiet_hours,
     read_time_of_day,
 )
+from reconnectd.policy.english import WEEKDAY_NAMES
 from reconnectd.policy.settings import (
     CalendarSettings,
     MilestoneSettings,
@@ -192,16 +193,13 @@ def read_schedule(reader: Reader, node: Node) -> Schedule:
     return Schedule(**{k: v for k, v in values.items() if v is not None})
 
 
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-
-
 def _weekdays(reader: Reader, node: Node) -> frozenset[int] | None:
     found: set[int] = set()
     for index, item in enumerate(reader.sequence(node, "schedule.days")):
         word = reader.text(item, join("schedule.days", index))
         if word is None:
             return None
-        matches = [i for i, day in enumerate(WEEKDAYS) if len(word) >= 2 and day.startswith(word.lower())]
+        matches = [i for i, day in enumerate(WEEKDAY_NAMES) if len(word) >= 2 and day.lower().startswith(word.lower())]
         if len(matches) != 1:
             reader.problem(
                 item, join("schedule.days", index), f'"{word}" is not a day of the week (write mon, tue, ... sun)'

@@ -2,6 +2,8 @@
 
 from collections.abc import Iterable
 
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")  # Monday = 0
+
 
 def plural(count: int, one: str, many: str | None = None) -> str:
     """ "1 person", "2 people": the count with its noun in the right number."""
