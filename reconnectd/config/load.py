@@ -23,6 +23,8 @@ from reconnectd.config.values import parse_cadence
 from reconnectd.errors import ConfigError, Problem
 from reconnectd.policy.settings import Config
 
+ZONE_EXAMPLE = "Europe/London"
+
 
 def load_config(path: Path, fallback_timezone: str | None = None) -> Config:
     """Read, parse and validate the file at `path` (secrets are resolved separately)."""
@@ -91,7 +93,7 @@ def _timezone(reader: Reader, node: Node | None, fallback: str | None) -> ZoneIn
     if node is None:
         if fallback:
             return ZoneInfo(fallback)
-        reader.problem(None, "timezone", 'is missing (write your time zone, for example "Europe/London")')
+        reader.problem(None, "timezone", f'is missing (write your time zone, for example "{ZONE_EXAMPLE}")')
         return None
     name = reader.text(node, "timezone")
     if name is None:
@@ -100,6 +102,6 @@ def _timezone(reader: Reader, node: Node | None, fallback: str | None) -> ZoneIn
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder such as "Europe", or too long
         close = suggest(name, sorted(available_timezones())) if "/" in name or len(name) <= 4 else None
-        hint = f'did you mean "{close}"?' if close else 'write an IANA name such as "Europe/London"'
+        hint = f'did you mean "{close}"?' if close else f'write an IANA name such as "{ZONE_EXAMPLE}"'
         reader.problem(node, "timezone", f'"{name}" is not a known time zone ({hint})')
         return None
