@@ -20,9 +20,9 @@ from caldav.davclient import DAVClient
 
 from bench.workload import PASSWORD, USERNAME
 from reconnectd.calendar.client import CalendarClient
-from reconnectd.config.load import Config
 from reconnectd.daemon.cycle import CycleReport, run_cycle
 from reconnectd.notify.notifier import Notifier
+from reconnectd.policy.settings import Config
 from reconnectd.state import Store
 
 _AUTH = "Basic " + base64.b64encode(f"{USERNAME}:{PASSWORD}".encode()).decode()

@@ -10,24 +10,24 @@ from collections.abc import Mapping
 from datetime import time, timedelta
 from typing import Any
 
-from reconnectd.config import load as config
+from reconnectd.config import schema
 from reconnectd.policy import settings
 from reconnectd.policy.model import Person
 
 # (section, its keys, the dataclass holding its defaults, renamed fields)
 SECTIONS: tuple[tuple[str, Mapping[str, str], Any, Mapping[str, str]], ...] = (
-    ("", config.TOP_KEYS, settings.Config, {"self": "self_every"}),
-    ("calendar", config.CALENDAR_KEYS, settings.CalendarSettings, {}),
-    ("notify", config.NOTIFY_KEYS, settings.NotifySettings, {}),
-    ("schedule", config.SCHEDULE_KEYS, settings.Schedule, {}),
-    ("patience", config.PATIENCE_KEYS, settings.Patience, {}),
-    ("milestones", config.MILESTONE_KEYS, settings.MilestoneSettings, {}),
-    ("self", {"every": "cadence"}, None, {}),
-    ("library", config.LIBRARY_KEYS, None, {}),
-    ("people[]", config.PERSON_KEYS, Person, {"notify": "route", "status": "status"}),
-    ("people[].dates[]", {"LABEL": "the date (MM-DD or YYYY-MM-DD)", **config.DATE_OPTION_KEYS}, None, {}),
+    ("", schema.TOP_KEYS, settings.Config, {"self": "self_every"}),
+    ("calendar", schema.CALENDAR_KEYS, settings.CalendarSettings, {}),
+    ("notify", schema.NOTIFY_KEYS, settings.NotifySettings, {}),
+    ("schedule", schema.SCHEDULE_KEYS, settings.Schedule, {}),
+    ("patience", schema.PATIENCE_KEYS, settings.Patience, {}),
+    ("milestones", schema.MILESTONE_KEYS, settings.MilestoneSettings, {}),
+    ("self", schema.SELF_KEYS, None, {}),
+    ("library", schema.LIBRARY_KEYS, None, {}),
+    ("people[]", schema.PERSON_KEYS, Person, {"notify": "route", "status": "status"}),
+    ("people[].dates[]", {"LABEL": "the date (MM-DD or YYYY-MM-DD)", **schema.DATE_OPTION_KEYS}, None, {}),
 )
-REQUIRED = {"people[].name", "people[].every", "self.every"}
+REQUIRED = {*(f"people[].{key}" for key in schema.PERSON_REQUIRED), "self.every"}
 
 
 def paths() -> list[str]:
@@ -83,7 +83,7 @@ def _shown(value: Any) -> str:
     if isinstance(value, tuple | frozenset) and len(value) == 2 and all(isinstance(v, str | int) for v in value):
         return f"`{value[0]}:{value[1]}`" if isinstance(value, tuple) else f"`{sorted(value)}`"
     if isinstance(value, tuple | frozenset):
-        return "all days" if value == frozenset(range(7)) else "`[]`" if not value else f"`{sorted(value)}`"
+        return "all days" if value == settings.EVERY_DAY else "`[]`" if not value else f"`{sorted(value)}`"
     return f"`{value}`"
 
 

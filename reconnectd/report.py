@@ -14,8 +14,8 @@ from enum import StrEnum
 from html import escape
 from zoneinfo import ZoneInfo
 
-from reconnectd.policy.english import plural
-from reconnectd.policy.model import CheckInStatus, Outcome, Person, fold
+from reconnectd.policy.english import WEEKDAY_NAMES, plural
+from reconnectd.policy.model import FROM_CALENDAR, CheckInStatus, Outcome, Person, fold
 from reconnectd.policy.plan import Ledger
 from reconnectd.policy.settings import Config
 from reconnectd.policy.status import PersonStatus, summarize
@@ -36,7 +36,7 @@ HUES = 7  # person colours, cycled in config order (.hue-0 ... .hue-6 in the CSS
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-LONG_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+LONG_WEEKDAYS = WEEKDAY_NAMES
 
 
 class Standing(StrEnum):
@@ -399,7 +399,7 @@ def _tooltip(mark: ContactMark) -> str:
     if mark.outcome is None:
         return f"{_day(mark.day)} · last contact, from your config"
     words = [_day(mark.day), "replied" if mark.outcome is Outcome.REPLIED else "no reply"]
-    if mark.source == "calendar":
+    if mark.source == FROM_CALENDAR:
         words.append("ticked off in the calendar")
     if mark.note:
         words.append(f"“{mark.note}”")

@@ -32,15 +32,8 @@ from life import PEOPLE, Life, Unreachable, london
 from servers import HttpReceiver
 
 from reconnectd.cli import main
-from reconnectd.config.load import (
-    CALENDAR_KEYS,
-    NOTIFY_KEYS,
-    PERSON_KEYS,
-    SCHEDULE_KEYS,
-    TOP_KEYS,
-    load_config,
-    parse_config,
-)
+from reconnectd.config.load import load_config, parse_config
+from reconnectd.config.schema import CALENDAR_KEYS, NOTIFY_KEYS, PERSON_KEYS, SCHEDULE_KEYS, TOP_KEYS
 from reconnectd.daemon.runtime import read_config
 from reconnectd.errors import ConfigError
 

@@ -23,6 +23,12 @@ USERNAME = "reconnectd"
 PASSWORD = "reconnectd"  # noqa: S105 - not a secret, see above
 
 
+def embedded_url(host: str, port: int) -> str:
+    """Where the embedded calendar is served: plain HTTP on `calendar.listen`, an IPv6 host in brackets."""
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}/"
+
+
 class EmbeddedCalendar:
     def __init__(self, storage: Path, host: str, port: int) -> None:
         self.storage = storage
@@ -33,8 +39,7 @@ class EmbeddedCalendar:
 
     @property
     def url(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}/"
+        return embedded_url(self.host, self.port)
 
     def start(self) -> None:
         """Serve, unless something (normally our own daemon) already listens on the port."""

@@ -7,7 +7,6 @@ import functools
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from typing import Literal
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -15,11 +14,11 @@ import icalendar
 from reconnectd import __version__
 from reconnectd.policy.model import UID_PREFIX
 from reconnectd.policy.plan import Planned
+from reconnectd.policy.settings import Component
 
 PRODID = f"-//reconnectd//reconnectd {__version__}//EN"
 MARKER = "X-RECONNECTD-PERSON"
-
-Component = Literal["event", "todo"]
+CATEGORY = "reconnectd"  # every object we write carries it, for filtering in calendar apps
 
 
 def render(planned: Planned, stamp: datetime, alarm: timedelta = timedelta(0), component: Component = "event") -> bytes:
@@ -39,7 +38,7 @@ def render(planned: Planned, stamp: datetime, alarm: timedelta = timedelta(0), c
         item.add("status", "NEEDS-ACTION")
     item.add("summary", words.summary)
     item.add("description", words.description)
-    item.add("categories", ["reconnectd"])
+    item.add("categories", [CATEGORY])
     item.add(MARKER, checkin.person)
     item.add("X-RECONNECTD-SEQ", str(checkin.seq))
     reminder = icalendar.Alarm()
@@ -74,7 +73,7 @@ def _all_day(planned: Planned, stamp: datetime) -> bytes:
     event.add("summary", f"{checkin.person}: {checkin.label}")
     event.add("description", words.description)
     event.add("transp", "TRANSPARENT")
-    event.add("categories", ["reconnectd"])
+    event.add("categories", [CATEGORY])
     event.add(MARKER, checkin.person)
     event.add("X-RECONNECTD-DATE", checkin.label or "")
     calendar = icalendar.Calendar()

@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from reconnectd.calendar import ical
 from reconnectd.calendar.replies import Moved, Ticked, interpret
-from reconnectd.policy.model import CheckIn, CheckInStatus, Contact, Owned, Repair
+from reconnectd.policy.model import FROM_CALENDAR, CheckIn, CheckInStatus, Contact, Owned, Repair
 from reconnectd.policy.suggest import title_for
 
 OPEN = frozenset({CheckInStatus.SCHEDULED, CheckInStatus.PASSED})
@@ -207,7 +207,7 @@ def _reading(
         return Deleted(own.uid, skipped=False)
     reading = interpret(remote, checkin.start, checkin.end, now, title_for(checkin.person))
     if isinstance(reading, Ticked):
-        contact = Contact(checkin.person, reading.at, reading.outcome, reading.note, source="calendar")
+        contact = Contact(checkin.person, reading.at, reading.outcome, reading.note, source=FROM_CALENDAR)
         return Done(own.uid, href, etag, contact)
     if isinstance(reading, Moved):
         reopen = own.status is CheckInStatus.PASSED and reading.start > now

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from reconnectd.calendar.embedded import embedded_url
 from reconnectd.daemon.runtime import read_config
 from reconnectd.errors import UsageError
 from reconnectd.policy.settings import Config
@@ -50,5 +51,5 @@ def parse_moment(text: str, config: Config) -> datetime:
 def describe_calendar(config: Config) -> str:
     if config.calendar.url is None:
         host, port = config.calendar.listen
-        return f'embedded, at http://{host}:{port}/ ("{config.calendar.name}")'
+        return f'embedded, at {embedded_url(host, port)} ("{config.calendar.name}")'
     return f'"{config.calendar.name}" on {config.calendar.url}'

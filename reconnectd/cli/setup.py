@@ -8,6 +8,7 @@ from contextlib import ExitStack
 import click
 
 from reconnectd.cli.common import Options, describe_calendar, pass_options
+from reconnectd.config.credentials import CREDENTIAL_FILE
 from reconnectd.config.starter import Answers, starter_config
 from reconnectd.daemon.runtime import calendar_client, system_timezone
 from reconnectd.errors import EXIT_RUNTIME, CalendarError, UsageError
@@ -91,7 +92,7 @@ def init(options: Options, url: str | None, username: str | None, notify_url: st
                 "CalDAV password (stored in a private file)", hide_input=True, default="", show_default=False
             )
             if password:
-                secret = path.parent / "caldav-password"
+                secret = path.parent / CREDENTIAL_FILE
                 path.parent.mkdir(parents=True, exist_ok=True)
                 secret.touch(mode=0o600, exist_ok=True)
                 secret.write_text(password + "\n", encoding="utf-8")

@@ -10,18 +10,18 @@ looked up in systemd's $CREDENTIALS_DIRECTORY first, then beside the config), `p
 from __future__ import annotations
 
 import logging
-import re
 import subprocess
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
+from reconnectd.config.values import APPRISE_URL, NOT_APPRISE
 from reconnectd.errors import ConfigError, Problem
 from reconnectd.policy.settings import Config, PasswordSource, Secret
 
 log = logging.getLogger(__name__)
 
-SYSTEMD_CREDENTIAL = "caldav-password"
+CREDENTIAL_FILE = "caldav-password"  # the systemd credential looked for, and the file `reconnectd init` writes
 COMMAND_TIMEOUT = 30
 HINT = "put the CalDAV password on one line in that file"
 FIRST_LINE = "it should print the password on its first line"
@@ -33,8 +33,8 @@ def resolve(config: Config, config_path: Path, environ: Mapping[str, str]) -> Co
     problems: list[Problem] = []
     calendar = config.calendar
     source = calendar.password_source
-    if source is None and calendar.password is None and credentials and _present(credentials / SYSTEMD_CREDENTIAL):
-        source = PasswordSource("password_file", SYSTEMD_CREDENTIAL)
+    if source is None and calendar.password is None and credentials and _present(credentials / CREDENTIAL_FILE):
+        source = PasswordSource("password_file", CREDENTIAL_FILE)
     if source is not None:
         try:
             calendar = replace(calendar, password=Secret(_password(source, config_path.parent, credentials, environ)))
@@ -117,8 +117,8 @@ def _urls_file(path: Path) -> tuple[Secret, ...]:
         text = line.strip()
         if not text or text.startswith("#"):
             continue
-        if not re.match(r"[a-zA-Z][\w+.-]*://", text):
-            raise _Unusable(f'{path}:{number} is not an Apprise URL (write it like "ntfy://ntfy.sh/my-topic")')
+        if not APPRISE_URL.match(text):
+            raise _Unusable(f"{path}:{number} {NOT_APPRISE}")
         urls.append(Secret(text))
     return tuple(urls)
 

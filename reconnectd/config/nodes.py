@@ -1,6 +1,6 @@
 """Read YAML as located nodes and collect every problem with its line.
 
-The config module describes *what* is valid; this module knows *where* things are.
+The rest of `reconnectd.config` describes *what* is valid; this module knows *where* things are.
 """
 
 from __future__ import annotations
@@ -121,6 +121,7 @@ class Reader:
 NULL_TAG = "tag:yaml.org,2002:null"
 BOOL_TAG = "tag:yaml.org,2002:bool"
 INT_TAG = "tag:yaml.org,2002:int"
+BINARY = "contains binary data, not YAML text"
 
 
 def join(path: str, key: str | int) -> str:
@@ -175,7 +176,7 @@ def compose(text: str, file: str) -> Node | None:
         raise ConfigError([syntax_problem(error, text, file)]) from None
     except yaml.reader.ReaderError as error:
         line = line_at(text, error.position)
-        raise ConfigError([Problem(file, line, "", "contains binary data, not YAML text")]) from None
+        raise ConfigError([Problem(file, line, "", BINARY)]) from None
     except RecursionError:
         line = line_at(text, _too_deep(text))
         raise ConfigError(

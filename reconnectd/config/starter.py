@@ -4,6 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from reconnectd.config.credentials import CREDENTIAL_FILE
+from reconnectd.config.values import DEFAULT_LISTEN
+from reconnectd.policy.english import one_of
+from reconnectd.policy.model import CHANNELS
+from reconnectd.policy.settings import CalendarSettings, Schedule
+
+PASSWORD_EXAMPLE = f"~/.config/reconnectd/{CREDENTIAL_FILE}"
+
 
 @dataclass(frozen=True)
 class Answers:
@@ -22,13 +30,13 @@ def starter_config(answers: Answers) -> str:
             f"  password_file: {answers.password_file}\n"
             if answers.password_file
             else "  # The password, in a private file (chmod 600), or see password_command / password_env.\n"
-            "  # password_file: ~/.config/reconnectd/caldav-password\n"
+            f"  # password_file: {PASSWORD_EXAMPLE}\n"
         )
         if answers.url
-        else "  # Your CalDAV server. Left out, reconnectd serves its own calendar on 127.0.0.1:5232.\n"
+        else f"  # Your CalDAV server. Left out, reconnectd serves its own calendar on {DEFAULT_LISTEN}.\n"
         "  # url: https://dav.example.com/remote.php/dav/\n"
         "  # username: you\n"
-        "  # password_file: ~/.config/reconnectd/caldav-password\n"
+        f"  # password_file: {PASSWORD_EXAMPLE}\n"
     )
     notify = (
         f"  urls:\n    - {answers.notify_url}\n"
@@ -45,21 +53,21 @@ timezone: {answers.timezone}
 
 calendar:
 {calendar}  # The calendar to write into; created on the first sync if it does not exist.
-  name: Reconnect
+  name: {CalendarSettings.name}
 
 notify:
 {notify}
 schedule:
   # When check-ins sit in your day, and how many at most on one day.
-  time: "18:00"
-  max_per_day: 2
+  time: "{Schedule.time:%H:%M}"
+  max_per_day: {Schedule.max_per_day}
 
 # Start small: two or three people is plenty.
 people:
   - name: Someone you miss
     # daily, weekly, fortnightly, monthly, "every 10 days", 3w, P2W ...
     every: fortnightly
-    # text, voice note, call, video, in person, social media, email or letter
+    # {one_of(CHANNELS)}
     prefers: text
     # notes: what's going on in their life
     # last_contact: 2026-11-01

@@ -21,6 +21,7 @@ from reconnectd.policy.settings import NotifySettings, Secret
 
 log = logging.getLogger(__name__)
 nudge_log = logging.getLogger("reconnectd.nudge")
+apprise_log = logging.getLogger("apprise")  # it logs tokens at DEBUG: kept at INFO or above
 
 LOG_TARGET = "log"
 
@@ -37,7 +38,6 @@ class Notifier:
         self, urls: tuple[Secret, ...], apprise_config: Path | None = None, tags: tuple[frozenset[str], ...] = ()
     ) -> None:
         # Apprise logs tokens at DEBUG; never let it, whatever our own level is.
-        apprise_log = logging.getLogger("apprise")
         if apprise_log.getEffectiveLevel() < logging.INFO:
             apprise_log.setLevel(logging.INFO)
         self._urls: dict[str, Secret] = {}
@@ -105,12 +105,11 @@ def _service_and_host(private: str) -> str:
 
 def _service(url: Secret) -> apprise.Apprise | None:
     service = apprise.Apprise()
-    quiet = logging.getLogger("apprise")
-    level, quiet.level = quiet.level, logging.CRITICAL  # we report a bad URL ourselves, at its line
+    level, apprise_log.level = apprise_log.level, logging.CRITICAL  # we report a bad URL ourselves, at its line
     try:
         return service if service.add(url.reveal()) else None
     finally:
-        quiet.level = level
+        apprise_log.level = level
 
 
 def _from_apprise_config(path: Path) -> list[tuple[Secret, frozenset[str]]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 
+from reconnectd.policy.english import plural
 from reconnectd.policy.milestones import Occurrence
 from reconnectd.policy.model import CheckIn, Nudge
 from reconnectd.policy.settings import Config
@@ -45,7 +46,7 @@ def digest_nudge(
         if ahead == 0 or (0 < ahead <= occurrence.milestone.remind.days):
             words = occurrence.wording(today)
             lines.append(f"• {words.summary}: {words.description.splitlines()[0]}")
-    late = [f"{name} ({days} day{'s' * (days != 1)})" for name, days in overdue if days > 0]
+    late = [f"{name} ({plural(days, 'day')})" for name, days in overdue if days > 0]
     if late:
         lines.append("Overdue: " + ", ".join(late) + ". No rush; one small message is enough.")
     if not lines:

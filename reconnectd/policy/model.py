@@ -32,8 +32,7 @@ class Milestone:
 
     @property
     def kind(self) -> str:
-        lowered = self.label.lower()
-        return "birthday" if "birthday" in lowered else "anniversary" if "anniversary" in lowered else "event"
+        return milestone_kind(self.label)
 
     def next_on_or_after(self, today: date) -> date | None:
         """The next day it falls on (29 February on the 28th in other years), or None if it is past."""
@@ -42,6 +41,17 @@ class Milestone:
             return _on(self.year, self.month, self.day) if _on(self.year, self.month, self.day) >= today else None
         this_year = _on(today.year, self.month, self.day)
         return this_year if this_year >= today else _on(today.year + 1, self.month, self.day)
+
+
+BIRTHDAY, ANNIVERSARY, EVENT = "birthday", "anniversary", "event"
+MILESTONE_KINDS = (BIRTHDAY, ANNIVERSARY, EVENT)
+YEARLY_KINDS = (BIRTHDAY, ANNIVERSARY)  # a label naming one of these comes back every year unless told otherwise
+
+
+def milestone_kind(label: str) -> str:
+    """What a label is about: "Mum's birthday" is a birthday; a label naming no kind is an event."""
+    lowered = label.lower()
+    return next((kind for kind in YEARLY_KINDS if kind in lowered), EVENT)
 
 
 def _on(year: int, month: int, day: int) -> date:
@@ -58,6 +68,10 @@ class Standing(StrEnum):
     LET_GO = "let go"
 
 
+LIGHT, DEEP = "light", "deep"
+STYLES = (LIGHT, DEEP)  # how a person likes to be asked: the questions that suit them
+
+
 @dataclass(frozen=True)
 class Person:
     name: str
@@ -66,7 +80,7 @@ class Person:
     notes: str | None = None
     last_contact: date | None = None
     interests: tuple[str, ...] = ()
-    style: str = "light"
+    style: str = LIGHT
     status: Standing = Standing.ACTIVE
     until: date | None = None  # a pause ends by itself on this day
     route: str | None = None  # nudges go to the notify URLs carrying this tag
@@ -95,6 +109,9 @@ def person_key(name: str) -> str:
     return f"{slug(name) or 'person'}-{digest}"
 
 
+FROM_CLI, FROM_CALENDAR = "cli", "calendar"  # where a contact was recorded: `reconnectd done`, or a tick
+
+
 @dataclass(frozen=True)
 class Contact:
     """A moment the user reached someone. The log of these is never lost."""
@@ -103,7 +120,7 @@ class Contact:
     at: datetime
     outcome: Outcome = Outcome.REPLIED
     note: str | None = None
-    source: str = "cli"
+    source: str = FROM_CLI
 
 
 class CheckInStatus(StrEnum):

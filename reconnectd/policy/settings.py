@@ -40,6 +40,9 @@ class Secret:
         return hash(self._value)
 
 
+Component = Literal["event", "todo"]  # what a check-in is written as: a VEVENT or a VTODO
+
+
 @dataclass(frozen=True)
 class PasswordSource:
     """Where the CalDAV password comes from: a file, a command or an environment variable."""
@@ -61,7 +64,7 @@ class CalendarSettings:
     poll: timedelta = timedelta(minutes=5)
     full_poll: timedelta = timedelta(hours=1)
     timeout: timedelta = timedelta(seconds=30)
-    component: Literal["event", "todo"] = "event"
+    component: Component = "event"
     concurrency: int = 4  # writes in flight at once: quick over a slow link, polite to the server
 
     @property
@@ -89,11 +92,14 @@ class NotifySettings:
         return start <= moment < end if start <= end else moment >= start or moment < end
 
 
+EVERY_DAY = frozenset(range(7))  # weekdays, Monday = 0
+
+
 @dataclass(frozen=True)
 class Schedule:
     until: time | None = None  # with a window ("18:00-20:00"), the slots end by this time
     time: time = time(18, 0)  # the first slot of a day
-    days: frozenset[int] = frozenset(range(7))  # allowed weekdays, Monday = 0
+    days: frozenset[int] = EVERY_DAY  # allowed weekdays, Monday = 0
     duration: timedelta = timedelta(minutes=15)
     max_per_day: int = 2
     alarm: timedelta = timedelta(0)

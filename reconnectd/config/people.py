@@ -1,0 +1,179 @@
+"""The people: each person, their dates (birthdays and other milestones), and the library of words.
+
+A person is kept only when every field of theirs is valid; every problem is still reported.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import yaml
+
+from reconnectd.config.nodes import Node, Reader, join
+from reconnectd.config.schema import (
+    DATE_OPTION_KEYS,
+    LIBRARY_ACTION_KEYS,
+    LIBRARY_KEYS,
+    PERSON_KEYS,
+    PERSON_REQUIRED,
+)
+from reconnectd.config.values import (
+    parse_cadence,
+    parse_channel,
+    parse_date,
+    parse_duration,
+    parse_month_day,
+    parse_standing,
+    parse_style,
+)
+from reconnectd.policy.model import YEARLY_KINDS, Milestone, Person, Standing, fold, milestone_kind
+from reconnectd.policy.settings import SELF
+from reconnectd.policy.suggest import DEFAULT_LIBRARY, Library
+
+
+def read_people(reader: Reader, node: Node) -> tuple[Person, ...]:
+    people: list[Person] = []
+    seen: dict[str, int] = {}
+    for index, item in enumerate(reader.sequence(node, "people")):
+        path = join("people", index)
+        name, person = _person(reader, item, path)
+        if name is not None and fold(name) == SELF:
+            reader.problem(item, join(path, "name"), f'"{name}" is reserved for the self check-in (see self: every:)')
+            continue
+        if name is not None:
+            folded = fold(name)
+            if folded in seen:
+                reader.problem(
+                    item,
+                    join(path, "name"),
+                    f'"{name}" appears twice (also at line {seen[folded]}); give each person a distinct name',
+                )
+                continue
+            seen[folded] = reader.line(item)
+        if person is not None:
+            people.append(person)
+    return tuple(people)
+
+
+def _person(reader: Reader, node: Node, path: str) -> tuple[str | None, Person | None]:
+    """The person's name (for duplicate checks) and the person, if every field is valid."""
+    if not isinstance(node, yaml.MappingNode):
+        reader.mapping(node, path, PERSON_KEYS)  # reports what it is instead
+        return None, None
+    keys = reader.mapping(node, path, PERSON_KEYS)
+    ok = True
+    for required, example in PERSON_REQUIRED.items():
+        if required not in keys and join(path, required) in reader.misspelt:
+            ok = False  # the unknown-key message already says "did you mean"
+        elif required not in keys:
+            reader.problem(node, join(path, required), f"is missing (write, for example, {required}: {example})")
+            ok = False
+    name = reader.text(keys["name"], join(path, "name")) if "name" in keys else None
+    every = reader.parsed(keys["every"], join(path, "every"), parse_cadence) if "every" in keys else None
+    values: dict[str, Any] = {}
+    if "prefers" in keys:
+        values["prefers"] = reader.parsed(keys["prefers"], join(path, "prefers"), parse_channel)
+    if "notes" in keys:
+        values["notes"] = reader.text(keys["notes"], join(path, "notes"))
+    if "last_contact" in keys:
+        values["last_contact"] = reader.parsed(keys["last_contact"], join(path, "last_contact"), parse_date)
+    if "interests" in keys:
+        found = [
+            reader.text(n, join(path, f"interests[{i}]"))
+            for i, n in enumerate(reader.sequence(keys["interests"], join(path, "interests")))
+        ]
+        values["interests"] = tuple(f for f in found if f) if all(found) else None
+    if "style" in keys:
+        values["style"] = reader.parsed(keys["style"], join(path, "style"), parse_style)
+    if "status" in keys:
+        values["status"] = reader.parsed(keys["status"], join(path, "status"), parse_standing)
+    if "until" in keys:
+        values["until"] = reader.parsed(keys["until"], join(path, "until"), parse_date)
+        if values.get("status", Standing.ACTIVE) is not Standing.PAUSED and values.get("status") is not None:
+            reader.problem(
+                keys["until"], join(path, "until"), "only goes with status: paused (remove it, or pause them)"
+            )
+            values["until"] = None
+            ok = False
+    if "notify" in keys:
+        values["route"] = reader.text(keys["notify"], join(path, "notify"))
+    if "dates" in keys:
+        dates = [
+            _milestone(reader, n, join(path, f"dates[{i}]"))
+            for i, n in enumerate(reader.sequence(keys["dates"], join(path, "dates")))
+        ]
+        values["dates"] = tuple(d for d in dates if d) if all(dates) else None
+    if not ok or name is None or every is None or any(v is None for v in values.values()):
+        return name, None
+    return name, Person(name=name, every=every, **values)
+
+
+def _milestone(reader: Reader, node: Node, path: str) -> Milestone | None:
+    """One date: `- birthday: 03-14` (no year: every year) or `- big presentation: 2026-12-03`, with `remind: 1w`."""
+    if not isinstance(node, yaml.MappingNode):
+        reader.problem(node, path, "expected a label and a date, like: - birthday: 03-14")
+        return None
+    labels = [(k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode) and str(k.value) not in DATE_OPTION_KEYS]
+    if len(labels) != 1:
+        reader.problem(node, path, "give one label and its date per item, like: - birthday: 03-14")
+        return None
+    (label_node, date_node), label = labels[0], str(labels[0][0].value).strip()
+    options = reader.mapping(
+        yaml.MappingNode(
+            "tag:yaml.org,2002:map", [(k, v) for k, v in node.value if k is not label_node], node.start_mark
+        ),
+        path,
+        DATE_OPTION_KEYS,
+    )
+    day = reader.parsed(date_node, join(path, label), parse_month_day)
+    remind = (
+        reader.parsed(options["remind"], join(path, "remind"), parse_duration) if "remind" in options else timedelta(0)
+    )
+    yearly_node = options.get("yearly")
+    yearly = reader.boolean(yearly_node, join(path, "yearly")) if yearly_node else None
+    if day is None or remind is None or (yearly_node and yearly is None):
+        return None
+    year, month, dom = day
+    if remind > timedelta(days=60):
+        reader.problem(options["remind"], join(path, "remind"), "is more than 60 days ahead (try 1d or 1w)")
+        return None
+    recurring = yearly if yearly is not None else (year is None or milestone_kind(label) in YEARLY_KINDS)
+    if not recurring and year is None:
+        reader.problem(
+            date_node, join(path, label), "a one-off date needs a year (write YYYY-MM-DD), or add yearly: true"
+        )
+        return None
+    return Milestone(label, month, dom, year, recurring, remind)
+
+
+def read_library(reader: Reader, node: Node) -> Library | None:
+    """Your own actions (per channel, or "any"), questions ("light:"/"deep:" to suit a style), openers
+    and reflections: added to the built-in ones, or replacing them with `replace: true`."""
+    keys = reader.mapping(node, "library", LIBRARY_KEYS)
+    replace_all = reader.boolean(keys["replace"], "library.replace") if "replace" in keys else False
+    actions: dict[str, list[str]] = {}
+    if "actions" in keys:
+        for channel_node, items in reader.mapping(keys["actions"], "library.actions", LIBRARY_ACTION_KEYS).items():
+            path = join("library.actions", channel_node)
+            actions[channel_node] = [
+                t for t in (reader.text(n, join(path, i)) for i, n in enumerate(reader.sequence(items, path))) if t
+            ]
+    lists: dict[str, list[str]] = {}
+    for key in ("questions", "openers", "reflections"):
+        if key in keys:
+            path = join("library", key)
+            lists[key] = [
+                t for t in (reader.text(n, join(path, i)) for i, n in enumerate(reader.sequence(keys[key], path))) if t
+            ]
+    try:
+        return DEFAULT_LIBRARY.extended(
+            actions,
+            lists.get("questions", ()),
+            bool(replace_all),
+            openers=lists.get("openers", ()),
+            reflections=lists.get("reflections", ()),
+        )
+    except (ValueError, TypeError) as error:
+        reader.problem(node, "library", str(error))
+        return None
