@@ -1,35 +1,36 @@
-"""The report: one self-contained HTML page of the past year with each person. Pure.
+"""The report page: the figures drawn as one self-contained HTML page. Pure.
 
 `render_report(config, ledger, now)` returns the page as text: inline CSS and inline SVG,
-system fonts, no script and no URL of any kind, so opening it fetches nothing. Where each
-person stands (last contact, next check-in, overdue days) comes from `status.summarize`;
-this module only adds the history around it and draws.
+system fonts, no script and no URL of any kind, so opening it fetches nothing. What the page
+shows is worked out in figures.py; this module only puts it into words and draws it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from enum import StrEnum
+from datetime import date, datetime
 from html import escape
-from zoneinfo import ZoneInfo
 
 from reconnectd.policy.english import plural
-from reconnectd.policy.model import CheckInStatus, Outcome, Person, fold
+from reconnectd.policy.model import Outcome
 from reconnectd.policy.plan import Ledger
 from reconnectd.policy.settings import Config
-from reconnectd.policy.status import PersonStatus, summarize
+from reconnectd.report.figures import (
+    DUE_SOON_DAYS,
+    LEFT,
+    RIGHT,
+    WIDTH,
+    ContactMark,
+    Figures,
+    Row,
+    Standing,
+    Streak,
+    Totals,
+    Window,
+    figures_for,
+)
 from reconnectd.report.style import CSS
 
-PAST_DAYS = 365  # the timeline shows the year up to today...
-FUTURE_DAYS = 56  # ...and eight weeks ahead, where the next check-ins sit
-DUE_SOON_DAYS = 7  # "due this week": due within the next 7 days, today included
-
-# Timeline geometry, in SVG user units. Every row and the month axis share one viewBox width,
-# and CSS gives them the same on-screen width, so a day is at the same x in every row.
-WIDTH = 640.0
-LEFT = 14.0
-RIGHT = WIDTH - 14.0
+# The rest of the drawing's geometry, in the timeline's SVG user units (see figures.py).
 ROW_HEIGHT = 44.0
 MID = ROW_HEIGHT / 2
 AXIS_HEIGHT = 38.0
@@ -40,147 +41,20 @@ WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 LONG_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
-class Standing(StrEnum):
-    ON_TRACK = "on-track"
-    DUE = "due"
-    OVERDUE = "overdue"
-    NEW = "new"  # no contact known and no check-in planned yet
-
-
-@dataclass(frozen=True)
-class ContactMark:
-    day: date
-    outcome: Outcome | None  # None: the `last_contact` date from the YAML, outcome unknown
-    note: str | None
-    source: str | None
-
-    @property
-    def css(self) -> str:
-        if self.outcome is Outcome.REPLIED:
-            return "replied"
-        if self.outcome is Outcome.NO_REPLY:
-            return "no-reply"
-        return "unknown"
-
-
-@dataclass(frozen=True)
-class Streak:
-    outcome: Outcome
-    count: int
-
-    @property
-    def css(self) -> str:
-        return "replied" if self.outcome is Outcome.REPLIED else "unanswered"
-
-    @property
-    def text(self) -> str:
-        if self.outcome is Outcome.REPLIED:
-            return "replied last time" if self.count == 1 else f"{self.count} replied in a row"
-        return "last one unanswered" if self.count == 1 else f"{self.count} unanswered in a row"
-
-
-@dataclass(frozen=True)
-class Row:
-    index: int
-    person: Person
-    status: PersonStatus
-    contacts: tuple[ContactMark, ...]  # every known contact, oldest first
-    passed: tuple[date, ...]  # check-ins whose time came without being ticked off
-    skipped: tuple[date, ...]  # check-ins the user deleted from the calendar
-    due: date | None  # when the next contact is expected (see `_due_day`)
-    standing: Standing
-    streak: Streak | None
-
-
-@dataclass(frozen=True)
-class Window:
-    start: date
-    end: date
-    today: date
-
-    def x(self, day: date) -> float:
-        """The middle of `day` on the timeline, clamped to its ends."""
-        span = (self.end - self.start).days + 1
-        offset = min(max((day - self.start).days + 0.5, 0.0), float(span))
-        return LEFT + (RIGHT - LEFT) * offset / span
-
-    def edge(self, day: date) -> float:
-        """Where `day` begins on the timeline (the boundary between it and the day before)."""
-        return self.x(day) - (RIGHT - LEFT) / ((self.end - self.start).days + 1) / 2
-
-    def __contains__(self, day: object) -> bool:
-        return isinstance(day, date) and self.start <= day <= self.end
-
-
 def render_report(config: Config, ledger: Ledger, now: datetime) -> str:
     """The whole report page as HTML text. `now` must be timezone-aware."""
-    if now.tzinfo is None or now.utcoffset() is None:
-        raise ValueError(f"need a timezone-aware datetime, got {now!r}")
-    tz = config.timezone
-    today = now.astimezone(tz).date()
-    window = Window(today - timedelta(days=PAST_DAYS), today + timedelta(days=FUTURE_DAYS), today)
-    statuses = summarize(config, ledger, now)
-    pairs = zip(config.people, statuses, strict=True)
-    rows = [_row(i, person, status, ledger, tz, now=now) for i, (person, status) in enumerate(pairs)]
+    return draw(figures_for(config, ledger, now), config)
+
+
+def draw(figures: Figures, config: Config) -> str:
+    """The page for these figures; `config` gives the file named on an empty page and the time zone."""
+    rows, window = figures.rows, figures.window
     body = (
-        _header(rows, window, now.astimezone(tz))
-        + (_legend() + _axis(window) + "".join(_person(row, window, tz) for row in rows) if rows else _empty(config))
-        + _footer(config, now.astimezone(tz))
+        _header(figures)
+        + (_legend() + _axis(window) + "".join(_person(row, window) for row in rows) if rows else _empty(config))
+        + _footer(config, figures.now)
     )
     return _page(body)
-
-
-# --- what each row says -------------------------------------------------------------------
-
-
-def _row(index: int, person: Person, status: PersonStatus, ledger: Ledger, tz: ZoneInfo, *, now: datetime) -> Row:
-    folded = fold(person.name)
-    recorded = sorted((c for c in ledger.contacts if fold(c.person) == folded), key=lambda c: c.at)
-    marks = [ContactMark(c.at.astimezone(tz).date(), c.outcome, c.note, c.source) for c in recorded]
-    if person.last_contact is not None and all(m.day != person.last_contact for m in marks):
-        marks.append(ContactMark(person.last_contact, None, None, None))
-    marks.sort(key=lambda m: m.day)  # stable: recorded contacts keep their order within a day
-    theirs = [c for c in ledger.checkins if fold(c.person) == folded and not c.is_milestone]
-    # A scheduled check-in whose time has come is passed, whether or not a sync has said so yet.
-    passed = sorted(
-        c.start.astimezone(tz).date()
-        for c in theirs
-        if c.status is CheckInStatus.PASSED or (c.status is CheckInStatus.SCHEDULED and c.start <= now)
-    )
-    skipped = sorted(c.start.astimezone(tz).date() for c in theirs if c.status is CheckInStatus.SKIPPED)
-    due = _due_day(status, tz)
-    standing = _standing(status, due, now.astimezone(tz).date())
-    return Row(index, person, status, tuple(marks), tuple(passed), tuple(skipped), due, standing, _streak(marks))
-
-
-def _standing(status: PersonStatus, due: date | None, today: date) -> Standing:
-    if status.overdue_days > 0:
-        return Standing.OVERDUE
-    if due is None:
-        return Standing.NEW
-    return Standing.DUE if (due - today).days < DUE_SOON_DAYS else Standing.ON_TRACK
-
-
-def _due_day(status: PersonStatus, tz: ZoneInfo) -> date | None:
-    """When the next contact is expected: a cadence after the last, else the first check-in."""
-    if status.due is not None:
-        return status.due
-    return status.next_checkin.astimezone(tz).date() if status.next_checkin is not None else None
-
-
-def _streak(marks: list[ContactMark]) -> Streak | None:
-    """The run of equal outcomes ending at the latest recorded contact.
-
-    Only recorded contacts count: a `last_contact` date from the YAML has no outcome to add."""
-    outcomes = [m.outcome for m in marks if m.outcome is not None]
-    if not outcomes:
-        return None
-    count = 0
-    for outcome in reversed(outcomes):
-        if outcome is not outcomes[-1]:
-            break
-        count += 1
-    return Streak(outcomes[-1], count)
 
 
 # --- words --------------------------------------------------------------------------------
@@ -215,39 +89,53 @@ def _chip_text(row: Row, today: date) -> str:
     return "on track"
 
 
-def _summary(rows: list[Row]) -> str:
-    due = sum(r.standing is Standing.DUE for r in rows)
-    overdue = sum(r.standing is Standing.OVERDUE for r in rows)
-    parts = [plural(len(rows), "person", "people")]
-    if due:
-        parts.append(f"{due} due this week")
-    if overdue:
-        parts.append(f"{overdue} overdue")
-    if rows and not due and not overdue:
+def _summary(totals: Totals) -> str:
+    parts = [plural(totals.people, "person", "people")]
+    if totals.due:
+        parts.append(f"{totals.due} due this week")
+    if totals.overdue:
+        parts.append(f"{totals.overdue} overdue")
+    if totals.people and not totals.due and not totals.overdue:
         parts.append("all on track")
     return " · ".join(parts)
+
+
+def _streak_text(streak: Streak) -> str:
+    if streak.outcome is Outcome.REPLIED:
+        return "replied last time" if streak.count == 1 else f"{streak.count} replied in a row"
+    return "last one unanswered" if streak.count == 1 else f"{streak.count} unanswered in a row"
+
+
+def _tooltip(mark: ContactMark) -> str:
+    if mark.outcome is None:
+        return f"{_day(mark.day)} · last contact, from your config"
+    words = [_day(mark.day), "replied" if mark.outcome is Outcome.REPLIED else "no reply"]
+    if mark.source == "calendar":
+        words.append("ticked off in the calendar")
+    if mark.note:
+        words.append(f"“{mark.note}”")
+    return " · ".join(words)
 
 
 # --- HTML ---------------------------------------------------------------------------------
 
 
-def _header(rows: list[Row], window: Window, now: datetime) -> str:
+def _header(figures: Figures) -> str:
+    now, totals = figures.now, figures.totals
     when = f"{LONG_WEEKDAYS[now.weekday()]} {now.day} {MONTHS[now.month - 1]} {now.year}"
-    year = [m for r in rows for m in r.contacts if window.start <= m.day <= window.today]
-    known = [m for m in year if m.outcome is not None]
-    replied = sum(m.outcome is Outcome.REPLIED for m in known)
-    figures = [(str(len(year)), "contact this year" if len(year) == 1 else "contacts this year", "(the last 365 days)")]
-    if known:
-        figures.append((f"{round(100 * replied / len(known))}%", "replied", "of those with a known outcome"))
+    label = "contact this year" if totals.contacts == 1 else "contacts this year"
+    boxes = [(str(totals.contacts), label, "(the last 365 days)")]
+    if totals.replied_percent is not None:
+        boxes.append((f"{totals.replied_percent}%", "replied", "of those with a known outcome"))
     stats = "".join(
         f'<div class="figure" title="{escape(f"{value} {label} {hint}")}"><b>{escape(value)}</b>{escape(label)}</div>'
-        for value, label, hint in figures
+        for value, label, hint in boxes
     )
     return (
         '<header class="top"><div>'
         '<p class="eyebrow">reconnectd</p>'
         "<h1>Keeping in touch</h1>"
-        f'<p class="summary">{escape(_summary(rows))}</p>'
+        f'<p class="summary">{escape(_summary(totals))}</p>'
         f'<p class="asof">The year up to {escape(when)}</p>'
         f'</div><div class="figures">{stats}</div>'
         "</header>"
@@ -277,7 +165,7 @@ def _axis(window: Window) -> str:
         f'<rect class="future" x="{today:.1f}" y="16" width="{RIGHT - today:.1f}" '
         f'height="{AXIS_HEIGHT - 16:g}" rx="4"/>',
     ]
-    starts = _month_starts(window)
+    starts = window.month_starts()
     edges = [window.edge(first) for first in starts]
     bounds = [LEFT, *edges, RIGHT]
     for first, left, right in zip([window.start, *starts], bounds[:-1], bounds[1:], strict=True):
@@ -296,29 +184,20 @@ def _axis(window: Window) -> str:
     return f'<div class="row axis-row"><div></div>{"".join(parts)}<div></div></div>'
 
 
-def _month_starts(window: Window) -> list[date]:
-    first = date(window.start.year, window.start.month, 1)
-    starts = []
-    while first <= window.end:
-        if first > window.start:
-            starts.append(first)
-        first = date(first.year + first.month // 12, first.month % 12 + 1, 1)
-    return starts
-
-
-def _person(row: Row, window: Window, tz: ZoneInfo) -> str:
+def _person(row: Row, window: Window) -> str:
     person, status = row.person, row.status
     rhythm = " · ".join(escape(p) for p in (str(person.every), person.prefers) if p)
     notes = f'<p class="notes" title="{escape(person.notes)}">{escape(person.notes)}</p>' if person.notes else ""
     initial = next((ch for ch in person.name if ch.isalnum()), "?").upper()
     shown = [m for m in row.contacts if m.day in window]
     streak = (
-        f'<p class="streak {row.streak.css}" data-streak="{row.streak.count}">{escape(row.streak.text)}</p>'
+        f'<p class="streak {_streak_css(row.streak)}" data-streak="{row.streak.count}">'
+        f"{escape(_streak_text(row.streak))}</p>"
         if row.streak
         else ""
     )
-    if status.next_checkin is not None:
-        upcoming = f"next check-in {_short(status.next_checkin.astimezone(tz).date(), window.today)}"
+    if row.next_checkin is not None:
+        upcoming = f"next check-in {_short(row.next_checkin.date(), window.today)}"
     elif status.last_contact is None:
         upcoming = "no contact recorded yet"
     else:
@@ -333,7 +212,7 @@ def _person(row: Row, window: Window, tz: ZoneInfo) -> str:
         f'<p class="rhythm">{rhythm}</p>'
         f"{notes}"
         "</div></div>"
-        f"{_timeline(row, window, shown, tz)}"
+        f"{_timeline(row, window, shown)}"
         '<div class="where">'
         f'<span class="chip {row.standing.value}">{escape(_chip_text(row, window.today))}</span>'
         f"{streak}"
@@ -343,7 +222,7 @@ def _person(row: Row, window: Window, tz: ZoneInfo) -> str:
     )
 
 
-def _timeline(row: Row, window: Window, shown: list[ContactMark], tz: ZoneInfo) -> str:
+def _timeline(row: Row, window: Window, shown: list[ContactMark]) -> str:
     status = row.status
     replied = sum(m.outcome is Outcome.REPLIED for m in shown)
     label = f"{row.person.name}: {plural(len(shown), 'contact')} in the last year, {replied} replied"
@@ -352,7 +231,7 @@ def _timeline(row: Row, window: Window, shown: list[ContactMark], tz: ZoneInfo) 
         f'<svg class="timeline" viewBox="0 0 {WIDTH:g} {ROW_HEIGHT:g}" role="img" aria-label="{escape(label)}">',
         f'<rect class="future" x="{today:.1f}" y="2" width="{RIGHT - today:.1f}" height="{ROW_HEIGHT - 4:g}" rx="6"/>',
     ]
-    for first in _month_starts(window):
+    for first in window.month_starts():
         x = window.edge(first)
         parts.append(f'<line class="grid" x1="{x:.1f}" y1="6" x2="{x:.1f}" y2="{ROW_HEIGHT - 6:g}"/>')
     parts.append(f'<line class="track" x1="{LEFT:g}" y1="{MID:g}" x2="{RIGHT:g}" y2="{MID:g}"/>')
@@ -379,12 +258,12 @@ def _timeline(row: Row, window: Window, shown: list[ContactMark], tz: ZoneInfo) 
     for mark in shown:
         radius = 6 if mark.outcome is Outcome.REPLIED else 5
         parts.append(
-            f'<circle class="contact {mark.css}" cx="{window.x(mark.day):.1f}" cy="{MID:g}" r="{radius}" '
-            f'data-date="{mark.day.isoformat()}" data-outcome="{mark.css}"><title>{escape(_tooltip(mark))}</title>'
-            "</circle>"
+            f'<circle class="contact {_mark_css(mark)}" cx="{window.x(mark.day):.1f}" cy="{MID:g}" r="{radius}" '
+            f'data-date="{mark.day.isoformat()}" data-outcome="{_mark_css(mark)}">'
+            f"<title>{escape(_tooltip(mark))}</title></circle>"
         )
-    if status.next_checkin is not None:
-        moment = status.next_checkin.astimezone(tz)
+    if row.next_checkin is not None:
+        moment = row.next_checkin
         beyond = moment.date() > window.end
         x = RIGHT - 2 if beyond else window.x(moment.date())
         parts.append(
@@ -396,15 +275,16 @@ def _timeline(row: Row, window: Window, shown: list[ContactMark], tz: ZoneInfo) 
     return "".join(parts)
 
 
-def _tooltip(mark: ContactMark) -> str:
-    if mark.outcome is None:
-        return f"{_day(mark.day)} · last contact, from your config"
-    words = [_day(mark.day), "replied" if mark.outcome is Outcome.REPLIED else "no reply"]
-    if mark.source == "calendar":
-        words.append("ticked off in the calendar")
-    if mark.note:
-        words.append(f"“{mark.note}”")
-    return " · ".join(words)
+def _mark_css(mark: ContactMark) -> str:
+    if mark.outcome is Outcome.REPLIED:
+        return "replied"
+    if mark.outcome is Outcome.NO_REPLY:
+        return "no-reply"
+    return "unknown"
+
+
+def _streak_css(streak: Streak) -> str:
+    return "replied" if streak.outcome is Outcome.REPLIED else "unanswered"
 
 
 def _cross(x: float, y: float, r: float) -> str:
