@@ -15,7 +15,8 @@ from servers import CalDAVServerProcess, RadicaleServer, XandikosServer
 
 from reconnectd.calendar import ical
 from reconnectd.config.load import Config, parse_config
-from reconnectd.policy.plan import Ledger, plan
+from reconnectd.policy.ledger import Ledger
+from reconnectd.policy.plan import plan
 
 # A fixed moment for everything run in-process, so every run plans the same events.
 NOW = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)

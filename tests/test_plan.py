@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 
 from reconnectd.config.load import parse_config
 from reconnectd.errors import ConfigError
+from reconnectd.policy.ledger import Ledger
 from reconnectd.policy.model import CheckInStatus, Contact, Outcome, Standing
-from reconnectd.policy.plan import Ledger, Plan, plan
+from reconnectd.policy.plan import Plan, plan
 from reconnectd.policy.settings import Config
 from reconnectd.state import Store
 

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from reconnectd.config.load import parse_config
+from reconnectd.policy.ledger import Ledger
 from reconnectd.policy.model import CheckIn, CheckInStatus, Contact, Outcome
-from reconnectd.policy.plan import Ledger
 from reconnectd.policy.settings import Config
 from reconnectd.report.figures import (
     LEFT,

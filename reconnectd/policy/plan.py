@@ -31,43 +31,20 @@ The rules, in order:
 from __future__ import annotations
 
 import contextlib
-import functools
 import gc
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from reconnectd.policy import milestones
 from reconnectd.policy.digest import digest_moment, digest_nudge
+from reconnectd.policy.ledger import Ledger
 from reconnectd.policy.milestones import Occurrence
 from reconnectd.policy.model import CheckIn, CheckInStatus, Contact, Nudge, Outcome, Person, Standing, fold
 from reconnectd.policy.settings import SELF, Config, Patience, Schedule
 from reconnectd.policy.suggest import Gap, Library, Wording, reflection_wording, wording
-
-
-@dataclass(frozen=True)
-class Ledger:
-    """What the state store remembers, in the shape the planner needs."""
-
-    contacts: tuple[Contact, ...] = ()
-    checkins: tuple[CheckIn, ...] = ()
-    standings: Mapping[str, tuple[Standing, date | None]] = field(default_factory=dict)  # from `pause`
-
-    def upcoming(self, now: datetime) -> list[CheckIn]:
-        """Check-ins (not dates) still scheduled after `now`, soonest first."""
-        ahead = (
-            c for c in self.checkins if not c.is_milestone and c.status is CheckInStatus.SCHEDULED and c.start > now
-        )
-        return sorted(ahead, key=lambda c: c.start)
-
-    @functools.cached_property
-    def contacts_by_person(self) -> dict[str, list[Contact]]:
-        grouped: dict[str, list[Contact]] = defaultdict(list)
-        for contact in self.contacts:
-            grouped[fold(contact.person)].append(contact)
-        return grouped
 
 
 @dataclass(frozen=True, slots=True)

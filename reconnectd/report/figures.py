@@ -12,8 +12,8 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from reconnectd.policy.ledger import Ledger
 from reconnectd.policy.model import CheckInStatus, Outcome, Person, fold
-from reconnectd.policy.plan import Ledger
 from reconnectd.policy.settings import Config
 from reconnectd.policy.status import PersonStatus, summarize
 

@@ -11,8 +11,8 @@ from datetime import date, datetime
 from html import escape
 
 from reconnectd.policy.english import plural
+from reconnectd.policy.ledger import Ledger
 from reconnectd.policy.model import Outcome
-from reconnectd.policy.plan import Ledger
 from reconnectd.policy.settings import Config
 from reconnectd.report.figures import (
     DUE_SOON_DAYS,
