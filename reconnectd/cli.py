@@ -43,7 +43,7 @@ from reconnectd.logs import setup_logging
 from reconnectd.notify.notifier import Notifier
 from reconnectd.policy.cadence import DurationError, parse_duration
 from reconnectd.policy.model import Contact, Outcome, Standing, fold
-from reconnectd.policy.plan import preview
+from reconnectd.policy.preview import preview
 from reconnectd.policy.settings import Config
 from reconnectd.policy.status import PersonStatus, summarize
 from reconnectd.report import render_report

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 from reconnectd.config.load import parse_config
 from reconnectd.policy.ledger import Ledger
 from reconnectd.policy.model import Nudge
-from reconnectd.policy.plan import advance, next_moment, plan
+from reconnectd.policy.plan import next_moment, plan
+from reconnectd.policy.preview import advance
 
 LONDON = ZoneInfo("Europe/London")
 CONFIG = """\

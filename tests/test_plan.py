@@ -264,7 +264,7 @@ def test_a_pause_from_the_command_line_wins_over_the_yaml_until_it_ends(world: W
 
 
 def test_a_preview_walks_the_coming_weeks_without_writing_anything(world: World) -> None:
-    from reconnectd.policy.plan import preview
+    from reconnectd.policy.preview import preview
 
     config = make_config("- name: Rose\n  every: weekly\n  last_contact: 2026-11-05\n" + PRIYA)
     before = world.store.ledger()
