@@ -11,7 +11,7 @@ The rules, in order:
 3. If that day is already behind us (or nothing is known yet), the check-in takes the next
    free slot from now. Slots sit at `schedule.time` in the user's time zone (or inside its
    window, "18:00-20:00"), one event length apart, at most `schedule.max_per_day` a day, on
-   the allowed `schedule.days`.
+   the allowed `schedule.days` (see slots.py).
 4. An upcoming check-in keeps its slot while its basis (cadence, anchor, patience) is unchanged, so
    planning again never moves it and a new person never reshuffles the others. When the basis
    changes (a contact is recorded, the cadence is edited), the same occurrence moves in place.
@@ -43,7 +43,8 @@ from reconnectd.policy.digest import digest_moment, digest_nudge
 from reconnectd.policy.ledger import Ledger
 from reconnectd.policy.milestones import Occurrence
 from reconnectd.policy.model import CheckIn, CheckInStatus, Contact, Nudge, Outcome, Person, Standing, fold
-from reconnectd.policy.settings import SELF, Config, Patience, Schedule
+from reconnectd.policy.settings import SELF, Config, Patience
+from reconnectd.policy.slots import Slots
 from reconnectd.policy.suggest import Gap, Library, Wording, reflection_wording, wording
 
 
@@ -115,7 +116,7 @@ def _plan(config: Config, ledger: Ledger, now: datetime) -> Plan:
         seq = existing.seq if existing else _next_seq(history.get(folded, ()))
         needed.append((earliest, order, person, basis, seq))
 
-    slots = _Slots(config.schedule, tz, now, (c.start for c in kept.values()))
+    slots = Slots(config.schedule, tz, now, (c.start for c in kept.values()))
     placed: dict[str, CheckIn] = dict(kept)
     for earliest, order, person, basis, seq in sorted(needed, key=lambda n: (n[0], n[1])):
         start = slots.take(earliest)
@@ -327,54 +328,6 @@ _FINISHED = frozenset({CheckInStatus.PASSED, CheckInStatus.SKIPPED})
 
 def _next_seq(history: Iterable[CheckIn]) -> int:
     return max((c.seq for c in history), default=0) + 1
-
-
-class _Slots:
-    """Free times: `schedule.time` plus k event lengths (k < max_per_day, inside the window if one is
-    set), on allowed weekdays, after `now`."""
-
-    def __init__(self, schedule: Schedule, tz: ZoneInfo, now: datetime, taken: Iterable[datetime]) -> None:
-        self.schedule = schedule
-        self.tz = tz
-        self.now = now
-        self.taken: dict[date, set[datetime]] = defaultdict(set)
-        self.full: dict[date, date] = {}
-        for start in taken:
-            self.taken[start.astimezone(tz).date()].add(start)
-
-    def take(self, earliest: date) -> datetime:
-        day = max(earliest, self.now.astimezone(self.tz).date())
-        while True:
-            day = self._first_open(day)
-            start = self._free_on(day)
-            if start is not None:
-                self.taken[day].add(start)
-                return start
-            self.full[day] = day + timedelta(days=1)  # never look at this day again
-
-    def _first_open(self, day: date) -> date:
-        """The first day from `day` not known to be full (path-compressed, so filling is linear)."""
-        path = []
-        while day in self.full:
-            path.append(day)
-            day = self.full[day]
-        for passed in path:
-            self.full[passed] = day
-        return day
-
-    def _free_on(self, day: date) -> datetime | None:
-        taken = self.taken[day]
-        if len(taken) >= self.schedule.max_per_day or day.weekday() not in self.schedule.days:
-            return None
-        first = datetime.combine(day, self.schedule.time, tzinfo=self.tz)
-        last = datetime.combine(day, self.schedule.until, tzinfo=self.tz) if self.schedule.until else None
-        for k in range(self.schedule.max_per_day):
-            start = first + k * self.schedule.duration
-            if last is not None and start + self.schedule.duration > last:
-                return None
-            if start > self.now and start not in taken:
-                return start
-        return None
 
 
 def _nudge(person: Person, checkin: CheckIn, ledger: Ledger, library: Library) -> Nudge:
