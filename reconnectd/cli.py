@@ -41,7 +41,7 @@ from reconnectd.errors import (
 )
 from reconnectd.logs import setup_logging
 from reconnectd.notify.notifier import Notifier
-from reconnectd.policy.cadence import DurationError, parse_duration
+from reconnectd.policy.grammar import DurationError, parse_duration
 from reconnectd.policy.model import Contact, Outcome, Standing, fold
 from reconnectd.policy.preview import preview
 from reconnectd.policy.settings import Config

@@ -18,7 +18,7 @@ import yaml
 
 from reconnectd.config.nodes import Node, Reader, compose, join, suggest
 from reconnectd.errors import ConfigError, Problem
-from reconnectd.policy.cadence import CadenceError, DurationError, parse_cadence, parse_duration
+from reconnectd.policy.grammar import CadenceError, DurationError, parse_cadence, parse_duration
 from reconnectd.policy.model import CHANNEL_ALIASES, CHANNELS, Milestone, Person, Standing, fold
 from reconnectd.policy.settings import (
     SELF,
