@@ -24,7 +24,8 @@ from datetime import timedelta
 
 from bench.report import ROOT
 from bench.workload import NOW, config
-from reconnectd.policy.plan import Ledger, plan
+from reconnectd.policy.ledger import Ledger
+from reconnectd.policy.plan import plan
 from reconnectd.policy.settings import Config
 
 

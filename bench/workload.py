@@ -15,7 +15,8 @@ from servers import CalDAVServerProcess, RadicaleServer, XandikosServer
 
 from reconnectd.calendar import ical
 from reconnectd.config.load import parse_config
-from reconnectd.policy.plan import Ledger, plan
+from reconnectd.policy.ledger import Ledger
+from reconnectd.policy.plan import plan
 from reconnectd.policy.settings import Config
 
 # A fixed moment for everything run in-process, so every run plans the same events.

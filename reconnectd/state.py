@@ -15,8 +15,9 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from reconnectd.errors import StateError
+from reconnectd.policy.ledger import Ledger
 from reconnectd.policy.model import CheckIn, CheckInStatus, Contact, Nudge, Outcome, Owned, Repair, Standing, fold
-from reconnectd.policy.plan import Ledger, Plan
+from reconnectd.policy.plan import Plan
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS contacts (

@@ -11,14 +11,8 @@ from dateutil.relativedelta import relativedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reconnectd.policy.cadence import (
-    LONGEST_CADENCE,
-    Cadence,
-    CadenceError,
-    DurationError,
-    parse_cadence,
-    parse_duration,
-)
+from reconnectd.policy.cadence import LONGEST_CADENCE, Cadence
+from reconnectd.policy.grammar import CadenceError, DurationError, parse_cadence, parse_duration
 
 LONDON = ZoneInfo("Europe/London")
 GENERIC_CADENCE_HINT = '"2 weeks", "monthly", "10d" or "P2W"'

@@ -6,8 +6,10 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from reconnectd.config.load import parse_config
+from reconnectd.policy.ledger import Ledger
 from reconnectd.policy.model import Nudge
-from reconnectd.policy.plan import Ledger, advance, next_moment, plan
+from reconnectd.policy.plan import next_moment, plan
+from reconnectd.policy.preview import advance
 
 LONDON = ZoneInfo("Europe/London")
 CONFIG = """\

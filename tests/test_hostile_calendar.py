@@ -31,8 +31,9 @@ from reconnectd.config.load import parse_config
 from reconnectd.daemon.cycle import CycleReport, run_cycle
 from reconnectd.logs import REDACTOR
 from reconnectd.notify.notifier import Notifier
+from reconnectd.policy.ledger import Ledger
 from reconnectd.policy.model import CheckIn, CheckInStatus, Owned, Repair
-from reconnectd.policy.plan import Ledger, plan
+from reconnectd.policy.plan import plan
 from reconnectd.state import Store
 
 LONDON = ZoneInfo("Europe/London")

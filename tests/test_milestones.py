@@ -11,8 +11,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from reconnectd.config.load import parse_config
+from reconnectd.policy.ledger import Ledger
 from reconnectd.policy.model import CheckInStatus, Contact, Milestone, Standing
-from reconnectd.policy.plan import Ledger, advance, next_moment, plan
+from reconnectd.policy.plan import next_moment, plan
+from reconnectd.policy.preview import advance
 from reconnectd.policy.settings import Config
 
 LONDON = ZoneInfo("Europe/London")

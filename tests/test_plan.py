@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 
 from reconnectd.config.load import parse_config
 from reconnectd.errors import ConfigError
+from reconnectd.policy.ledger import Ledger
 from reconnectd.policy.model import CheckInStatus, Contact, Outcome, Standing
-from reconnectd.policy.plan import Ledger, Plan, plan
+from reconnectd.policy.plan import Plan, plan
 from reconnectd.policy.settings import Config
 from reconnectd.state import Store
 
@@ -263,7 +264,7 @@ def test_a_pause_from_the_command_line_wins_over_the_yaml_until_it_ends(world: W
 
 
 def test_a_preview_walks_the_coming_weeks_without_writing_anything(world: World) -> None:
-    from reconnectd.policy.plan import preview
+    from reconnectd.policy.preview import preview
 
     config = make_config("- name: Rose\n  every: weekly\n  last_contact: 2026-11-05\n" + PRIYA)
     before = world.store.ledger()

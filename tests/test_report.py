@@ -20,8 +20,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from reconnectd.config.load import parse_config
+from reconnectd.policy.ledger import Ledger
 from reconnectd.policy.model import CheckIn, CheckInStatus, Contact, Outcome
-from reconnectd.policy.plan import Ledger
 from reconnectd.policy.settings import Config
 from reconnectd.policy.status import summarize
 from reconnectd.report import render_report

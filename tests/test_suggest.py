@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reconnectd.policy.cadence import parse_cadence
+from reconnectd.policy.grammar import parse_cadence
 from reconnectd.policy.model import Person
 from reconnectd.policy.suggest import (
     ANY,
@@ -177,7 +177,7 @@ def test_people_get_different_orders() -> None:
 
 def test_the_order_is_pinned_and_does_not_depend_on_pythons_hash_seed() -> None:
     code = (
-        "from reconnectd.policy.cadence import parse_cadence; from reconnectd.policy.model import Person; "
+        "from reconnectd.policy.grammar import parse_cadence; from reconnectd.policy.model import Person; "
         "from reconnectd.policy.suggest import wording; "
         "p = Person(name='Priya', every=parse_cadence('fortnightly'), prefers='voice note'); "
         "print([wording(p, s).description.splitlines()[0] for s in (1, 2, 3)])"

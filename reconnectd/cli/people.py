@@ -8,7 +8,7 @@ from reconnectd.cli.common import Options, parse_moment, pass_options
 from reconnectd.config.nodes import suggest
 from reconnectd.daemon.loop import poke
 from reconnectd.errors import UsageError
-from reconnectd.policy.cadence import DurationError, parse_duration
+from reconnectd.policy.grammar import DurationError, parse_duration
 from reconnectd.policy.model import Contact, Outcome, Standing, fold
 from reconnectd.policy.settings import Config
 

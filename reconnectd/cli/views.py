@@ -14,7 +14,7 @@ from reconnectd.cli.common import Options, pass_options
 from reconnectd.daemon.cycle import CALENDAR_DOWN_SINCE, CALENDAR_ERROR
 from reconnectd.errors import UsageError
 from reconnectd.policy.model import Outcome, Standing
-from reconnectd.policy.plan import preview
+from reconnectd.policy.preview import preview
 from reconnectd.policy.status import PersonStatus, summarize
 from reconnectd.report import render_report
 

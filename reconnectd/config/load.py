@@ -21,7 +21,9 @@ from reconnectd.config.schema import SELF_KEYS, TOP_KEYS
 from reconnectd.config.sections import read_calendar, read_milestones, read_notify, read_patience, read_schedule
 from reconnectd.config.values import parse_cadence
 from reconnectd.errors import ConfigError, Problem
-from reconnectd.policy.settings import Config
+from reconnectd.policy.settings import (
+    Config,
+)
 
 ZONE_EXAMPLE = "Europe/London"
 

@@ -13,9 +13,10 @@ from datetime import date, time, timedelta
 from pathlib import Path
 
 from reconnectd.config.nodes import INT_TAG, Node, Reader, suggest
-from reconnectd.policy import cadence
-from reconnectd.policy.cadence import CadenceError, DurationError
+from reconnectd.policy import grammar
+from reconnectd.policy.cadence import Cadence
 from reconnectd.policy.english import one_of
+from reconnectd.policy.grammar import CadenceError, DurationError
 from reconnectd.policy.model import CHANNEL_ALIASES, CHANNELS, STYLES, Standing
 from reconnectd.policy.settings import CalendarSettings, Component
 
@@ -26,18 +27,18 @@ NOT_APPRISE = f'is not an Apprise URL (write it like "{APPRISE_EXAMPLE}")'
 DEFAULT_LISTEN = "{}:{}".format(*CalendarSettings.listen)  # the embedded calendar's address, as written in YAML
 
 
-def parse_cadence(text: str) -> cadence.Cadence:
-    """`reconnectd.policy.cadence.parse_cadence`, its error as a ValueError."""
+def parse_cadence(text: str) -> Cadence:
+    """`reconnectd.policy.grammar.parse_cadence`, its error as a ValueError."""
     try:
-        return cadence.parse_cadence(text)
+        return grammar.parse_cadence(text)
     except CadenceError as error:
         raise ValueError(str(error)) from None
 
 
 def parse_duration(text: str) -> timedelta:
-    """`reconnectd.policy.cadence.parse_duration`, its error as a ValueError."""
+    """`reconnectd.policy.grammar.parse_duration`, its error as a ValueError."""
     try:
-        return cadence.parse_duration(text)
+        return grammar.parse_duration(text)
     except DurationError as error:
         raise ValueError(str(error)) from None
 

@@ -11,7 +11,7 @@ The rules, in order:
 3. If that day is already behind us (or nothing is known yet), the check-in takes the next
    free slot from now. Slots sit at `schedule.time` in the user's time zone (or inside its
    window, "18:00-20:00"), one event length apart, at most `schedule.max_per_day` a day, on
-   the allowed `schedule.days`.
+   the allowed `schedule.days` (see slots.py).
 4. An upcoming check-in keeps its slot while its basis (cadence, anchor, patience) is unchanged, so
    planning again never moves it and a new person never reshuffles the others. When the basis
    changes (a contact is recorded, the cadence is edited), the same occurrence moves in place.
@@ -31,43 +31,21 @@ The rules, in order:
 from __future__ import annotations
 
 import contextlib
-import functools
 import gc
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from reconnectd.policy import milestones
 from reconnectd.policy.digest import digest_moment, digest_nudge
+from reconnectd.policy.ledger import Ledger
 from reconnectd.policy.milestones import Occurrence
 from reconnectd.policy.model import CheckIn, CheckInStatus, Contact, Nudge, Outcome, Person, Standing, fold
-from reconnectd.policy.settings import SELF, Config, Patience, Schedule
+from reconnectd.policy.settings import SELF, Config, Patience
+from reconnectd.policy.slots import Slots
 from reconnectd.policy.suggest import Gap, Library, Wording, reflection_wording, wording
-
-
-@dataclass(frozen=True)
-class Ledger:
-    """What the state store remembers, in the shape the planner needs."""
-
-    contacts: tuple[Contact, ...] = ()
-    checkins: tuple[CheckIn, ...] = ()
-    standings: Mapping[str, tuple[Standing, date | None]] = field(default_factory=dict)  # from `pause`
-
-    def upcoming(self, now: datetime) -> list[CheckIn]:
-        """Check-ins (not dates) still scheduled after `now`, soonest first."""
-        ahead = (
-            c for c in self.checkins if not c.is_milestone and c.status is CheckInStatus.SCHEDULED and c.start > now
-        )
-        return sorted(ahead, key=lambda c: c.start)
-
-    @functools.cached_property
-    def contacts_by_person(self) -> dict[str, list[Contact]]:
-        grouped: dict[str, list[Contact]] = defaultdict(list)
-        for contact in self.contacts:
-            grouped[fold(contact.person)].append(contact)
-        return grouped
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +116,7 @@ def _plan(config: Config, ledger: Ledger, now: datetime) -> Plan:
         seq = existing.seq if existing else _next_seq(history.get(folded, ()))
         needed.append((earliest, order, person, basis, seq))
 
-    slots = _Slots(config.schedule, tz, now, (c.start for c in kept.values()))
+    slots = Slots(config.schedule, tz, now, (c.start for c in kept.values()))
     placed: dict[str, CheckIn] = dict(kept)
     for earliest, order, person, basis, seq in sorted(needed, key=lambda n: (n[0], n[1])):
         start = slots.take(earliest)
@@ -352,54 +330,6 @@ def _next_seq(history: Iterable[CheckIn]) -> int:
     return max((c.seq for c in history), default=0) + 1
 
 
-class _Slots:
-    """Free times: `schedule.time` plus k event lengths (k < max_per_day, inside the window if one is
-    set), on allowed weekdays, after `now`."""
-
-    def __init__(self, schedule: Schedule, tz: ZoneInfo, now: datetime, taken: Iterable[datetime]) -> None:
-        self.schedule = schedule
-        self.tz = tz
-        self.now = now
-        self.taken: dict[date, set[datetime]] = defaultdict(set)
-        self.full: dict[date, date] = {}
-        for start in taken:
-            self.taken[start.astimezone(tz).date()].add(start)
-
-    def take(self, earliest: date) -> datetime:
-        day = max(earliest, self.now.astimezone(self.tz).date())
-        while True:
-            day = self._first_open(day)
-            start = self._free_on(day)
-            if start is not None:
-                self.taken[day].add(start)
-                return start
-            self.full[day] = day + timedelta(days=1)  # never look at this day again
-
-    def _first_open(self, day: date) -> date:
-        """The first day from `day` not known to be full (path-compressed, so filling is linear)."""
-        path = []
-        while day in self.full:
-            path.append(day)
-            day = self.full[day]
-        for passed in path:
-            self.full[passed] = day
-        return day
-
-    def _free_on(self, day: date) -> datetime | None:
-        taken = self.taken[day]
-        if len(taken) >= self.schedule.max_per_day or day.weekday() not in self.schedule.days:
-            return None
-        first = datetime.combine(day, self.schedule.time, tzinfo=self.tz)
-        last = datetime.combine(day, self.schedule.until, tzinfo=self.tz) if self.schedule.until else None
-        for k in range(self.schedule.max_per_day):
-            start = first + k * self.schedule.duration
-            if last is not None and start + self.schedule.duration > last:
-                return None
-            if start > self.now and start not in taken:
-                return start
-        return None
-
-
 def _nudge(person: Person, checkin: CheckIn, ledger: Ledger, library: Library) -> Nudge:
     words = _words(person, checkin, ledger, checkin.start.tzinfo or UTC, library)
     key = f"{checkin.uid}@{checkin.start.astimezone(UTC):%Y%m%dT%H%M%SZ}"  # a moved check-in is due anew
@@ -413,37 +343,3 @@ def _words(person: Person, checkin: CheckIn, ledger: Ledger, tz: tzinfo, library
     if person.name == SELF:
         return reflection_wording(checkin.seq, every=person.every, library=library)
     return wording(person, checkin.seq, gap=Gap(since, person.every.approx_days()), library=library)
-
-
-def advance(ledger: Ledger, result: Plan) -> Ledger:
-    """The ledger as it is once `result` is recorded: what the store does, in memory."""
-    changed = {c.uid: c for c in result.closed}
-    checkins = {c.uid: changed.get(c.uid, c) for c in ledger.checkins}
-    for planned in result.upcoming:
-        old = checkins.get(planned.checkin.uid)
-        checkins[planned.checkin.uid] = replace(planned.checkin, pinned=old.pinned) if old else planned.checkin
-    return replace(ledger, checkins=tuple(sorted(checkins.values(), key=lambda c: (c.start, c.uid))))
-
-
-@dataclass(frozen=True)
-class Preview:
-    start: datetime
-    checkin: CheckIn
-    wording: Wording
-
-
-def preview(config: Config, ledger: Ledger, now: datetime, until: datetime) -> list[Preview]:
-    """Every check-in from now until `until`, as the daemon would go through them. Writes nothing."""
-    seen: dict[str, Preview] = {}
-    moment = now
-    for _ in range(10_000):  # bounded: at most one step per check-in coming due
-        result = plan(config, ledger, moment)
-        for planned in result.upcoming:
-            if planned.checkin.start <= until:
-                seen[planned.checkin.uid] = Preview(planned.checkin.start, planned.checkin, planned.wording)
-        ledger = advance(ledger, result)
-        ahead = [p.checkin.start for p in result.upcoming if p.checkin.start > moment]
-        if not ahead or min(ahead) > until:
-            break
-        moment = min(ahead)
-    return sorted(seen.values(), key=lambda p: (p.start, p.checkin.person))

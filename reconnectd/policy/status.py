@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from reconnectd.policy.ledger import Ledger
 from reconnectd.policy.model import Outcome, Standing, fold
-from reconnectd.policy.plan import Ledger, interval_after, patience_factor, plan, standing
+from reconnectd.policy.plan import interval_after, patience_factor, plan, standing
 from reconnectd.policy.settings import Config
 
 
