@@ -1,4 +1,4 @@
-"""The CalDAV edge: the only module that imports caldav.
+"""The CalDAV edge: one calendar, over the HTTP session in `session.py`.
 
 It speaks in hrefs, ETags and bytes, and knows nothing of people or plans. Writes are
 conditional: If-None-Match on create, If-Match on update and delete. A 412 means the
@@ -7,6 +7,7 @@ user got there first, and is reported as a conflict rather than overwritten.
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 import threading
@@ -19,12 +20,10 @@ from typing import Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 from xml.sax.saxutils import escape
 
-import niquests
 from caldav.collection import CalendarSet
-from caldav.davclient import DAVClient
-from caldav.lib import error as caldav_error
 
 from reconnectd.calendar.readback import Changes
+from reconnectd.calendar.session import Busy, Conflict, Rejected, Session, Words
 from reconnectd.errors import CalendarError, CalendarUnreachable
 
 log = logging.getLogger(__name__)
@@ -46,6 +45,14 @@ _HOME_SET = "{urn:ietf:params:xml:ns:caldav}calendar-home-set"
 _DISPLAY_NAME = "{DAV:}displayname"
 _RESOURCE_TYPE = "{DAV:}resourcetype"
 _CALENDAR = "{urn:ietf:params:xml:ns:caldav}calendar"
+_WORDS = Words(
+    server="the calendar server",
+    service="CalDAV",
+    setting="calendar",
+    collection="the calendar",
+    an_object="an event",
+    objects="events",
+)
 
 
 @dataclass(frozen=True)
@@ -63,31 +70,6 @@ class Taken:
     data: str
 
 
-class Conflict(Exception):
-    """The object changed on the server since we last saw it (HTTP 412)."""
-
-
-class Rejected(CalendarError):
-    """The server refused this one object (400, 409, 413, 415, 422); the others may still go."""
-
-
-class Busy(CalendarUnreachable):
-    """The server can't take this now (423 Locked, 429, 503): worth a retry, one write at a time."""
-
-
-class _Counter:
-    """A thread-safe count of HTTP exchanges, shared by a client and its clones."""
-
-    def __init__(self) -> None:
-        self.value = 0
-        self._lock = threading.Lock()
-
-    def count(self, response: Any, *_: Any, **__: Any) -> Any:
-        with self._lock:
-            self.value += 1
-        return response
-
-
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -99,35 +81,21 @@ class CalendarClient:
         self, url: str, username: str | None, password: str | None, *, verify_tls: bool = True, timeout: float = 30
     ) -> None:
         self.server_url = url
-        self.client = DAVClient(
-            url=url,
-            username=username,
-            password=password,
-            ssl_verify_cert=verify_tls,
-            timeout=int(timeout),
-            enable_rfc6764=False,
-        )
+        self.session = Session(url, username, password, verify_tls=verify_tls, timeout=timeout, words=_WORDS)
         self.url: str = ""
         self.name: str = ""
         self.sync_supported = True
         self.one_at_a_time = False  # set once the server shows it cannot take parallel writes
-        self._settings = (url, username, password, verify_tls, timeout)
-        self._counter = _Counter()
-        self.client.session.hooks["response"].append(self._counter.count)
 
     @property
     def requests(self) -> int:
         """Every HTTP exchange so far, this client's and its clones', for the request budget."""
-        return self._counter.value
+        return self.session.requests
 
     def clone(self) -> CalendarClient:
         """Another connection to the same, already opened calendar (for writes in parallel)."""
-        url, username, password, verify_tls, timeout = self._settings
-        twin = CalendarClient(url, username, password, verify_tls=verify_tls, timeout=timeout)
-        twin.url, twin.name, twin.sync_supported = self.url, self.name, self.sync_supported
-        twin.client.auth, twin.client.auth_type = self.client.auth, self.client.auth_type  # no 401 round trip
-        twin.client.session.hooks["response"] = [self._counter.count]
-        twin._counter = self._counter
+        twin = copy.copy(self)
+        twin.session = self.session.twin()
         return twin
 
     def run_all(
@@ -207,7 +175,7 @@ class CalendarClient:
                 time.sleep(pause)
 
     def close(self) -> None:
-        self.client.close()
+        self.session.close()
 
     def __enter__(self) -> CalendarClient:
         return self
@@ -257,13 +225,13 @@ class CalendarClient:
         return home, _merged(calendars, _calendars(self._propfind(home, "1"), home))
 
     def _propfind(self, url: str, depth: str) -> list[Any]:
-        response = self._request(
+        response = self.session.request(
             url, "PROPFIND", _PROPFIND_DISCOVERY, {"Depth": depth, "Content-Type": "application/xml"}
         )
         if response.status in (404, 405, 501) or (200 <= response.status < 300 and response.status != 207):
-            raise CalendarError(f"{self._where()} has no CalDAV service at that URL (check calendar.url)")
-        self._expect(response, (207,), "find the calendars")
-        return list(self._call(response.parse_propfind))
+            raise CalendarError(self.session.no_service())
+        self.session.expect(response, (207,), "find the calendars")
+        return list(self.session.call(response.parse_propfind))
 
     def _discover(self, name: str) -> str:
         home, calendars = self._home()
@@ -272,19 +240,19 @@ class CalendarClient:
                 self.url = url
                 return self.url
         slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or None
-        where = CalendarSet(self.client, url=home)
+        where = CalendarSet(self.session.dav, url=home)
         try:
             try:
-                created = self._call(where.make_calendar, name=name, cal_id=slug)
+                created = self.session.call(where.make_calendar, name=name, cal_id=slug)
             except CalendarUnreachable:
                 raise
             except CalendarError:
-                created = self._call(where.make_calendar, name=name)
+                created = self.session.call(where.make_calendar, name=name)
         except CalendarUnreachable:
             raise
         except CalendarError as failure:
             raise CalendarError(
-                f'no calendar named "{name}" on {self._where()}, and creating it failed ({failure}); '
+                f'no calendar named "{name}" on {self.session.where()}, and creating it failed ({failure}); '
                 "create it in your calendar app, or set calendar.name to an existing one"
             ) from None
         log.info('created the calendar "%s" at %s', name, created.url)
@@ -323,10 +291,10 @@ class CalendarClient:
                     changed = {r.href: str(r.etag) for r in result.changed if r.etag and not self._is_self(r.href)}
                     return Changes(changed, (), complete=True, token=result.sync_token)
             self.sync_supported = False
-        response = self._request(
+        response = self.session.request(
             self.url, "PROPFIND", _PROPFIND_ETAGS, {"Depth": "1", "Content-Type": "application/xml"}
         )
-        self._expect(response, (207,), "list the calendar")
+        self.session.expect(response, (207,), "list the calendar")
         found: dict[str, str] = {}
         for result in response.parse_propfind():
             if "{DAV:}collection" in (result.properties.get("{DAV:}resourcetype") or ()):
@@ -342,13 +310,13 @@ class CalendarClient:
             f"<d:sync-token>{escape(token)}</d:sync-token><d:sync-level>1</d:sync-level>"
             "<d:prop><d:getetag/></d:prop></d:sync-collection>"
         )
-        response = self._request(self.url, "REPORT", body, {"Content-Type": "application/xml"})
+        response = self.session.request(self.url, "REPORT", body, {"Content-Type": "application/xml"})
         if response.status == 404 and self.name:
             log.info("the calendar moved or was recreated; looking it up again")
             self._discover(self.name)
-            response = self._request(self.url, "REPORT", body, {"Content-Type": "application/xml"})
+            response = self.session.request(self.url, "REPORT", body, {"Content-Type": "application/xml"})
         if response.status >= 500:
-            self._expect(response, (207,), "list changes")
+            self.session.expect(response, (207,), "list changes")
         return response
 
     def _is_self(self, href: str) -> bool:
@@ -365,8 +333,8 @@ class CalendarClient:
             + "".join(f"<d:href>{escape(h)}</d:href>" for h in hrefs)
             + "</c:calendar-multiget>"
         )
-        response = self._request(self.url, "REPORT", body, {"Depth": "1", "Content-Type": "application/xml"})
-        self._expect(response, (207,), "read events")
+        response = self.session.request(self.url, "REPORT", body, {"Depth": "1", "Content-Type": "application/xml"})
+        self.session.expect(response, (207,), "read events")
         return {r.href: (r.etag, r.calendar_data) for r in response.parse_calendar_query() if r.calendar_data}
 
     def create(self, uid: str, body: bytes, *, fresh: bool = False) -> Written | Taken:
@@ -381,70 +349,31 @@ class CalendarClient:
                 ((path, (etag, data)),) = found.items()
                 return Taken(path, etag, data)
             return self.create(uid, body, fresh=True)  # gone again already
-        self._expect(response, (200, 201, 204), "create an event")
+        self.session.expect(response, (200, 201, 204), "create an event")
         return Written(urlsplit(href).path, _etag(response))
 
     def update(self, href: str, etag: str, body: bytes) -> Written:
         response = self._put(self._absolute(href), body, {"If-Match": etag})
         if response.status == 412:
             raise Conflict(href)
-        self._expect(response, (200, 201, 204), "update an event")
+        self.session.expect(response, (200, 201, 204), "update an event")
         return Written(href, _etag(response))
 
     def delete(self, href: str, etag: str) -> None:
-        response = self._request(self._absolute(href), "DELETE", "", {"If-Match": etag})
+        response = self.session.request(self._absolute(href), "DELETE", "", {"If-Match": etag})
         if response.status == 412:
             raise Conflict(href)
         if response.status != 404:
-            self._expect(response, (200, 204), "delete an event")
+            self.session.expect(response, (200, 204), "delete an event")
 
     # -- plumbing ------------------------------------------------------------
 
     def _put(self, url: str, body: bytes, headers: dict[str, str]) -> Any:
         headers = {"Content-Type": "text/calendar; charset=utf-8", **headers}
-        return self._request(url, "PUT", body.decode("utf-8"), headers)
+        return self.session.request(url, "PUT", body.decode("utf-8"), headers)
 
     def _absolute(self, href: str) -> str:
         return urljoin(self.url, href)
-
-    def _request(self, url: str, method: str, body: str, headers: dict[str, str]) -> Any:
-        response = self._call(self.client.request, url, method, body, headers)
-        log.debug("%s %s -> %s", method, urlsplit(url).path, response.status)
-        return response
-
-    def _call(self, function: Any, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return function(*args, **kwargs)
-        except caldav_error.AuthorizationError:
-            raise CalendarError(
-                f"{self._where()} refused the login (check calendar.username and the password)"
-            ) from None
-        except caldav_error.RateLimitError:
-            raise Busy(f"{self._where()} asked us to slow down (HTTP 429/503); will retry") from None
-        except caldav_error.NotFoundError:
-            raise CalendarError(f"{self._where()} has no CalDAV service at that URL (check calendar.url)") from None
-        except caldav_error.DAVError as failure:
-            if any(code in str(failure) for code in ("404", "405", "501", "Not Implemented", "Method Not Allowed")):
-                raise CalendarError(f"{self._where()} has no CalDAV service at that URL (check calendar.url)") from None
-            raise CalendarError(f"{self._where()} answered with an error: {_short(failure)}") from None
-        except (niquests.exceptions.RequestException, OSError) as failure:
-            raise CalendarUnreachable(f"cannot reach {self._where()}: {_short(failure)}") from None
-
-    def _expect(self, response: Any, statuses: tuple[int, ...], doing: str) -> None:
-        if response.status in statuses:
-            return
-        message = f"{self._where()} could not {doing}: HTTP {response.status} {response.reason or ''}".strip()
-        if response.status in (423, 429, 503):
-            raise Busy(message)
-        if response.status in (400, 409, 413, 415, 422):
-            raise Rejected(message)
-        if response.status >= 500:
-            raise CalendarUnreachable(message)
-        raise CalendarError(message)
-
-    def _where(self) -> str:
-        parts = urlsplit(self.server_url)
-        return f"the calendar server {parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
 
 
 def _etag(response: Any) -> str | None:
@@ -489,22 +418,3 @@ def _same(a: str, b: str) -> bool:
 
 def _last_segment(url: str) -> str:
     return urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
-
-
-def _short(failure: BaseException) -> str:
-    """The root cause in a few words: 'connection refused', not a page of urllib3."""
-    text = str(failure)
-    for needle, plain in (
-        ("Connection refused", "connection refused"),
-        ("Name or service not known", "the host name does not resolve"),
-        ("nodename nor servname", "the host name does not resolve"),
-        ("Temporary failure in name resolution", "the host name does not resolve (no DNS?)"),
-        ("timed out", "the request timed out"),
-        ("CERTIFICATE_VERIFY_FAILED", "its TLS certificate is not trusted (see calendar.verify_tls)"),
-        ("Connection reset", "the connection was reset"),
-        ("Network is unreachable", "the network is unreachable"),
-    ):
-        if needle in text:
-            return plain
-    first = text.splitlines()[0] if text else type(failure).__name__
-    return first[:200]
