@@ -1,37 +1,25 @@
-"""The CalDAV edge: one calendar, over the HTTP session in `session.py`.
+"""The CalDAV edge: one calendar collection, on the DAV collection in `dav.py`.
 
-It speaks in hrefs, ETags and bytes, and knows nothing of people or plans. Writes are
-conditional: If-None-Match on create, If-Match on update and delete. A 412 means the
-user got there first, and is reported as a conflict rather than overwritten.
+What is CalDAV's own is here: finding the calendar by its display name in two or three
+PROPFINDs (none once its URL is remembered), creating it when missing, the words and media
+type of iCalendar objects, and the calendar-multiget.
 """
 
 from __future__ import annotations
 
-import copy
 import logging
 import re
-import threading
-import time
-import uuid
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urljoin, urlsplit
-from xml.sax.saxutils import escape
 
 from caldav.collection import CalendarSet
 
-from reconnectd.calendar.readback import Changes
-from reconnectd.calendar.session import Busy, Conflict, Rejected, Session, Words
+from reconnectd.calendar.dav import DavCollection
+from reconnectd.calendar.session import Words
 from reconnectd.errors import CalendarError, CalendarUnreachable
 
 log = logging.getLogger(__name__)
 
-_PROPFIND_ETAGS = (
-    '<?xml version="1.0" encoding="utf-8"?>'
-    '<d:propfind xmlns:d="DAV:"><d:prop><d:getetag/><d:resourcetype/></d:prop></d:propfind>'
-)
 # Discovery asks every resource on the way for all it needs, so that each answer may end it:
 # whose principal this is, where its calendars live, and whether it is a calendar (and its name).
 _PROPFIND_DISCOVERY = (
@@ -45,143 +33,23 @@ _HOME_SET = "{urn:ietf:params:xml:ns:caldav}calendar-home-set"
 _DISPLAY_NAME = "{DAV:}displayname"
 _RESOURCE_TYPE = "{DAV:}resourcetype"
 _CALENDAR = "{urn:ietf:params:xml:ns:caldav}calendar"
-_WORDS = Words(
-    server="the calendar server",
-    service="CalDAV",
-    setting="calendar",
-    collection="the calendar",
-    an_object="an event",
-    objects="events",
-)
 
 
-@dataclass(frozen=True)
-class Written:
-    href: str
-    etag: str | None
-
-
-@dataclass(frozen=True)
-class Taken:
-    """A create found its name already in use: what is there now."""
-
-    href: str
-    etag: str | None
-    data: str
-
-
-T = TypeVar("T")
-R = TypeVar("R")
-
-
-class CalendarClient:
+class CalendarClient(DavCollection):
     """One calendar collection on one CalDAV server."""
 
-    def __init__(
-        self, url: str, username: str | None, password: str | None, *, verify_tls: bool = True, timeout: float = 30
-    ) -> None:
-        self.server_url = url
-        self.session = Session(url, username, password, verify_tls=verify_tls, timeout=timeout, words=_WORDS)
-        self.url: str = ""
-        self.name: str = ""
-        self.sync_supported = True
-        self.one_at_a_time = False  # set once the server shows it cannot take parallel writes
-
-    @property
-    def requests(self) -> int:
-        """Every HTTP exchange so far, this client's and its clones', for the request budget."""
-        return self.session.requests
-
-    def clone(self) -> CalendarClient:
-        """Another connection to the same, already opened calendar (for writes in parallel)."""
-        twin = copy.copy(self)
-        twin.session = self.session.twin()
-        return twin
-
-    def run_all(
-        self,
-        items: Sequence[T],
-        send: Callable[[T, CalendarClient], R],
-        concurrency: int,
-        interrupted: Callable[[], bool] = lambda: False,
-    ) -> Iterator[tuple[T, R | Conflict | Rejected]]:
-        """Each item sent on one of `concurrency` connections; results as they arrive.
-
-        A conflict (the user's edit wins) or a refusal of one object is a result; any other
-        CalendarError stops the rest.
-        """
-        if concurrency <= 1 or self.one_at_a_time or len(items) <= 1:
-            for item in items:
-                if interrupted():
-                    return
-                yield item, self._patiently(item, send)
-            return
-        local = threading.local()
-        clones: list[CalendarClient] = []
-        lock = threading.Lock()
-
-        def work(item: T) -> tuple[bool, R | Conflict | Rejected | None]:
-            """(True, the result), or (False, None) when the server was too busy for it."""
-            client = getattr(local, "client", None)
-            if client is None:
-                client = local.client = self.clone()
-                with lock:
-                    clones.append(client)
-            try:
-                return True, send(item, client)
-            except (Conflict, Rejected) as refused:
-                return True, refused
-            except Busy:
-                return False, None
-
-        pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="caldav")
-        futures = {pool.submit(work, item): item for item in items}
-        later: list[T] = []
-        try:
-            for future in as_completed(futures):
-                if interrupted():
-                    return
-                done, outcome = future.result()
-                if not done:
-                    later.append(futures[future])
-                    continue
-                yield futures[future], outcome  # type: ignore[misc]
-        finally:
-            for future in futures:
-                future.cancel()
-            pool.shutdown(wait=True)
-            for client in clones:
-                client.close()
-        if later:
-            log.info("the calendar server is busy with parallel writes; writing one at a time from now on")
-            self.one_at_a_time = True
-            for item in later:
-                if interrupted():
-                    return
-                yield item, self._patiently(item, send)
-
-    def _patiently(self, item: T, send: Callable[[T, CalendarClient], R]) -> R | Conflict | Rejected:
-        """Send one item; if the server is busy, try again a few times with growing pauses."""
-        pauses = iter((0.2, 0.5, 1.0, 2.0))
-        while True:
-            try:
-                return send(item, self)
-            except (Conflict, Rejected) as refused:
-                return refused
-            except Busy:
-                pause = next(pauses, None)
-                if pause is None:
-                    raise
-                time.sleep(pause)
-
-    def close(self) -> None:
-        self.session.close()
-
-    def __enter__(self) -> CalendarClient:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.close()
+    words = Words(
+        server="the calendar server",
+        service="CalDAV",
+        setting="calendar",
+        collection="the calendar",
+        an_object="an event",
+        objects="events",
+    )
+    media_type = "text/calendar; charset=utf-8"
+    suffix = ".ics"
+    multiget = ("urn:ietf:params:xml:ns:caldav", "calendar-multiget", "calendar-data")
+    thread_prefix = "caldav"
 
     def open(self, name: str, known_url: str | None = None) -> str:
         """Find the calendar whose display name is `name`, creating it when missing.
@@ -259,127 +127,8 @@ class CalendarClient:
         self.url = str(created.url)
         return self.url
 
-    def changes(self, token: str | None) -> Changes:
-        """What changed since `token`: one sync-collection REPORT (RFC 6578).
-
-        Without a token, or when the server rejects it or has no sync support, it lists
-        every object instead (`complete`), so anything missing from the answer is gone.
-        """
-        if token and self.sync_supported:
-            try:
-                response = self._report_sync(token)
-            except CalendarUnreachable:
-                raise
-            except CalendarError:
-                # caldav raises 403 as a login failure; for a sync REPORT it is the RFC 6578
-                # valid-sync-token precondition. A real login problem shows in the full listing.
-                response = None
-            if response is not None and response.status == 207:
-                result = response.parse_sync_collection()
-                if not result.truncated:
-                    changed = {r.href: str(r.etag) for r in result.changed if r.etag and not self._is_self(r.href)}
-                    return Changes(changed, tuple(result.deleted), complete=False, token=result.sync_token)
-            log.info("the server did not accept our sync token; comparing every object")
-        return self._everything()
-
-    def _everything(self) -> Changes:
-        if self.sync_supported:
-            response = self._report_sync("")
-            if response.status == 207:
-                result = response.parse_sync_collection()
-                if not result.truncated:
-                    changed = {r.href: str(r.etag) for r in result.changed if r.etag and not self._is_self(r.href)}
-                    return Changes(changed, (), complete=True, token=result.sync_token)
-            self.sync_supported = False
-        response = self.session.request(
-            self.url, "PROPFIND", _PROPFIND_ETAGS, {"Depth": "1", "Content-Type": "application/xml"}
-        )
-        self.session.expect(response, (207,), "list the calendar")
-        found: dict[str, str] = {}
-        for result in response.parse_propfind():
-            if "{DAV:}collection" in (result.properties.get("{DAV:}resourcetype") or ()):
-                continue
-            etag = result.properties.get("{DAV:}getetag")
-            if etag:
-                found[result.href] = str(etag)
-        return Changes(found, (), complete=True, token=None)
-
-    def _report_sync(self, token: str) -> Any:
-        body = (
-            '<?xml version="1.0" encoding="utf-8"?><d:sync-collection xmlns:d="DAV:">'
-            f"<d:sync-token>{escape(token)}</d:sync-token><d:sync-level>1</d:sync-level>"
-            "<d:prop><d:getetag/></d:prop></d:sync-collection>"
-        )
-        response = self.session.request(self.url, "REPORT", body, {"Content-Type": "application/xml"})
-        if response.status == 404 and self.name:
-            log.info("the calendar moved or was recreated; looking it up again")
-            self._discover(self.name)
-            response = self.session.request(self.url, "REPORT", body, {"Content-Type": "application/xml"})
-        if response.status >= 500:
-            self.session.expect(response, (207,), "list changes")
-        return response
-
-    def _is_self(self, href: str) -> bool:
-        return href.rstrip("/") == urlsplit(self.url).path.rstrip("/")
-
-    def fetch(self, hrefs: list[str]) -> dict[str, tuple[str | None, str]]:
-        """The data of the given objects: href to (ETag, iCalendar text). One request."""
-        if not hrefs:
-            return {}
-        body = (
-            '<?xml version="1.0" encoding="utf-8"?>'
-            '<c:calendar-multiget xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">'
-            "<d:prop><d:getetag/><c:calendar-data/></d:prop>"
-            + "".join(f"<d:href>{escape(h)}</d:href>" for h in hrefs)
-            + "</c:calendar-multiget>"
-        )
-        response = self.session.request(self.url, "REPORT", body, {"Depth": "1", "Content-Type": "application/xml"})
-        self.session.expect(response, (207,), "read events")
+    def _multiget_data(self, response: Any) -> dict[str, tuple[str | None, str]]:
         return {r.href: (r.etag, r.calendar_data) for r in response.parse_calendar_query() if r.calendar_data}
-
-    def create(self, uid: str, body: bytes, *, fresh: bool = False) -> Written | Taken:
-        """PUT a new object, named after its UID (or, `fresh`, a random variant). Never overwrites:
-        when the name is taken, the object there is returned instead, for the caller to judge."""
-        name = f"{uid}-{uuid.uuid4().hex[:8]}.ics" if fresh else f"{uid}.ics"
-        href = urljoin(self.url if self.url.endswith("/") else self.url + "/", name)
-        response = self._put(href, body, {"If-None-Match": "*"})
-        if response.status == 412 and not fresh:
-            found = self.fetch([urlsplit(href).path])
-            if found:
-                ((path, (etag, data)),) = found.items()
-                return Taken(path, etag, data)
-            return self.create(uid, body, fresh=True)  # gone again already
-        self.session.expect(response, (200, 201, 204), "create an event")
-        return Written(urlsplit(href).path, _etag(response))
-
-    def update(self, href: str, etag: str, body: bytes) -> Written:
-        response = self._put(self._absolute(href), body, {"If-Match": etag})
-        if response.status == 412:
-            raise Conflict(href)
-        self.session.expect(response, (200, 201, 204), "update an event")
-        return Written(href, _etag(response))
-
-    def delete(self, href: str, etag: str) -> None:
-        response = self.session.request(self._absolute(href), "DELETE", "", {"If-Match": etag})
-        if response.status == 412:
-            raise Conflict(href)
-        if response.status != 404:
-            self.session.expect(response, (200, 204), "delete an event")
-
-    # -- plumbing ------------------------------------------------------------
-
-    def _put(self, url: str, body: bytes, headers: dict[str, str]) -> Any:
-        headers = {"Content-Type": "text/calendar; charset=utf-8", **headers}
-        return self.session.request(url, "PUT", body.decode("utf-8"), headers)
-
-    def _absolute(self, href: str) -> str:
-        return urljoin(self.url, href)
-
-
-def _etag(response: Any) -> str | None:
-    headers = response.headers or {}
-    value = headers.get("ETag") or headers.get("etag")
-    return str(value) if value else None
 
 
 def _own(results: list[Any], url: str) -> Any:
