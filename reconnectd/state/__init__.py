@@ -1,0 +1,5 @@
+"""The store: the only package that imports sqlite3. What the YAML cannot remember, in one SQLite file."""
+
+from reconnectd.state.store import VERSION, PendingNudge, Store
+
+__all__ = ["VERSION", "PendingNudge", "Store"]
