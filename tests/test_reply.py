@@ -18,7 +18,8 @@ from conftest import CalDAVServerInfo
 from peer import Peer, Stored, edited, foreign_event
 from servers import HttpReceiver
 
-from reconnectd.calendar.client import CalendarClient, Conflict
+from reconnectd.calendar.client import CalendarClient
+from reconnectd.calendar.session import Conflict
 from reconnectd.cli import main
 from reconnectd.config.load import load_config
 from reconnectd.daemon.cycle import run_cycle

@@ -13,9 +13,11 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from reconnectd.calendar import ical
-from reconnectd.calendar.client import CalendarClient, Conflict, Rejected, Taken, Written
+from reconnectd.calendar.client import CalendarClient
+from reconnectd.calendar.dav import Taken, Written
 from reconnectd.calendar.readback import Broken, Deleted, Done, Fact, Mend, Seen, adopt, hrefs_to_fetch, observe
 from reconnectd.calendar.reconcile import Action, Create, Delete, Update, reconcile
+from reconnectd.calendar.session import Conflict, Rejected
 from reconnectd.errors import CalendarError
 from reconnectd.notify import outbox
 from reconnectd.notify.notifier import Notifier

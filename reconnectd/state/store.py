@@ -18,88 +18,7 @@ from reconnectd.errors import StateError
 from reconnectd.policy.ledger import Ledger
 from reconnectd.policy.model import CheckIn, CheckInStatus, Contact, Nudge, Outcome, Owned, Repair, Standing, fold
 from reconnectd.policy.plan import Plan
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS contacts (
-    id INTEGER PRIMARY KEY,
-    person TEXT NOT NULL,
-    at TEXT NOT NULL,
-    outcome TEXT NOT NULL,
-    note TEXT,
-    source TEXT NOT NULL,
-    recorded_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS checkins (
-    uid TEXT PRIMARY KEY,
-    person TEXT NOT NULL,
-    seq INTEGER NOT NULL,
-    start TEXT NOT NULL,
-    end TEXT NOT NULL,
-    basis TEXT NOT NULL,
-    status TEXT NOT NULL,
-    href TEXT,
-    etag TEXT,
-    fingerprint TEXT,
-    pinned INTEGER NOT NULL DEFAULT 0,
-    label TEXT,
-    repair TEXT
-);
-CREATE TABLE IF NOT EXISTS foreign_objects (
-    href TEXT PRIMARY KEY,
-    etag TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS nudges (
-    key TEXT PRIMARY KEY,
-    person TEXT NOT NULL,
-    due TEXT NOT NULL,
-    title TEXT NOT NULL,
-    body TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    done_at TEXT
-);
-CREATE TABLE IF NOT EXISTS deliveries (
-    key TEXT NOT NULL,
-    target TEXT NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    delivered_at TEXT,
-    last_error TEXT,
-    PRIMARY KEY (key, target)
-);
-CREATE TABLE IF NOT EXISTS targets (
-    target TEXT PRIMARY KEY,
-    failures INTEGER NOT NULL,
-    retry_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS standings (
-    person TEXT PRIMARY KEY,
-    status TEXT NOT NULL,
-    until TEXT,
-    recorded_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-"""
-VERSION = 6
-# Each step brings a store from version N to N + 1. Never edit a step once released.
-MIGRATIONS = {
-    1: """
-ALTER TABLE checkins ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;
-CREATE TABLE IF NOT EXISTS foreign_objects (href TEXT PRIMARY KEY, etag TEXT NOT NULL);
-""",
-    2: """
-CREATE TABLE IF NOT EXISTS targets (target TEXT PRIMARY KEY, failures INTEGER NOT NULL, retry_at TEXT NOT NULL);
-""",
-    3: """
-CREATE TABLE IF NOT EXISTS standings (
-    person TEXT PRIMARY KEY, status TEXT NOT NULL, until TEXT, recorded_at TEXT NOT NULL
-);
-""",
-    4: """
-ALTER TABLE checkins ADD COLUMN label TEXT;
-""",
-    5: """
-ALTER TABLE checkins ADD COLUMN repair TEXT;
-""",
-}
+from reconnectd.state.schema import migrate
 
 
 @dataclass(frozen=True)
@@ -116,23 +35,13 @@ class Store:
             self.db = sqlite3.connect(path, timeout=10, isolation_level=None)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")
-            self._migrate(path)
+            migrate(self.db, path)
         except (OSError, sqlite3.Error) as error:
             raise StateError(
                 f"cannot open the state store {path}: {error} (check --state-dir and its permissions)"
             ) from None
         self.path = path
         self._ledger: tuple[int, Ledger] | None = None
-
-    def _migrate(self, path: Path) -> None:
-        (version,) = self.db.execute("PRAGMA user_version").fetchone()
-        if version > VERSION:
-            raise StateError(f"{path} was written by a newer reconnectd (store version {version}); upgrade reconnectd")
-        if version == 0:
-            self.db.executescript(SCHEMA + f"PRAGMA user_version = {VERSION};")
-            return
-        for step in range(version, VERSION):
-            self.db.executescript(f"BEGIN; {MIGRATIONS[step]} PRAGMA user_version = {step + 1}; COMMIT;")
 
     def close(self) -> None:
         self.db.close()

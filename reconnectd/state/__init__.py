@@ -1,0 +1,6 @@
+"""The store: the only package that imports sqlite3. What the YAML cannot remember, in one SQLite file."""
+
+from reconnectd.state.schema import VERSION
+from reconnectd.state.store import PendingNudge, Store
+
+__all__ = ["VERSION", "PendingNudge", "Store"]
