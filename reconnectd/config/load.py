@@ -19,6 +19,7 @@ import yaml
 from reconnectd.config.nodes import Node, Reader, compose, join, suggest
 from reconnectd.errors import ConfigError, Problem
 from reconnectd.policy.cadence import CadenceError, DurationError, parse_cadence, parse_duration
+from reconnectd.policy.library import Library
 from reconnectd.policy.model import CHANNEL_ALIASES, CHANNELS, Milestone, Person, Standing, fold
 from reconnectd.policy.settings import (
     SELF,
@@ -31,7 +32,7 @@ from reconnectd.policy.settings import (
     Schedule,
     Secret,
 )
-from reconnectd.policy.suggest import DEFAULT_LIBRARY, Library
+from reconnectd.policy.suggest import DEFAULT_LIBRARY
 
 TOP_KEYS = {
     "timezone": "IANA time zone",

@@ -13,8 +13,9 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from reconnectd.policy.cadence import Cadence
+from reconnectd.policy.library import Library
 from reconnectd.policy.model import Person, fold
-from reconnectd.policy.suggest import DEFAULT_LIBRARY, Library
+from reconnectd.policy.suggest import DEFAULT_LIBRARY
 
 
 class Secret:
