@@ -19,7 +19,7 @@ import yaml
 from reconnectd.config.nodes import Node, Reader, compose, join, suggest
 from reconnectd.errors import ConfigError, Problem
 from reconnectd.policy.cadence import CadenceError, DurationError, parse_cadence, parse_duration
-from reconnectd.policy.library import Library
+from reconnectd.policy.library import Library, default_library
 from reconnectd.policy.model import CHANNEL_ALIASES, CHANNELS, Milestone, Person, Standing, fold
 from reconnectd.policy.settings import (
     SELF,
@@ -32,7 +32,6 @@ from reconnectd.policy.settings import (
     Schedule,
     Secret,
 )
-from reconnectd.policy.suggest import DEFAULT_LIBRARY
 
 TOP_KEYS = {
     "timezone": "IANA time zone",
@@ -532,7 +531,7 @@ def _library(reader: Reader, node: Node) -> Library | None:
                 t for t in (reader.text(n, join(path, i)) for i, n in enumerate(reader.sequence(keys[key], path))) if t
             ]
     try:
-        return DEFAULT_LIBRARY.extended(
+        return default_library().extended(
             actions,
             lists.get("questions", ()),
             bool(replace_all),

@@ -1,20 +1,19 @@
-"""What a check-in can say: pools of actions, questions, openers and reflections, and the user's own `library:`
-added to them or put in their place.
+"""What a check-in can say: the built-in words, and the user's own `library:` added to them or put in their place.
+
+Pure: the built-in library is made from the words file (`reconnectd.policy.words`) on first use, then kept.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Final, TypeVar
 
 from reconnectd.policy.model import CHANNELS
+from reconnectd.policy.words import ANY, BOTH, DEEP, LIGHT, STYLES, load
 
-ANY: Final = "any"  # the pool used when `prefers` is not set
-LIGHT: Final = "light"
-DEEP: Final = "deep"
-STYLES: Final = (LIGHT, DEEP)
 QUESTIONS_PER_REFLECTION: Final = 3
 
 _T = TypeVar("_T")
@@ -157,3 +156,12 @@ def _combined(base: Sequence[_T], extra: Sequence[_T], replace: bool, key: Calla
     for item in (*(() if replace else base), *extra):
         merged.setdefault(key(item), item)
     return tuple(merged.values())
+
+
+@functools.cache
+def default_library() -> Library:
+    """The built-in library, from the words file: read on first use, then kept."""
+    words = load()
+    styles = {LIGHT: frozenset({LIGHT}), DEEP: frozenset({DEEP}), BOTH: frozenset(STYLES)}
+    questions = tuple(Question(text, styles[key]) for key, pool in words.questions.items() for text in pool)
+    return Library(actions=words.actions, questions=questions, openers=words.openers, reflections=words.reflections)
