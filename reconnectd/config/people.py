@@ -27,9 +27,9 @@ from reconnectd.config.values import (
     parse_standing,
     parse_style,
 )
+from reconnectd.policy.library import Library, default_library
 from reconnectd.policy.model import YEARLY_KINDS, Milestone, Person, Standing, fold, milestone_kind
 from reconnectd.policy.settings import SELF
-from reconnectd.policy.suggest import DEFAULT_LIBRARY, Library
 
 
 def read_people(reader: Reader, node: Node) -> tuple[Person, ...]:
@@ -167,7 +167,7 @@ def read_library(reader: Reader, node: Node) -> Library | None:
                 t for t in (reader.text(n, join(path, i)) for i, n in enumerate(reader.sequence(keys[key], path))) if t
             ]
     try:
-        return DEFAULT_LIBRARY.extended(
+        return default_library().extended(
             actions,
             lists.get("questions", ()),
             bool(replace_all),

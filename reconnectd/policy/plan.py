@@ -41,11 +41,12 @@ from zoneinfo import ZoneInfo
 from reconnectd.policy import milestones
 from reconnectd.policy.digest import digest_moment, digest_nudge
 from reconnectd.policy.ledger import Ledger
+from reconnectd.policy.library import Library
 from reconnectd.policy.milestones import Occurrence
 from reconnectd.policy.model import CheckIn, CheckInStatus, Contact, Nudge, Outcome, Person, Standing, fold
 from reconnectd.policy.settings import SELF, Config, Patience
 from reconnectd.policy.slots import Slots
-from reconnectd.policy.suggest import Gap, Library, Wording, reflection_wording, wording
+from reconnectd.policy.suggest import Gap, Wording, reflection_wording, wording
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,8 +13,8 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from reconnectd.policy.cadence import Cadence
+from reconnectd.policy.library import Library, default_library
 from reconnectd.policy.model import Person, fold
-from reconnectd.policy.suggest import DEFAULT_LIBRARY, Library
 
 
 class Secret:
@@ -130,7 +130,7 @@ class Config:
     milestones: MilestoneSettings = field(default_factory=MilestoneSettings)
     people: tuple[Person, ...] = ()
     self_every: Cadence | None = None  # an optional check-in with yourself
-    library: Library = DEFAULT_LIBRARY
+    library: Library = field(default_factory=default_library)  # the built-in words, read on first use
 
     @property
     def everyone(self) -> tuple[Person, ...]:
