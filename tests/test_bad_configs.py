@@ -30,6 +30,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from life import PEOPLE, Life, Unreachable, london
 from servers import HttpReceiver
+from waiting import HANG_GUARD
 
 from reconnectd.cli import main
 from reconnectd.config.load import (
@@ -476,7 +477,7 @@ def test_a_daemon_process_refuses_bad_configs_on_sighup_and_still_stops_cleanly(
     log: list[str] = []
 
     def wait_for(fragment: str) -> None:
-        deadline = time.monotonic() + 5
+        deadline = time.monotonic() + HANG_GUARD  # only a hang takes this long: each line ends the wait
         while not any(fragment in line for line in log):
             try:
                 log.append(lines.get(timeout=max(deadline - time.monotonic(), 0.01)))
@@ -494,7 +495,7 @@ def test_a_daemon_process_refuses_bad_configs_on_sighup_and_still_stops_cleanly(
         daemon.send_signal(signal.SIGHUP)
         wait_for("config reloaded: 4 people")
         daemon.send_signal(signal.SIGTERM)
-        assert daemon.wait(timeout=5) == 0
+        assert daemon.wait(timeout=HANG_GUARD) == 0
         wait_for("stopped")
     finally:
         if daemon.poll() is None:

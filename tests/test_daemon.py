@@ -13,6 +13,7 @@ import pytest
 from life import LONDON, PEOPLE, Clock, Life, london
 from peer import Peer
 from servers import HttpReceiver, RadicaleServer, XandikosServer
+from waiting import HANG_GUARD
 
 from reconnectd.daemon.loop import Daemon, WakeListener, poke, wake_address
 from reconnectd.daemon.runtime import open_runtime, read_config
@@ -130,7 +131,7 @@ def test_done_wakes_a_sleeping_daemon_at_once(tmp_path: Path) -> None:
     listener.start()
     try:
         poke(tmp_path)
-        assert event.wait(5)
+        assert event.wait(HANG_GUARD)
     finally:
         listener.stop()
     poke(tmp_path)  # no daemon listening: harmless
