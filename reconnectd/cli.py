@@ -39,7 +39,7 @@ from reconnectd.errors import (
     ReconnectdError,
     UsageError,
 )
-from reconnectd.logs import setup_logging
+from reconnectd.logs import Redactor, run_logging, setup_logging
 from reconnectd.notify.notifier import Notifier
 from reconnectd.policy.cadence import DurationError, parse_duration
 from reconnectd.policy.model import Contact, Outcome, Standing, fold
@@ -57,9 +57,10 @@ class Options:
     config_path: Path
     state_dir: Path
     clock: Callable[[], datetime]
+    redactor: Redactor  # this run's: it masks the secrets of every config read
 
     def config(self) -> Config:
-        return read_config(self.config_path)
+        return read_config(self.config_path, self.redactor)
 
     def now(self, config: Config, now_text: str | None) -> datetime:
         """The moment given with --now, else the clock."""
@@ -101,8 +102,8 @@ def cli(ctx: click.Context, config_path: Path | None, state_dir: Path | None, ve
     Example:
       reconnectd --config config.example.yaml run
     """
-    setup_logging(logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO)
-    ctx.obj = Options(config_path or default_config_path(), state_dir or default_state_dir(), wall_clock)
+    redactor = setup_logging(logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO)
+    ctx.obj = Options(config_path or default_config_path(), state_dir or default_state_dir(), wall_clock, redactor)
 
 
 @cli.command()
@@ -560,6 +561,11 @@ def describe_calendar(config: Config) -> str:
 
 
 def main(argv: list[str] | None = None) -> NoReturn:
+    with run_logging():  # a second main() in the same process starts with nothing of this one's
+        _main(argv)
+
+
+def _main(argv: list[str] | None) -> NoReturn:
     try:
         cli.main(args=argv, prog_name="reconnectd", standalone_mode=False)
     except click.exceptions.Abort:

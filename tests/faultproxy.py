@@ -6,7 +6,8 @@ can, for a while or for the next few requests:
 - answer 503 (with Retry-After) or 412 instead of the server;
 - answer slowly, or not at all until the client gives up (a timeout);
 - run a hook after the server has handled a write but before the client hears back, which is
-  where a simulated crash hurts most.
+  where a simulated crash hurts most;
+- show each request, headers and all, to `on_request` (a wiretap, as a chatty library would be).
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _relay(self) -> None:
         proxy = self.server.proxy
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if proxy.on_request is not None:
+            proxy.on_request(self.command, self.path, dict(self.headers.items()))
         fault = proxy.take_fault(self.command)
         if fault is not None and fault.kind == "status":
             self._answer(fault.status, {"Retry-After": "1"} if fault.status == 503 else {}, b"simulated fault")
@@ -134,6 +137,7 @@ class FaultProxy:
         self._faults: list[Fault] = []
         self._connections: set[socket.socket] = set()
         self.requests: dict[str, int] = {}
+        self.on_request: Callable[[str, str, dict[str, str]], None] | None = None  # method, path, headers
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self.port = 0
