@@ -30,7 +30,8 @@ WRITES = {"PUT", "DELETE"}
 
 @dataclass
 class Fault:
-    """What to do to the next `count` requests whose method is in `methods` (all when empty)."""
+    """What to do to the next `count` requests whose method is in `methods` (all when empty) and
+    whose body holds `body` (say b"sync-collection", to tell one REPORT from another)."""
 
     kind: str  # "status", "slow", "hang", "after-write" (runs `hook`), "lost-answer" (the write lands, no reply)
     count: int
@@ -38,9 +39,10 @@ class Fault:
     delay: float = 0.0
     methods: frozenset[str] = frozenset()
     hook: Callable[[], None] | None = None
+    body: bytes = b""
 
-    def applies(self, method: str) -> bool:
-        return self.count > 0 and (not self.methods or method in self.methods)
+    def applies(self, method: str, body: bytes = b"") -> bool:
+        return self.count > 0 and (not self.methods or method in self.methods) and self.body in body
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -56,7 +58,7 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         if proxy.on_request is not None:
             proxy.on_request(self.command, self.path, dict(self.headers.items()))
-        fault = proxy.take_fault(self.command)
+        fault = proxy.take_fault(self.command, body)
         if fault is not None and fault.kind == "status":
             self._answer(fault.status, {"Retry-After": "1"} if fault.status == 503 else {}, b"simulated fault")
             return
@@ -157,10 +159,10 @@ class FaultProxy:
         with self._lock:
             self._faults.clear()
 
-    def take_fault(self, method: str) -> Fault | None:
+    def take_fault(self, method: str, body: bytes = b"") -> Fault | None:
         with self._lock:
             for fault in self._faults:
-                if fault.applies(method):
+                if fault.applies(method, body):
                     fault.count -= 1
                     if fault.count == 0:
                         self._faults.remove(fault)
