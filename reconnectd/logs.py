@@ -7,14 +7,20 @@ import logging
 import os
 import re
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from urllib.parse import unquote, urlsplit
 
 MASK = "****"
 QUIET_LIBRARIES = ("radicale", "caldav", "urllib3", "niquests", "apprise", "mail.log")
 
 
 class Redactor(logging.Filter):
-    """Replaces known secrets in log records with ****, at every level."""
+    """Replaces known secrets in log records with ****, at every level.
+
+    Each run has its own (`setup_logging` makes it), so the secrets of one run are never
+    masked in, or taught to, another run in the same process.
+    """
 
     def __init__(self) -> None:
         super().__init__()
@@ -34,9 +40,6 @@ class Redactor(logging.Filter):
             record.msg = self.redact(record.getMessage())
             record.args = None
         return True
-
-
-REDACTOR = Redactor()
 
 
 class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
@@ -78,20 +81,38 @@ class LibraryFilter(logging.Filter):
         return record.levelno >= self.floor or not any(mark in record.pathname for mark in self.marks)
 
 
-def setup_logging(level: int) -> None:
+def setup_logging(level: int) -> Redactor:
+    """Log to stderr at `level`, through a new redactor: the caller teaches it the run's secrets."""
+    redactor = Redactor()
     handler = StderrHandler()
     handler.addFilter(LibraryFilter(logging.INFO if level <= logging.DEBUG else logging.WARNING))
     if stderr_is_journal(os.environ):
         handler.setFormatter(JournalFormatter("%(message)s"))
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(message)s", "%H:%M:%S"))
-    handler.addFilter(REDACTOR)
+    handler.addFilter(redactor)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
     # Libraries speak at --verbose only, and never at DEBUG: Apprise logs tokens there.
     for name in QUIET_LIBRARIES:
         logging.getLogger(name).setLevel(logging.INFO if level <= logging.DEBUG else logging.WARNING)
+    return redactor
+
+
+@contextmanager
+def run_logging() -> Iterator[None]:
+    """Logging as it was before, once a run ends: its handler and its redactor go with it."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    libraries = {name: logging.getLogger(name).level for name in QUIET_LIBRARIES}
+    try:
+        yield
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+        for name, was in libraries.items():
+            logging.getLogger(name).setLevel(was)
 
 
 def password_forms(username: str | None, password: str) -> list[str]:
@@ -103,6 +124,15 @@ def password_forms(username: str | None, password: str) -> list[str]:
 
 
 def url_secrets(url: str, private_form: str) -> list[str]:
-    """The parts of an Apprise URL that its privacy form hides: tokens, keys, passwords."""
+    """The parts of an Apprise URL that its privacy form hides: tokens, keys, passwords, and a
+    user:password login as the HTTP Basic header that carries it."""
     parts = re.split(r"[/:@?&=#]+", url)
-    return [p for p in parts if len(p) >= 4 and p not in private_form]
+    found = [p for p in parts if len(p) >= 4 and p not in private_form]
+    try:
+        login = urlsplit(url)
+        username, password = login.username, login.password
+    except ValueError:
+        return found
+    if username is not None and password:
+        found += password_forms(unquote(username), unquote(password))[1:]
+    return found

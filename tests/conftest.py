@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from servers import (
     HttpReceiver,
     RadicaleServer,
@@ -22,6 +23,11 @@ from servers import (
 # Apprise imports its plugins lazily; one of them triggers a DeprecationWarning
 # (imghdr) that would turn the first notifying test into an error. Do it up front.
 preload_apprise_plugins()
+
+# Time decides no test: on a loaded machine an example may take seconds, and that is slowness, not a
+# failure. Hypothesis' deadline and its too-slow health check are fixed bounds on elapsed time.
+settings.register_profile("reconnectd", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("reconnectd")
 
 EXAMPLE = Path(__file__).parent.parent / "config.example.yaml"
 RADICALE_USER = "sam"

@@ -6,7 +6,8 @@ can, for a while or for the next few requests:
 - answer 503 (with Retry-After) or 412 instead of the server;
 - answer slowly, or not at all until the client gives up (a timeout);
 - run a hook after the server has handled a write but before the client hears back, which is
-  where a simulated crash hurts most.
+  where a simulated crash hurts most;
+- show each request, headers and all, to `on_request` (a wiretap, as a chatty library would be).
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ WRITES = {"PUT", "DELETE"}
 
 @dataclass
 class Fault:
-    """What to do to the next `count` requests whose method is in `methods` (all when empty)."""
+    """What to do to the next `count` requests whose method is in `methods` (all when empty) and
+    whose body holds `body` (say b"sync-collection", to tell one REPORT from another)."""
 
     kind: str  # "status", "slow", "hang", "after-write" (runs `hook`), "lost-answer" (the write lands, no reply)
     count: int
@@ -37,9 +39,10 @@ class Fault:
     delay: float = 0.0
     methods: frozenset[str] = frozenset()
     hook: Callable[[], None] | None = None
+    body: bytes = b""
 
-    def applies(self, method: str) -> bool:
-        return self.count > 0 and (not self.methods or method in self.methods)
+    def applies(self, method: str, body: bytes = b"") -> bool:
+        return self.count > 0 and (not self.methods or method in self.methods) and self.body in body
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -53,7 +56,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _relay(self) -> None:
         proxy = self.server.proxy
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        fault = proxy.take_fault(self.command)
+        if proxy.on_request is not None:
+            proxy.on_request(self.command, self.path, dict(self.headers.items()))
+        fault = proxy.take_fault(self.command, body)
         if fault is not None and fault.kind == "status":
             self._answer(fault.status, {"Retry-After": "1"} if fault.status == 503 else {}, b"simulated fault")
             return
@@ -134,6 +139,7 @@ class FaultProxy:
         self._faults: list[Fault] = []
         self._connections: set[socket.socket] = set()
         self.requests: dict[str, int] = {}
+        self.on_request: Callable[[str, str, dict[str, str]], None] | None = None  # method, path, headers
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self.port = 0
@@ -153,10 +159,10 @@ class FaultProxy:
         with self._lock:
             self._faults.clear()
 
-    def take_fault(self, method: str) -> Fault | None:
+    def take_fault(self, method: str, body: bytes = b"") -> Fault | None:
         with self._lock:
             for fault in self._faults:
-                if fault.applies(method):
+                if fault.applies(method, body):
                     fault.count -= 1
                     if fault.count == 0:
                         self._faults.remove(fault)

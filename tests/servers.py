@@ -50,8 +50,10 @@ __all__ = [
 ]
 
 LOCALHOST = "127.0.0.1"
-DEFAULT_START_TIMEOUT = 20.0
-DEFAULT_STOP_TIMEOUT = 10.0
+# Bounds that only a hang reaches: each wait ends as soon as its event comes (see waiting.py).
+DEFAULT_START_TIMEOUT = 120.0
+DEFAULT_STOP_TIMEOUT = 10.0  # then SIGKILL: decides nothing a test asserts
+WAIT_GUARD = 120.0
 LOG_TAIL_CHARS = 4000
 
 
@@ -505,7 +507,7 @@ class HttpReceiver:
             self._requests.append(request)
             self._cond.notify_all()
 
-    def wait_for(self, count: int = 1, timeout: float = 5.0) -> list[RecordedRequest]:
+    def wait_for(self, count: int = 1, timeout: float = WAIT_GUARD) -> list[RecordedRequest]:
         """Wait until at least ``count`` requests arrived; raise TimeoutError if not."""
         with self._cond:
             if not self._cond.wait_for(lambda: len(self._requests) >= count, timeout):
@@ -624,7 +626,7 @@ class SmtpReceiver:
             self._messages.append(mail)
             self._cond.notify_all()
 
-    def wait_for(self, count: int = 1, timeout: float = 5.0) -> list[ReceivedMail]:
+    def wait_for(self, count: int = 1, timeout: float = WAIT_GUARD) -> list[ReceivedMail]:
         with self._cond:
             if not self._cond.wait_for(lambda: len(self._messages) >= count, timeout):
                 raise TimeoutError(
@@ -651,7 +653,7 @@ class SmtpReceiver:
             _MailHandler(self),
             hostname=LOCALHOST,
             port=self.port,
-            ready_timeout=10.0,
+            ready_timeout=WAIT_GUARD,
         )
         controller.start()
         self._controller = controller

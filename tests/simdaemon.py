@@ -56,15 +56,17 @@ class LockstepDaemon(Daemon):
 
 
 def main(config_path: Path, state_dir: Path, start: datetime) -> int:
-    setup_logging(logging.INFO)
+    redactor = setup_logging(logging.INFO)
     try:
-        config = read_config(config_path)
+        config = read_config(config_path, redactor)
     except ReconnectdError as failure:
         print(failure, file=sys.stderr)
         return failure.exit_code
     clock = SimulatedClock(start)
     with open_runtime(config, state_dir) as runtime:
-        daemon = LockstepDaemon(runtime, clock, SystemdNotifier(None), reload_config=lambda: read_config(config_path))
+        daemon = LockstepDaemon(
+            runtime, clock, SystemdNotifier(None), reload_config=lambda: read_config(config_path, redactor)
+        )
         daemon.run()
     return 0
 

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from reconnectd.config.load import load_config, parse_config
 from reconnectd.daemon.runtime import read_config
 from reconnectd.errors import ConfigError
+from reconnectd.logs import Redactor
 from reconnectd.policy.cadence import Cadence
 
 EXAMPLE = Path(__file__).parent.parent / "config.example.yaml"
@@ -46,7 +47,7 @@ def test_the_issue_example_works_exactly_as_written(tmp_path: Path) -> None:
         """
     path = tmp_path / "config.yaml"
     path.write_text(textwrap.dedent(text))
-    config = read_config(path)
+    config = read_config(path, Redactor())
     assert config.timezone.key == "Europe/London"
     assert config.calendar.url == "https://dav.example.com/remote.php/dav/"
     assert config.calendar.password is not None
@@ -160,7 +161,7 @@ def test_a_missing_password_file_is_reported_at_its_line(tmp_path: Path) -> None
     path = tmp_path / "config.yaml"
     path.write_text(f"timezone: UTC\ncalendar:\n  url: https://dav.example.com/\n  password_file: {tmp_path}/nope\n")
     with pytest.raises(ConfigError) as caught:
-        read_config(path)
+        read_config(path, Redactor())
     (problem,) = caught.value.problems
     assert problem.line == 4
     assert problem.path == "calendar.password_file"

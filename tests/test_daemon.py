@@ -13,10 +13,12 @@ import pytest
 from life import LONDON, PEOPLE, Clock, Life, london
 from peer import Peer
 from servers import HttpReceiver, RadicaleServer, XandikosServer
+from waiting import HANG_GUARD
 
 from reconnectd.daemon.loop import Daemon, WakeListener, poke, wake_address
 from reconnectd.daemon.runtime import open_runtime, read_config
 from reconnectd.daemon.sdnotify import SystemdNotifier
+from reconnectd.logs import Redactor
 
 
 @pytest.fixture
@@ -130,7 +132,7 @@ def test_done_wakes_a_sleeping_daemon_at_once(tmp_path: Path) -> None:
     listener.start()
     try:
         poke(tmp_path)
-        assert event.wait(5)
+        assert event.wait(HANG_GUARD)
     finally:
         listener.stop()
     poke(tmp_path)  # no daemon listening: harmless
@@ -145,7 +147,7 @@ def test_the_loop_runs_the_same_on_xandikos(
         f"notify:\n  urls:\n    - {http_receiver.json_url()}\npeople:\n" + textwrap.indent(PEOPLE, "  ")
     )
     clock = Clock(london(2026, 11, 10, 9, 0))
-    with open_runtime(read_config(config), tmp_path / "state") as runtime:
+    with open_runtime(read_config(config, Redactor()), tmp_path / "state") as runtime:
         daemon = Daemon(runtime, clock, SystemdNotifier(None))
         while clock.now < london(2026, 11, 13, 19, 0):
             clock.now = min(daemon.step(), london(2026, 11, 13, 19, 0))
@@ -167,7 +169,7 @@ def test_a_failing_cycle_is_logged_and_retried_and_never_ends_the_daemon(
     world = Life(tmp_path, radicale, http_receiver)
     world.write(extra="")
     world.path.write_text(world.path.read_text().replace("poll: 1h", "poll: 1s"))
-    world.runtime.use(read_config(world.path))
+    world.runtime.use(read_config(world.path, world.redactor))
 
     class Flaky(Daemon):
         cycles = 0

@@ -29,7 +29,6 @@ from reconnectd.calendar.readback import Changes, Deleted, Seen, hrefs_to_fetch,
 from reconnectd.calendar.reconcile import Update, reconcile
 from reconnectd.config.load import parse_config
 from reconnectd.daemon.cycle import CycleReport, run_cycle
-from reconnectd.logs import REDACTOR
 from reconnectd.notify.notifier import Notifier
 from reconnectd.policy.ledger import Ledger
 from reconnectd.policy.model import CheckIn, CheckInStatus, Owned, Repair
@@ -210,12 +209,6 @@ def server(
     root = tmp_path_factory.mktemp(request.param)
     with RadicaleServer(root) if request.param == "radicale" else XandikosServer(root) as running:
         yield running
-
-
-@pytest.fixture(autouse=True)
-def no_secrets_learned_elsewhere(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Earlier CLI tests teach the process-wide redactor words like "from"; these logs are read whole."""
-    monkeypatch.setattr(REDACTOR, "secrets", [])
 
 
 class World:

@@ -6,14 +6,15 @@ import logging
 
 import pytest
 
-from reconnectd.logs import REDACTOR, Redactor, password_forms, setup_logging, url_secrets
+from reconnectd.logs import Redactor, password_forms, run_logging, setup_logging, url_secrets
 
 
 def test_a_known_secret_is_masked_in_any_logger_at_any_level(capfd: pytest.CaptureFixture[str]) -> None:
-    setup_logging(logging.DEBUG)
-    REDACTOR.learn(password_forms("sam", "correct horse"))
-    logging.getLogger("somelibrary").warning("auth header: Basic %s", "c2FtOmNvcnJlY3QgaG9yc2U=")
-    logging.getLogger("reconnectd").debug("password is %s", "correct horse")
+    with run_logging():
+        redactor = setup_logging(logging.DEBUG)
+        redactor.learn(password_forms("sam", "correct horse"))
+        logging.getLogger("somelibrary").warning("auth header: Basic %s", "c2FtOmNvcnJlY3QgaG9yc2U=")
+        logging.getLogger("reconnectd").debug("password is %s", "correct horse")
     err = capfd.readouterr().err
     assert "correct horse" not in err
     assert "c2FtOmNvcnJlY3QgaG9yc2U" not in err

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import tempfile
 import textwrap
 from collections import Counter
@@ -167,11 +170,23 @@ def test_a_returning_person_never_reuses_an_old_uid(world: World) -> None:
     assert again != first_uid
 
 
-def test_the_same_inputs_always_give_the_same_plan(world: World) -> None:
-    config = make_config(PRIYA + "- name: Sam\n  every: monthly\n")
-    ledger = world.store.ledger()
-    now = london(2026, 11, 10, 9, 0)
-    assert plan(config, ledger, now) == plan(config, ledger, now)
+def test_the_same_inputs_give_the_same_plan_in_every_process(tmp_path: Path) -> None:
+    """A restarted daemon is another process, with another hash seed: it plans what the last one did."""
+    example = Path(__file__).parent.parent / "config.example.yaml"
+    command = [sys.executable, "-m", "reconnectd", "--config", str(example), "--state-dir", str(tmp_path)]
+    shown = [
+        subprocess.run(
+            [*command, "plan", "--days", "120", "--now", "2026-11-10T09:00"],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        ).stdout
+        for seed in ("1", "2", "3")
+    ]
+    assert shown[0].count("Check in with") > 20  # four months of check-ins, words and all
+    assert shown[1:] == shown[:1] * 2
 
 
 names = st.lists(st.from_regex(r"[A-Z][a-z]{2,8}", fullmatch=True), min_size=1, max_size=12, unique_by=str.casefold)
@@ -288,6 +303,13 @@ def test_check_ins_keep_to_the_allowed_days_and_the_window(world: World) -> None
 
 
 def test_a_schedule_that_allows_no_day_is_refused() -> None:
+    with pytest.raises(
+        ConfigError, match=r"schedule.days: allows no day at all \(list at least one, like \[sat, sun\]\)"
+    ):
+        make_config("[]", "schedule:\n  days: []\n")
+
+
+def test_a_day_that_is_no_day_of_the_week_is_refused() -> None:
     with pytest.raises(ConfigError, match=r'schedule.days\[0\]: "someday" is not a day of the week'):
         make_config("[]", "schedule:\n  days: [someday]\n")
 

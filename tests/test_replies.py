@@ -88,9 +88,24 @@ def test_any_other_edit_is_kept_as_it_is() -> None:
     assert interpret(remote(description="bring the book back"), START, END, NOW) == Edited()
 
 
-@given(st.text(max_size=80), st.text(max_size=80))
-def test_any_title_and_description_give_one_reading(title: str, description: str) -> None:
-    assert isinstance(interpret(remote(title, description), START, END, NOW), Ticked | Moved | Edited)
+TICKS = st.sampled_from(["✓", "✔", "☑", "✅", "[x]", "[ X ]", "done", "DONE"])
+NO_N = st.text(alphabet=st.characters(blacklist_characters="nN"), max_size=80)  # cannot say "no reply"
+BEGINS_UNTICKED = st.text(max_size=80).filter(
+    lambda t: not t.lstrip().casefold().startswith(("✓", "✔", "☑", "✅", "[", "done"))
+)
+
+
+@given(tick=TICKS, rest=NO_N, description=NO_N)
+def test_any_title_the_user_ticks_is_a_contact_at_its_time_with_their_words_as_the_note(
+    tick: str, rest: str, description: str
+) -> None:
+    reading = interpret(remote(f"{tick} {rest}", description), START, END, NOW)
+    assert reading == Ticked(START, Outcome.REPLIED, rest.strip().strip(" :-—,.") or None)
+
+
+@given(title=BEGINS_UNTICKED, description=st.text(max_size=80))
+def test_any_other_title_at_the_same_time_is_kept_as_the_user_wrote_it(title: str, description: str) -> None:
+    assert interpret(remote(title, description), START, END, NOW) == Edited()  # never a tick, never a move
 
 
 def test_unreadable_data_reads_as_nothing() -> None:

@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import json
 import textwrap
+import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import CalDAVServerInfo
+from faultproxy import FaultProxy
 from peer import Peer, Stored, edited, foreign_event
-from servers import HttpReceiver
+from servers import HttpReceiver, RecordedRequest
 
 from reconnectd.calendar.client import CalendarClient
 from reconnectd.calendar.session import Conflict
@@ -99,6 +103,15 @@ def user(tmp_path: Path, caldav_server: CalDAVServerInfo, http_receiver: HttpRec
     u.configure()
     yield u
     u.app.close()
+
+
+def through(proxy: FaultProxy, url: str) -> str:
+    """`url` by way of the proxy, which counts what the server is asked (not what the client thinks)."""
+    return url.replace(f":{urlsplit(url).port}/", f":{proxy.port}/", 1)
+
+
+def asked(proxy: FaultProxy) -> int:
+    return sum(proxy.requests.values())
 
 
 def status_json(user: User, now: str, capsys: pytest.CaptureFixture[str]) -> dict[str, dict[str, object]]:
@@ -270,15 +283,19 @@ def test_a_no_change_poll_costs_at_most_two_requests_whatever_the_number_of_peop
     config = load_config(user.config)
     now = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)
     server = user.server
-    with Store(tmp_path / "poll.db") as store, CalendarClient(server.url, server.username, server.password) as client:
+    with (
+        FaultProxy(server.server.port) as proxy,
+        Store(tmp_path / "poll.db") as store,
+        CalendarClient(through(proxy, server.url), server.username, server.password) as client,
+    ):
         client.open("Reconnect")
         first = run_cycle(config, store, client, Notifier(()), now)
         assert first.created == 60
         counts = []
         for minutes in (5, 10, 15):
-            before = client.requests
+            before = asked(proxy)
             report = run_cycle(config, store, client, Notifier(()), now + timedelta(minutes=minutes))
-            counts.append(client.requests - before)
+            counts.append(asked(proxy) - before)
             assert report.wrote == 0
     with capsys.disabled():
         print(f"\n[{server.kind}] no-change poll with 60 people: {counts} HTTP requests")
@@ -289,12 +306,14 @@ def test_finding_the_calendar_costs_two_or_three_requests_whatever_the_calendars
     user: User,
 ) -> None:
     server = user.server
+    login = (server.username, server.password)
     challenge = 1 if server.username else 0  # Radicale asks for the login once (HTTP 401)
 
     def opened(url: str, known: str | None = None) -> tuple[str, int]:
-        with CalendarClient(url, server.username, server.password) as client:
-            client.open("Reconnect", known)
-            return client.url, client.requests
+        """The calendar found from `url`, and how many requests the server got on the way."""
+        with FaultProxy(server.server.port) as proxy, CalendarClient(through(proxy, url), *login) as client:
+            client.open("Reconnect", known and through(proxy, known))
+            return client.url.replace(f":{proxy.port}/", f":{server.server.port}/"), asked(proxy)
 
     created, _ = opened(server.url)
     principal = user.app.client.get_principal()
@@ -330,9 +349,12 @@ def test_a_rejected_sync_token_falls_back_to_comparing_every_object(user: User) 
 
 def test_writes_in_parallel_all_land_once_conflicts_are_results_and_requests_add_up(user: User) -> None:
     server = user.server
-    with CalendarClient(server.url, server.username, server.password) as client:
+    with (
+        FaultProxy(server.server.port) as proxy,
+        CalendarClient(through(proxy, server.url), server.username, server.password) as client,
+    ):
         client.open("Parallel")
-        before = client.requests
+        before, asked_before = client.requests, proxy.requests.get("PUT", 0)
         items = [f"reconnectd-test-{i}" for i in range(12)]
         body = foreign_event("{uid}", "x")
 
@@ -341,7 +363,8 @@ def test_writes_in_parallel_all_land_once_conflicts_are_results_and_requests_add
 
         results = dict(client.run_all(items, send, concurrency=4))
         assert sorted(results) == sorted(items)
-        assert client.requests - before == 12  # the clones' requests count too
+        assert proxy.requests.get("PUT", 0) - asked_before == 12  # one PUT each reached the server
+        assert client.requests - before == 12  # and the count the request budget reads agrees, clones and all
         hrefs = {results[i].href: results[i].etag for i in items}  # type: ignore[attr-defined]
         stale = [(href, '"not-the-etag"') for href in list(hrefs)[:3]]
         outcomes = dict(client.run_all(stale, lambda h, c: c.update(h[0], h[1], body.replace(b"{uid}", b"y")), 4))
@@ -352,14 +375,34 @@ def test_writes_in_parallel_all_land_once_conflicts_are_results_and_requests_add
 def test_a_server_too_busy_for_parallel_writes_gets_them_one_at_a_time(
     tmp_path: Path, http_receiver: HttpReceiver
 ) -> None:
+    in_flight, most = 0, 0
+    lock = threading.Lock()
+
+    def held(_request: RecordedRequest, _status: int | None) -> None:
+        """Each write stays on the server a moment, so writes sent together are seen together."""
+        nonlocal in_flight, most
+        with lock:
+            in_flight += 1
+            most = max(most, in_flight)
+        time.sleep(0.05)  # widens the window only: writes one after another can never overlap
+        with lock:
+            in_flight -= 1
+
+    def write(items: list[str]) -> dict[str, object]:
+        body = b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"
+        return dict(client.run_all(items, lambda uid, c: c.create(uid, body), 4))
+
     http_receiver.fail_next = (3, 423)  # the first three writes find the server locked
     with CalendarClient(http_receiver.base_url, None, None) as client:
         client.url = http_receiver.base_url + "cal/"
-        items = [f"reconnectd-busy-{i}" for i in range(6)]
-        results = dict(client.run_all(items, lambda uid, c: c.create(uid, b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"), 4))
-        assert sorted(results) == sorted(items)  # every write landed in the end
-        assert client.one_at_a_time  # and from now on this server gets one at a time
-    assert len([r for r in http_receiver.requests if r.method == "PUT"]) == 9
+        first = [f"reconnectd-busy-{i}" for i in range(6)]
+        assert sorted(write(first)) == sorted(first)  # every write landed in the end
+        assert len([r for r in http_receiver.requests if r.method == "PUT"]) == 9
+        http_receiver.on_request = held
+        later = [f"reconnectd-later-{i}" for i in range(6)]
+        assert sorted(write(later)) == sorted(later)
+    assert most == 1  # from then on the server never had two of our writes at once
+    assert len([r for r in http_receiver.requests if r.method == "PUT"]) == 9 + 6
 
 
 def test_a_long_first_sync_reports_its_progress(user: User, tmp_path: Path) -> None:

@@ -141,7 +141,7 @@ def test_apprise_http_delivery(http_receiver: HttpReceiver, scheme: str, expecte
     }[scheme]
 
     assert _notify(url, body="Time to call Alex", title="Check-in due")
-    (request,) = http_receiver.wait_for(1, timeout=5)
+    (request,) = http_receiver.wait_for(1)
     assert request.method == "POST"
     assert request.path == expected_path
     assert request.json["title"] == "Check-in due"
@@ -154,11 +154,11 @@ def test_apprise_http_delivery(http_receiver: HttpReceiver, scheme: str, expecte
     http_receiver.clear()
     http_receiver.fail_with = 500
     assert not _notify(url, body="again", title="again")
-    assert len(http_receiver.wait_for(1, timeout=5)) == 1  # attempted once, refused
+    assert len(http_receiver.wait_for(1)) == 1  # attempted once, refused
 
     http_receiver.fail_with = None
     assert _notify(url, body="recovered", title="ok")
-    assert http_receiver.wait_for(2, timeout=5)[-1].json["message"] == "recovered"
+    assert http_receiver.wait_for(2)[-1].json["message"] == "recovered"
 
 
 def test_apprise_mailto_delivery(smtp_receiver: SmtpReceiver) -> None:
@@ -167,7 +167,7 @@ def test_apprise_mailto_delivery(smtp_receiver: SmtpReceiver) -> None:
         body="Time to call Alex",
         title="Check-in due",
     )
-    (mail,) = smtp_receiver.wait_for(1, timeout=5)
+    (mail,) = smtp_receiver.wait_for(1)
     assert mail.rcpt_tos == ["sam@example.com"]
     assert mail.mail_from == "reconnectd@example.com"
     assert mail.subject == "Check-in due"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from reconnectd.errors import StateError
-from reconnectd.policy.model import CheckInStatus, Contact
+from reconnectd.policy.model import CheckInStatus, Contact, Standing
 from reconnectd.state import VERSION, Store
 
 # The schema as released in version 1 (the first commit), to prove upgrades keep the data.
@@ -74,4 +74,7 @@ def test_the_ledger_follows_writes_from_this_store_and_from_other_processes(tmp_
         assert [c.person for c in daemon.ledger().contacts] == ["Sam"]
         cli.record_contact(Contact("Priya", datetime(2026, 11, 2, tzinfo=UTC)), now)
         assert [c.person for c in daemon.ledger().contacts] == ["Sam", "Priya"]
-        assert daemon.ledger() is daemon.ledger()
+        cli.record_standing("Priya", Standing.PAUSED, None, now)  # `reconnectd pause Priya`
+        assert daemon.ledger().standings == {"priya": (Standing.PAUSED, None)}
+        cli.record_standing("Priya", None, None, now)  # `reconnectd resume Priya`
+        assert daemon.ledger().standings == {}

@@ -23,7 +23,7 @@ from reconnectd.cli.setup import calendars, check, init
 from reconnectd.cli.views import plan_command, report, status
 from reconnectd.daemon.runtime import default_config_path, default_state_dir, wall_clock
 from reconnectd.errors import EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, ConfigError, ReconnectdError
-from reconnectd.logs import setup_logging
+from reconnectd.logs import run_logging, setup_logging
 
 log = logging.getLogger("reconnectd")
 
@@ -57,8 +57,8 @@ def cli(ctx: click.Context, config_path: Path | None, state_dir: Path | None, ve
     Example:
       reconnectd --config config.example.yaml run
     """
-    setup_logging(logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO)
-    ctx.obj = Options(config_path or default_config_path(), state_dir or default_state_dir(), wall_clock)
+    redactor = setup_logging(logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO)
+    ctx.obj = Options(config_path or default_config_path(), state_dir or default_state_dir(), wall_clock, redactor)
 
 
 # Each command lives in the module of its group; registered here, in one place, so that importing
@@ -68,6 +68,11 @@ for command in (check, init, calendars, sync, run, status, plan_command, history
 
 
 def main(argv: list[str] | None = None) -> NoReturn:
+    with run_logging():  # a second main() in the same process starts with nothing of this one's
+        _main(argv)
+
+
+def _main(argv: list[str] | None) -> NoReturn:
     try:
         cli.main(args=argv, prog_name="reconnectd", standalone_mode=False)
     except click.exceptions.Abort:

@@ -12,6 +12,7 @@ import click
 from reconnectd.calendar.embedded import embedded_url
 from reconnectd.daemon.runtime import read_config
 from reconnectd.errors import UsageError
+from reconnectd.logs import Redactor
 from reconnectd.policy.settings import Config
 from reconnectd.state import Store
 
@@ -21,9 +22,10 @@ class Options:
     config_path: Path
     state_dir: Path
     clock: Callable[[], datetime]
+    redactor: Redactor  # this run's: it masks the secrets of every config read
 
     def config(self) -> Config:
-        return read_config(self.config_path)
+        return read_config(self.config_path, self.redactor)
 
     def now(self, config: Config, now_text: str | None) -> datetime:
         """The moment given with --now, else the clock."""

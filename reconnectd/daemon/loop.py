@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from types import FrameType
+from typing import Any
 
 from reconnectd.daemon.cycle import CycleReport, run_cycle
 from reconnectd.daemon.runtime import Runtime
@@ -30,6 +31,8 @@ from reconnectd.policy.plan import next_moment
 from reconnectd.policy.settings import Config
 
 log = logging.getLogger(__name__)
+
+SignalHandler = Callable[[int, FrameType | None], Any] | int | signal.Handlers
 
 FIRST_CALENDAR_RETRY = timedelta(seconds=30)
 LONGEST_CALENDAR_RETRY = timedelta(minutes=30)
@@ -171,7 +174,15 @@ class Daemon:
     # -- the real loop -----------------------------------------------------------
 
     def run(self) -> None:
-        self._install_signals()
+        """Loop until stopped. The signal handlers it installs are put back as they were when it returns."""
+        previous = self._install_signals()
+        try:
+            self._loop()
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+
+    def _loop(self) -> None:
         listener = WakeListener(wake_address(self.runtime.state_dir), self.wake)
         listener.start()
         try:
@@ -207,7 +218,9 @@ class Daemon:
         self.stopping.set()
         self.wake.set()
 
-    def _install_signals(self) -> None:
+    def _install_signals(self) -> dict[signal.Signals, SignalHandler]:
+        """SIGTERM and SIGINT stop, SIGHUP reloads; returns the handlers they replace."""
+
         def stop(signum: int, _frame: FrameType | None) -> None:
             log.info("received %s; stopping", signal.Signals(signum).name)
             self.stop()
@@ -217,9 +230,12 @@ class Daemon:
             self.reload_requested.set()
             self.wake.set()
 
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
-        signal.signal(signal.SIGHUP, reload)
+        mine = {signal.SIGTERM: stop, signal.SIGINT: stop, signal.SIGHUP: reload}
+        previous = {signum: signal.getsignal(signum) for signum in mine}
+        for signum, handler in mine.items():
+            signal.signal(signum, handler)
+        # None is a handler set outside Python, which cannot be put back from here.
+        return {signum: handler for signum, handler in previous.items() if handler is not None}
 
 
 def wake_address(state_dir: object) -> str:

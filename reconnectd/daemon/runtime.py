@@ -15,7 +15,7 @@ from reconnectd.config import credentials
 from reconnectd.config.load import load_config
 from reconnectd.daemon.cycle import calendar_url_key
 from reconnectd.errors import CalendarError, ConfigError, Problem
-from reconnectd.logs import REDACTOR, password_forms
+from reconnectd.logs import Redactor, password_forms
 from reconnectd.notify.notifier import Notifier
 from reconnectd.policy.settings import Config
 from reconnectd.state import Store
@@ -51,18 +51,19 @@ def wall_clock() -> datetime:
     return datetime.now(UTC)
 
 
-def read_config(path: Path) -> Config:
+def read_config(path: Path, redactor: Redactor) -> Config:
+    """The config, resolved and checked; its secrets are taught to the run's `redactor`."""
     config = credentials.resolve(load_config(path, system_timezone()), path, os.environ)
     if not config.calendar.verify_tls:
         log.warning("TLS certificates are not checked (calendar.verify_tls: false); use this only on your own network")
     notifier = Notifier.for_settings(config.notify)
-    REDACTOR.learn(notifier.secrets())
+    redactor.learn(notifier.secrets())
     if notifier.config_error:
         line = config.notify.source_lines.get("apprise_config")
         raise ConfigError([Problem(config.file, line, "notify.apprise_config", notifier.config_error)])
     password = config.calendar.password
     if password is not None:
-        REDACTOR.learn(password_forms(config.calendar.username, password.reveal()))
+        redactor.learn(password_forms(config.calendar.username, password.reveal()))
     invalid = notifier.invalid
     if invalid:
         problems = [
