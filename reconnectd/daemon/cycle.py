@@ -21,6 +21,7 @@ from reconnectd.calendar.session import Conflict, Rejected
 from reconnectd.errors import CalendarError
 from reconnectd.notify import outbox
 from reconnectd.notify.notifier import Notifier
+from reconnectd.policy import identity
 from reconnectd.policy.model import CheckInStatus, Owned, fold
 from reconnectd.policy.plan import Plan, Planned, plan
 from reconnectd.policy.settings import Config
@@ -93,6 +94,7 @@ def run_cycle(
     """One pass. `interrupted` is asked between writes and deliveries, so a stop is quick and clean;
     `progress(done, total)` hears about each write."""
     report = CycleReport()
+    _follow_identity(config, store)
     read = calendar is not None and _read_back(config, store, calendar, now, report)
     the_plan = plan(config, store.ledger(), now)
     store.apply_plan(the_plan, now)
@@ -118,6 +120,21 @@ def run_cycle(
     report.nudges_sent, report.delivery_failures, report.quiet = delivered.nudges, delivered.failures, delivered.quiet
     _note_calendar_health(store, calendar, report, now)
     return report
+
+
+def _follow_identity(config: Config, store: Store) -> None:
+    """A calendar configured anew is a move: the upcoming objects are written there as planned, and
+    the read-back never sees the old calendar's objects, so nothing reads as deleted."""
+    configured = identity.calendar_identity(config.calendar)
+    recorded = store.get_meta(identity.CALENDAR_IDENTITY)
+    move = identity.compare(recorded, configured)
+    if move is not None:
+        upcoming = store.move_calendar(
+            identity.CALENDAR_IDENTITY, configured, forget=(SYNC_KEY, LAST_FULL_POLL, REFUSED)
+        )
+        log.warning("%s", identity.move_message(move, upcoming))
+    elif recorded is None:
+        store.set_meta(identity.CALENDAR_IDENTITY, configured)
 
 
 def _note_calendar_health(store: Store, calendar: CalendarClient | None, report: CycleReport, now: datetime) -> None:

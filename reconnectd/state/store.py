@@ -217,6 +217,22 @@ class Store:
             if status is not None:
                 db.execute("UPDATE checkins SET status = ? WHERE uid = ?", (status.value, uid))
 
+    def move_calendar(self, identity_key: str, identity: str, forget: tuple[str, ...]) -> int:
+        """The objects now live in another calendar: forget where every one of ours was in the old
+        one (so that the read-back never takes them for deleted), the objects of others seen there
+        and the `forget` meta keys (its sync token), in one transaction. Every check-in, its status
+        and time stay as they are; the upcoming ones are written into the new calendar. Returns how
+        many are upcoming."""
+        with self.transaction() as db:
+            (upcoming,) = db.execute(
+                "SELECT count(*) FROM checkins WHERE status = ?", (CheckInStatus.SCHEDULED.value,)
+            ).fetchone()
+            db.execute("UPDATE checkins SET href = NULL, etag = NULL, fingerprint = NULL")
+            db.execute("DELETE FROM foreign_objects")
+            db.executemany("DELETE FROM meta WHERE key = ?", [(key,) for key in forget])
+            _put_meta(db, identity_key, identity)
+        return int(upcoming)
+
     # -- objects that are not ours -----------------------------------------
 
     def foreign(self) -> dict[str, str]:
@@ -295,10 +311,14 @@ class Store:
 
     def set_meta(self, key: str, value: str) -> None:
         with self.transaction(ledger=False) as db:
-            db.execute(
-                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                (key, value),
-            )
+            _put_meta(db, key, value)
+
+
+def _put_meta(db: sqlite3.Connection, key: str, value: str) -> None:
+    db.execute(
+        "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        (key, value),
+    )
 
 
 def _insert_contact(db: sqlite3.Connection, contact: Contact, recorded_at: datetime) -> None:
