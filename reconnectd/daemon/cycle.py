@@ -22,7 +22,7 @@ from reconnectd.errors import CalendarError
 from reconnectd.notify import outbox
 from reconnectd.notify.notifier import Notifier
 from reconnectd.policy import identity
-from reconnectd.policy.model import CheckInStatus, Owned, fold
+from reconnectd.policy.model import CheckInStatus, Owned, Repair, fold
 from reconnectd.policy.plan import Plan, Planned, plan
 from reconnectd.policy.settings import Config
 from reconnectd.state import Store
@@ -95,6 +95,7 @@ def run_cycle(
     `progress(done, total)` hears about each write."""
     report = CycleReport()
     _follow_identity(config, store)
+    _follow_renames(config, store, now)
     read = calendar is not None and _read_back(config, store, calendar, now, report)
     the_plan = plan(config, store.ledger(), now)
     store.apply_plan(the_plan, now)
@@ -135,6 +136,22 @@ def _follow_identity(config: Config, store: Store) -> None:
         log.warning("%s", identity.move_message(move, upcoming))
     elif recorded is None:
         store.set_meta(identity.CALENDAR_IDENTITY, configured)
+    zone = config.timezone.key
+    recorded_zone = store.get_meta(identity.TIMEZONE)
+    rezone = identity.compare_zone(recorded_zone, zone)
+    if rezone is not None:
+        moved = store.rezone(ZoneInfo(rezone.before), config.timezone, identity.TIMEZONE)
+        log.warning("%s", identity.rezone_message(rezone, moved))
+    elif recorded_zone is None:
+        store.set_meta(identity.TIMEZONE, zone)
+
+
+def _follow_renames(config: Config, store: Store, now: datetime) -> None:
+    """`was:` on a person: what is recorded under the old name becomes theirs, once."""
+    for person in config.people:
+        for old in person.was:
+            if store.rename(old, person.name, now):
+                log.info("renamed: the history of %s is now %s's (was: in the config)", old, person.name)
 
 
 def _note_calendar_health(store: Store, calendar: CalendarClient | None, report: CycleReport, now: datetime) -> None:
@@ -274,7 +291,8 @@ def _write(
                 store.record_written(action.planned.checkin.uid, outcome.href, outcome.etag, action.fingerprint)
                 report.created += isinstance(action, Create)
                 report.updated += isinstance(action, Update)
-                done_what = "added" if isinstance(action, Create) else "repaired" if action.repair else "updated"
+                repaired = isinstance(action, Update) and owned[action.planned.checkin.uid].repair is Repair.DUE
+                done_what = "added" if isinstance(action, Create) else "repaired" if repaired else "updated"
                 log.info("%s: %s", done_what, _describe(action.planned, config))
     except CalendarError as failure:
         report.calendar_error = str(failure)

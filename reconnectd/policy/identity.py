@@ -8,9 +8,11 @@ write puts them, as planned, into the new calendar. History stays as it is.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from reconnectd.policy.settings import CalendarSettings
+from reconnectd.policy.model import Person, fold
+from reconnectd.policy.settings import SELF, CalendarSettings
 
 CALENDAR_IDENTITY = "calendar_identity"  # meta keys in the store
 TIMEZONE = "timezone"
@@ -68,3 +70,35 @@ def move_message(move: Move, upcoming: int) -> str:
         f" there; nothing more is written to {describe(move.before)}, a calendar you may delete by hand"
         " (the history stays in the state store)"
     )
+
+
+def rezone_message(rezone: Rezone, moved: int) -> str:
+    noun = "upcoming check-in keeps" if moved == 1 else "upcoming check-ins keep"
+    return (
+        f"the time zone changed from {rezone.before} to {rezone.after}: {moved} {noun} their time of day"
+        f" in {rezone.after}, and dates stay on their days"
+    )
+
+
+def unlinked_renames(recorded: Iterable[str], people: Iterable[Person]) -> tuple[list[str], list[str]]:
+    """Names with history that no entry has (not even as `was`), and entries with no history: when
+    both are there, perhaps someone was renamed without `was:`."""
+    people = list(people)
+    known = {fold(n) for p in people for n in (p.name, *p.was)}
+    recorded_folded = {fold(n) for n in recorded}
+    gone = sorted({n for n in recorded if fold(n) not in known and fold(n) != SELF}, key=fold)
+    new = [p.name for p in people if not ({fold(n) for n in (p.name, *p.was)} & recorded_folded)]
+    return (gone, new) if gone and new else ([], [])
+
+
+def rename_hint(gone: list[str], new: list[str]) -> str:
+    return (
+        f"hint: {_and(gone)} {'has' if len(gone) == 1 else 'have'} history in the state store but"
+        f" {'is' if len(gone) == 1 else 'are'} no longer in the config, and {_and(new)}"
+        f" {'is' if len(new) == 1 else 'are'} new; if {new[0]} is {gone[0]} renamed, write `was: {gone[0]}`"
+        f" under {new[0]} to keep their history and rhythm"
+    )
+
+
+def _and(names: list[str]) -> str:
+    return " and ".join(filter(None, (", ".join(names[:-1]), *names[-1:])))
