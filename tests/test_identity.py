@@ -17,7 +17,9 @@ from test_sync import LONDON, PEOPLE, Setup
 
 from reconnectd.config.load import parse_config
 from reconnectd.errors import ConfigError
-from reconnectd.policy.identity import Move, calendar_identity, compare, describe
+from reconnectd.policy.grammar import parse_cadence
+from reconnectd.policy.identity import Move, calendar_identity, compare, describe, unlinked_renames
+from reconnectd.policy.model import Person, Standing
 from reconnectd.policy.settings import CalendarSettings
 from reconnectd.state import Store
 
@@ -201,3 +203,16 @@ def test_was_takes_one_name_or_a_list() -> None:
     text += "    was: Samuel\n"
     people = parse_config(text, "config.yaml").people
     assert [p.was for p in people] == [("Priya", "P"), ("Samuel",)]
+
+
+def test_the_rename_hint_pairs_a_name_gone_with_an_active_newcomer() -> None:
+    weekly = parse_cadence("weekly")
+    people = [
+        Person("Priya Shah", weekly),
+        Person("Sam", weekly),
+        Person("Jonah", weekly, status=Standing.PAUSED),
+        Person("Ana", weekly, was=("Anna",)),
+    ]
+    assert unlinked_renames({"Priya", "Sam", "anna", "yourself"}, people) == (["Priya"], ["Priya Shah"])
+    assert unlinked_renames({"Sam", "Anna"}, people) == ([], [])  # nobody gone
+    assert unlinked_renames({"Priya", "Sam", "Anna"}, people[1:]) == ([], [])  # nobody new

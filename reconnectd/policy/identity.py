@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from reconnectd.policy.model import Person, fold
+from reconnectd.policy.model import Person, Standing, fold
 from reconnectd.policy.settings import SELF, CalendarSettings
 
 CALENDAR_IDENTITY = "calendar_identity"  # meta keys in the store
@@ -81,13 +81,17 @@ def rezone_message(rezone: Rezone, moved: int) -> str:
 
 
 def unlinked_renames(recorded: Iterable[str], people: Iterable[Person]) -> tuple[list[str], list[str]]:
-    """Names with history that no entry has (not even as `was`), and entries with no history: when
-    both are there, perhaps someone was renamed without `was:`."""
+    """Names with history that no entry has (not even as `was`), and active entries with no history:
+    when both are there, perhaps someone was renamed without `was:`."""
     people = list(people)
     known = {fold(n) for p in people for n in (p.name, *p.was)}
     recorded_folded = {fold(n) for n in recorded}
     gone = sorted({n for n in recorded if fold(n) not in known and fold(n) != SELF}, key=fold)
-    new = [p.name for p in people if not ({fold(n) for n in (p.name, *p.was)} & recorded_folded)]
+    new = [
+        p.name
+        for p in people
+        if p.status is Standing.ACTIVE and not ({fold(n) for n in (p.name, *p.was)} & recorded_folded)
+    ]
     return (gone, new) if gone and new else ([], [])
 
 
