@@ -12,7 +12,8 @@ import pytest
 from conftest import CalDAVServerInfo
 from hypothesis import given
 from hypothesis import strategies as st
-from peer import Stored, edited
+from peer import Peer, Stored, edited
+from servers import RadicaleServer
 from test_sync import LONDON, PEOPLE, Setup
 
 from reconnectd.config.load import parse_config
@@ -216,3 +217,31 @@ def test_the_rename_hint_pairs_a_name_gone_with_an_active_newcomer() -> None:
     assert unlinked_renames({"Priya", "Sam", "anna", "yourself"}, people) == (["Priya"], ["Priya Shah"])
     assert unlinked_renames({"Sam", "Anna"}, people) == ([], [])  # nobody gone
     assert unlinked_renames({"Priya", "Sam", "Anna"}, people[1:]) == ([], [])  # nobody new
+
+
+def test_another_account_on_the_same_server_is_a_move_into_its_own_calendar(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server = RadicaleServer(tmp_path / "radicale", users={"sam": "sam's secret", "kim": "kim's secret"})
+    server.start()
+    try:
+        account = CalDAVServerInfo("radicale", server.url, "sam", "sam's secret", server)
+        setup = Setup(tmp_path, account)
+        setup.write()
+        assert setup.sync("2026-11-28T09:00") == 0
+        setup.server = CalDAVServerInfo("radicale", server.url, "kim", "kim's secret", server)
+        setup.write()
+        capsys.readouterr()
+        assert setup.sync("2026-11-28T09:05") == 0
+        err = capsys.readouterr().err
+        assert "(as sam)" in err and "(as kim)" in err and "3 upcoming check-ins and dates are written there" in err
+        assert "calendar: 3 created" in err
+        kim = Peer(server.url, "kim", "kim's secret")
+        assert (
+            len([s for s in kim.objects(kim.calendar_url("Reconnect")).values() if s.uid.startswith("reconnectd-")])
+            == 3
+        )
+        kim.close()
+        setup.peer.close()
+    finally:
+        server.stop()

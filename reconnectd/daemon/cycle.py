@@ -24,7 +24,7 @@ from reconnectd.notify.notifier import Notifier
 from reconnectd.policy import identity
 from reconnectd.policy.model import CheckInStatus, Owned, Repair, fold
 from reconnectd.policy.plan import Plan, Planned, plan
-from reconnectd.policy.settings import Config
+from reconnectd.policy.settings import CalendarSettings, Config
 from reconnectd.state import Store
 
 log = logging.getLogger(__name__)
@@ -36,9 +36,10 @@ CALENDAR_DOWN_SINCE = "calendar_down_since"
 REFUSED = "refused_by_server"  # {uid: why}, so that a refusal is warned about once, not every cycle
 
 
-def calendar_url_key(server_url: str, name: str) -> str:
-    """Where the store remembers the calendar's URL, so a later run skips discovery."""
-    return f"calendar_url {server_url} {name}"
+def calendar_url_key(server_url: str, settings: CalendarSettings) -> str:
+    """Where the store remembers the calendar's URL, so a later run skips discovery: one per
+    calendar identity (another account on the same server never gets this one's URL)."""
+    return f"calendar_url {server_url} {identity.calendar_identity(settings)}"
 
 
 @dataclass
@@ -198,7 +199,7 @@ def _read_back(config: Config, store: Store, calendar: CalendarClient, now: date
         store.set_meta(SYNC_KEY, changes.token)
     if changes.complete:
         store.set_meta(LAST_FULL_POLL, now.isoformat())
-    store.set_meta(calendar_url_key(calendar.server_url, calendar.name), calendar.url)
+    store.set_meta(calendar_url_key(calendar.server_url, config.calendar), calendar.url)
     return True
 
 
