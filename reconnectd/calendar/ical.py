@@ -92,8 +92,11 @@ def fingerprint(planned: Planned, alarm: timedelta = timedelta(0), component: Co
     A hash of everything render() writes, without rendering it (polls stay cheap).
     """
     c, words = planned.checkin, planned.wording
-    zone = getattr(c.start.tzinfo, "key", str(c.start.tzinfo))
-    parts: tuple[object, ...] = (FORMAT, c.uid, c.person, c.seq, c.label, c.start.isoformat(), c.end.isoformat())
+    if c.is_milestone:  # all-day: only its days are written, so a new time zone changes nothing
+        start, end, zone = c.start.date().isoformat(), c.end.date().isoformat(), "date"
+    else:
+        start, end, zone = c.start.isoformat(), c.end.isoformat(), getattr(c.start.tzinfo, "key", str(c.start.tzinfo))
+    parts: tuple[object, ...] = (FORMAT, c.uid, c.person, c.seq, c.label, start, end)
     parts += (zone, words.summary, words.description, alarm.total_seconds(), component)
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
 

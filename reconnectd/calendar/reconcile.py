@@ -25,7 +25,7 @@ class Update:
     fingerprint: str
     href: str
     etag: str
-    repair: bool = False  # its object no longer reads: rewritten whatever the fingerprint or a pin
+    repair: bool = False  # it no longer reads, or the zone changed: rewritten whatever the fingerprint or a pin
 
 
 @dataclass(frozen=True)
@@ -43,8 +43,8 @@ def reconcile(plan: Plan, owned: Mapping[str, Owned], fingerprints: Mapping[str,
 
     Writes are conditional on the ETag we last saw. An object the user moved or edited is
     pinned and never rewritten: their edit wins. Only one whose content no longer reads is
-    rewritten (once), at the time the store holds for it. The read-back step has already
-    brought `owned` up to date with the server.
+    rewritten (once), at the time the store holds for it, and so is one whose time zone changed.
+    The read-back step has already brought `owned` up to date with the server.
     """
     actions: list[Action] = []
     for planned in plan.upcoming:
@@ -52,7 +52,7 @@ def reconcile(plan: Plan, owned: Mapping[str, Owned], fingerprints: Mapping[str,
         mine = owned.get(uid)
         if mine is None or mine.href is None:
             actions.append(Create(planned, fingerprints[uid]))
-        elif mine.etag is not None and mine.repair is Repair.DUE:
+        elif mine.etag is not None and mine.repair in (Repair.DUE, Repair.REZONED):
             actions.append(Update(planned, fingerprints[uid], mine.href, mine.etag, repair=True))
         elif not mine.pinned and mine.etag is not None and mine.fingerprint != fingerprints[uid]:
             actions.append(Update(planned, fingerprints[uid], mine.href, mine.etag))

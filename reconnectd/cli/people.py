@@ -25,8 +25,10 @@ def history(options: Options, name: str) -> None:
     """
     config = options.config()
     person = match_person(config, name)
+    configured = config.person(person)
     with options.store() as store:
-        contacts = store.contacts(person)
+        olds = configured.was if configured else ()
+        contacts = sorted((c for name in (person, *olds) for c in store.contacts(name)), key=lambda c: c.at)
     if not contacts:
         click.echo(f"No contact with {person} recorded yet.")
         return

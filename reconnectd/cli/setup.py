@@ -13,6 +13,7 @@ from reconnectd.config.starter import Answers, starter_config
 from reconnectd.daemon.runtime import calendar_client, system_timezone
 from reconnectd.errors import EXIT_RUNTIME, CalendarError, UsageError
 from reconnectd.notify.notifier import Notifier
+from reconnectd.policy import identity
 
 
 @click.command()
@@ -31,6 +32,11 @@ def check(options: Options, connect: bool, send_test: bool) -> None:
     """
     config = options.config()
     click.echo(f"{config.file}: OK ({len(config.people)} people, calendar: {describe_calendar(config)})")
+    if (options.state_dir / "state.db").exists():
+        with options.store() as store:
+            gone, new = identity.unlinked_renames(store.names(), config.people)
+        if gone:
+            click.echo(identity.rename_hint(gone, new))
     failed = False
     if connect:
         with ExitStack() as stack:

@@ -35,6 +35,7 @@ from reconnectd.policy.settings import SELF
 def read_people(reader: Reader, node: Node) -> tuple[Person, ...]:
     people: list[Person] = []
     seen: dict[str, int] = {}
+    olds: list[tuple[Node, str, str]] = []  # (the `was` node, its path, an old name)
     for index, item in enumerate(reader.sequence(node, "people")):
         path = join("people", index)
         name, person = _person(reader, item, path)
@@ -53,6 +54,21 @@ def read_people(reader: Reader, node: Node) -> tuple[Person, ...]:
             seen[folded] = reader.line(item)
         if person is not None:
             people.append(person)
+            if isinstance(item, yaml.MappingNode):
+                node_of = {str(k.value): v for k, v in item.value if isinstance(k, yaml.ScalarNode)}
+                olds += [(node_of["was"], join(path, "was"), old) for old in person.was]
+    claimed: dict[str, str] = {}
+    for was_node, path, old in olds:
+        if fold(old) in seen:
+            reader.problem(
+                was_node,
+                path,
+                f'"{old}" is the name of another person here (line {seen[fold(old)]}); `was` names an old name'
+                " that no entry has any more",
+            )
+        elif fold(old) in claimed and claimed[fold(old)] != path:
+            reader.problem(was_node, path, f'"{old}" is already the old name of another person; give it to one only')
+        claimed.setdefault(fold(old), path)
     return tuple(people)
 
 
@@ -98,6 +114,8 @@ def _person(reader: Reader, node: Node, path: str) -> tuple[str | None, Person |
             ok = False
     if "notify" in keys:
         values["route"] = reader.text(keys["notify"], join(path, "notify"))
+    if "was" in keys:
+        values["was"] = _old_names(reader, keys["was"], join(path, "was"), name)
     if "dates" in keys:
         dates = [
             _milestone(reader, n, join(path, f"dates[{i}]"))
@@ -107,6 +125,21 @@ def _person(reader: Reader, node: Node, path: str) -> tuple[str | None, Person |
     if not ok or name is None or every is None or any(v is None for v in values.values()):
         return name, None
     return name, Person(name=name, every=every, **values)
+
+
+def _old_names(reader: Reader, node: Node, path: str, name: str | None) -> tuple[str, ...] | None:
+    """`was: Priya` or `was: [Priya, P]`: the names this person had before."""
+    if isinstance(node, yaml.SequenceNode):
+        found = [reader.text(n, join(path, i)) for i, n in enumerate(reader.sequence(node, path))]
+    else:
+        found = [reader.text(node, path)]
+    if not all(found):
+        return None
+    olds = tuple(f for f in found if f)
+    if name is not None and fold(name) in {fold(o) for o in olds}:
+        reader.problem(node, path, f'"{name}" is their name now; `was` takes the name they had before')
+        return None
+    return olds
 
 
 def _milestone(reader: Reader, node: Node, path: str) -> Milestone | None:

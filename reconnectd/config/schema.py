@@ -78,6 +78,7 @@ PERSON_KEYS = {
     "until": "end of a pause",
     "notify": "route tag",
     "dates": "birthdays, anniversaries, events",
+    "was": "their old name, or a list of them: a rename keeps their history",
 }
 PERSON_REQUIRED = {"name": '"Priya"', "every": '"2 weeks"'}  # each required key, with an example value
 DATE_OPTION_KEYS = {"remind": "lead time", "yearly": "every year"}

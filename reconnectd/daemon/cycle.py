@@ -21,9 +21,10 @@ from reconnectd.calendar.session import Conflict, Rejected
 from reconnectd.errors import CalendarError
 from reconnectd.notify import outbox
 from reconnectd.notify.notifier import Notifier
-from reconnectd.policy.model import CheckInStatus, Owned, fold
+from reconnectd.policy import identity
+from reconnectd.policy.model import CheckInStatus, Owned, Repair, fold
 from reconnectd.policy.plan import Plan, Planned, plan
-from reconnectd.policy.settings import Config
+from reconnectd.policy.settings import CalendarSettings, Config
 from reconnectd.state import Store
 
 log = logging.getLogger(__name__)
@@ -35,9 +36,10 @@ CALENDAR_DOWN_SINCE = "calendar_down_since"
 REFUSED = "refused_by_server"  # {uid: why}, so that a refusal is warned about once, not every cycle
 
 
-def calendar_url_key(server_url: str, name: str) -> str:
-    """Where the store remembers the calendar's URL, so a later run skips discovery."""
-    return f"calendar_url {server_url} {name}"
+def calendar_url_key(server_url: str, settings: CalendarSettings) -> str:
+    """Where the store remembers the calendar's URL, so a later run skips discovery: one per
+    calendar identity (another account on the same server never gets this one's URL)."""
+    return f"calendar_url {server_url} {identity.calendar_identity(settings)}"
 
 
 @dataclass
@@ -93,6 +95,8 @@ def run_cycle(
     """One pass. `interrupted` is asked between writes and deliveries, so a stop is quick and clean;
     `progress(done, total)` hears about each write."""
     report = CycleReport()
+    _follow_identity(config, store)
+    _follow_renames(config, store, now)
     read = calendar is not None and _read_back(config, store, calendar, now, report)
     the_plan = plan(config, store.ledger(), now)
     store.apply_plan(the_plan, now)
@@ -118,6 +122,37 @@ def run_cycle(
     report.nudges_sent, report.delivery_failures, report.quiet = delivered.nudges, delivered.failures, delivered.quiet
     _note_calendar_health(store, calendar, report, now)
     return report
+
+
+def _follow_identity(config: Config, store: Store) -> None:
+    """A calendar configured anew is a move: the upcoming objects are written there as planned, and
+    the read-back never sees the old calendar's objects, so nothing reads as deleted."""
+    configured = identity.calendar_identity(config.calendar)
+    recorded = store.get_meta(identity.CALENDAR_IDENTITY)
+    move = identity.compare(recorded, configured)
+    if move is not None:
+        upcoming = store.move_calendar(
+            identity.CALENDAR_IDENTITY, configured, forget=(SYNC_KEY, LAST_FULL_POLL, REFUSED)
+        )
+        log.warning("%s", identity.move_message(move, upcoming))
+    elif recorded is None:
+        store.set_meta(identity.CALENDAR_IDENTITY, configured)
+    zone = config.timezone.key
+    recorded_zone = store.get_meta(identity.TIMEZONE)
+    rezone = identity.compare_zone(recorded_zone, zone)
+    if rezone is not None:
+        moved = store.rezone(ZoneInfo(rezone.before), config.timezone, identity.TIMEZONE)
+        log.warning("%s", identity.rezone_message(rezone, moved))
+    elif recorded_zone is None:
+        store.set_meta(identity.TIMEZONE, zone)
+
+
+def _follow_renames(config: Config, store: Store, now: datetime) -> None:
+    """`was:` on a person: what is recorded under the old name becomes theirs, once."""
+    for person in config.people:
+        for old in person.was:
+            if store.rename(old, person.name, now):
+                log.info("renamed: the history of %s is now %s's (was: in the config)", old, person.name)
 
 
 def _note_calendar_health(store: Store, calendar: CalendarClient | None, report: CycleReport, now: datetime) -> None:
@@ -164,7 +199,7 @@ def _read_back(config: Config, store: Store, calendar: CalendarClient, now: date
         store.set_meta(SYNC_KEY, changes.token)
     if changes.complete:
         store.set_meta(LAST_FULL_POLL, now.isoformat())
-    store.set_meta(calendar_url_key(calendar.server_url, calendar.name), calendar.url)
+    store.set_meta(calendar_url_key(calendar.server_url, config.calendar), calendar.url)
     return True
 
 
@@ -257,7 +292,8 @@ def _write(
                 store.record_written(action.planned.checkin.uid, outcome.href, outcome.etag, action.fingerprint)
                 report.created += isinstance(action, Create)
                 report.updated += isinstance(action, Update)
-                done_what = "added" if isinstance(action, Create) else "repaired" if action.repair else "updated"
+                repaired = isinstance(action, Update) and owned[action.planned.checkin.uid].repair is Repair.DUE
+                done_what = "added" if isinstance(action, Create) else "repaired" if repaired else "updated"
                 log.info("%s: %s", done_what, _describe(action.planned, config))
     except CalendarError as failure:
         report.calendar_error = str(failure)

@@ -163,5 +163,5 @@ def calendar_client(config: Config, state_dir: Path, stack: ExitStack) -> Calend
 def _open_calendar(config: Config, state_dir: Path, stack: ExitStack, store: Store) -> CalendarClient:
     """The client, with the calendar found (from the URL remembered last time, if any) or created."""
     client = calendar_client(config, state_dir, stack)
-    client.open(config.calendar.name, store.get_meta(calendar_url_key(client.server_url, config.calendar.name)))
+    client.open(config.calendar.name, store.get_meta(calendar_url_key(client.server_url, config.calendar)))
     return client

@@ -85,6 +85,7 @@ class Person:
     until: date | None = None  # a pause ends by itself on this day
     route: str | None = None  # nudges go to the notify URLs carrying this tag
     dates: tuple[Milestone, ...] = ()
+    was: tuple[str, ...] = ()  # old names: the history recorded under them is this person's
 
     def standing_on(self, day: date) -> Standing:
         if self.status is Standing.PAUSED and self.until is not None and day >= self.until:
@@ -143,9 +144,12 @@ class CheckIn:
     status: CheckInStatus = CheckInStatus.SCHEDULED
     pinned: bool = False  # the user moved or edited it in their calendar: it stays as they left it
     label: str | None = None  # set for a milestone occurrence: an all-day event, seq is its year
+    named_uid: str | None = None  # the UID it was written under before its person was renamed
 
     @property
     def uid(self) -> str:
+        if self.named_uid is not None:
+            return self.named_uid
         if self.label is not None:
             return milestone_uid(self.person, self.label, self.seq)
         return checkin_uid(self.person, self.seq)
@@ -177,6 +181,7 @@ class Repair(StrEnum):
     DUE = "due"  # rewrite it from the plan at the next write
     DONE = "done"  # rewritten once
     GIVEN_UP = "given up"  # it broke again after the rewrite: left alone from then on
+    REZONED = "rezoned"  # the time zone changed: rewritten once at the same wall time, even if pinned
 
 
 @dataclass(frozen=True)

@@ -69,8 +69,14 @@ CREATE TABLE IF NOT EXISTS standings (
     recorded_at TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS renames (
+    id INTEGER PRIMARY KEY,
+    old TEXT NOT NULL,
+    new TEXT NOT NULL,
+    at TEXT NOT NULL
+);
 """
-VERSION = 6
+VERSION = 7
 # Each step brings a store from version N to N + 1. Never edit a step once released.
 MIGRATIONS = {
     1: """
@@ -90,6 +96,9 @@ ALTER TABLE checkins ADD COLUMN label TEXT;
 """,
     5: """
 ALTER TABLE checkins ADD COLUMN repair TEXT;
+""",
+    6: """
+CREATE TABLE IF NOT EXISTS renames (id INTEGER PRIMARY KEY, old TEXT NOT NULL, new TEXT NOT NULL, at TEXT NOT NULL);
 """,
 }
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from reconnectd.errors import StateError
 from reconnectd.policy.ledger import Ledger
@@ -92,11 +93,16 @@ class Store:
 
     def _read_ledger(self) -> Ledger:
         rows = self.db.execute(
-            "SELECT person, seq, start, end, basis, status, pinned, label FROM checkins ORDER BY start, uid"
+            "SELECT person, seq, start, end, basis, status, pinned, label, uid FROM checkins ORDER BY start, uid"
         ).fetchall()
         checkins = tuple(
-            CheckIn(p, seq, datetime.fromisoformat(s), datetime.fromisoformat(e), b, CheckInStatus(st), bool(pin), lab)
-            for p, seq, s, e, b, st, pin, lab in rows
+            _named(
+                CheckIn(
+                    p, seq, datetime.fromisoformat(s), datetime.fromisoformat(e), b, CheckInStatus(st), bool(pin), lab
+                ),
+                uid,
+            )
+            for p, seq, s, e, b, st, pin, lab, uid in rows
         )
         standings = {
             fold(p): (Standing(st), date.fromisoformat(u) if u else None)
@@ -160,8 +166,8 @@ class Store:
         with self.transaction(ledger=False) as db:
             db.execute(
                 "UPDATE checkins SET href = ?, etag = ?, fingerprint = ?,"
-                " repair = CASE repair WHEN ? THEN ? ELSE repair END WHERE uid = ?",
-                (href, etag, fingerprint, Repair.DUE, Repair.DONE, uid),
+                " repair = CASE repair WHEN ? THEN ? WHEN ? THEN NULL ELSE repair END WHERE uid = ?",
+                (href, etag, fingerprint, Repair.DUE, Repair.DONE, Repair.REZONED, uid),
             )
 
     def record_seen(self, uid: str, href: str, etag: str) -> None:
@@ -176,8 +182,8 @@ class Store:
         with self.transaction() as db:
             db.execute(
                 "UPDATE checkins SET href = ?, etag = ?, pinned = 1,"
-                " repair = CASE repair WHEN ? THEN NULL ELSE repair END WHERE uid = ?",
-                (href, etag, Repair.DUE, uid),
+                " repair = CASE WHEN repair IN (?, ?) THEN NULL ELSE repair END WHERE uid = ?",
+                (href, etag, Repair.DUE, Repair.REZONED, uid),
             )
             if reopen:
                 db.execute("UPDATE checkins SET status = ? WHERE uid = ?", (CheckInStatus.SCHEDULED.value, uid))
@@ -191,8 +197,8 @@ class Store:
         with self.transaction() as db:
             db.execute(
                 "UPDATE checkins SET href = ?, etag = ?, pinned = 1, status = ?,"
-                " repair = CASE repair WHEN ? THEN NULL ELSE repair END WHERE uid = ?",
-                (href, etag, CheckInStatus.DONE.value, Repair.DUE, uid),
+                " repair = CASE WHEN repair IN (?, ?) THEN NULL ELSE repair END WHERE uid = ?",
+                (href, etag, CheckInStatus.DONE.value, Repair.DUE, Repair.REZONED, uid),
             )
             _insert_contact(db, contact, now)
 
@@ -216,6 +222,69 @@ class Store:
             db.execute("UPDATE checkins SET href = NULL, etag = NULL WHERE uid = ?", (uid,))
             if status is not None:
                 db.execute("UPDATE checkins SET status = ? WHERE uid = ?", (status.value, uid))
+
+    def move_calendar(self, identity_key: str, identity: str, forget: tuple[str, ...]) -> int:
+        """The objects now live in another calendar: forget where every one of ours was in the old
+        one (so that the read-back never takes them for deleted), the objects of others seen there
+        and the `forget` meta keys (its sync token), in one transaction. Every check-in, its status
+        and time stay as they are; the upcoming ones are written into the new calendar. Returns how
+        many are upcoming."""
+        with self.transaction() as db:
+            (upcoming,) = db.execute(
+                "SELECT count(*) FROM checkins WHERE status = ?", (CheckInStatus.SCHEDULED.value,)
+            ).fetchone()
+            db.execute("UPDATE checkins SET href = NULL, etag = NULL, fingerprint = NULL")
+            db.execute("DELETE FROM foreign_objects")
+            db.executemany("DELETE FROM meta WHERE key = ?", [(key,) for key in forget])
+            _put_meta(db, identity_key, identity)
+        return int(upcoming)
+
+    def rezone(self, before: ZoneInfo, after: ZoneInfo, zone_key: str) -> int:
+        """The time zone changed: every upcoming check-in (a pinned one too) keeps its wall-clock
+        time in the new zone, and is rewritten in place once. Dates are all-day: the planner places
+        them in the new zone by itself. Returns how many moved."""
+        with self.transaction() as db:
+            rows = db.execute(
+                "SELECT uid, start, end FROM checkins WHERE status = ? AND label IS NULL",
+                (CheckInStatus.SCHEDULED.value,),
+            ).fetchall()
+            for uid, start, end in rows:
+                new_start, new_end = (_same_wall_time(datetime.fromisoformat(t), before, after) for t in (start, end))
+                db.execute(
+                    "UPDATE checkins SET start = ?, end = ?,"
+                    " repair = CASE WHEN pinned = 1 AND href IS NOT NULL AND repair IS NULL THEN ? ELSE repair END"
+                    " WHERE uid = ?",
+                    (new_start.isoformat(), new_end.isoformat(), Repair.REZONED, uid),
+                )
+            _put_meta(db, zone_key, after.key)
+        return len(rows)
+
+    def names(self) -> set[str]:
+        """Every name the store holds history for (contacts, check-ins, pauses), as written."""
+        rows = self.db.execute(
+            "SELECT person FROM contacts UNION SELECT person FROM checkins UNION SELECT person FROM standings"
+        ).fetchall()
+        return {p for (p,) in rows}
+
+    def rename(self, old: str, new: str, at: datetime) -> bool:
+        """`was:` in the config: the history recorded under `old` is `new`'s, in one transaction, and
+        the rename is itself recorded. Check-ins keep their UIDs (their objects are updated in place).
+        False when nothing is recorded under `old` (already renamed, or never there)."""
+        with self.transaction() as db:
+            if not db.execute(
+                "SELECT 1 FROM contacts WHERE person = ? COLLATE NOCASE UNION"
+                " SELECT 1 FROM checkins WHERE person = ? COLLATE NOCASE UNION"
+                " SELECT 1 FROM standings WHERE person = ?",
+                (old, old, fold(old)),
+            ).fetchone():
+                return False
+            db.execute("UPDATE contacts SET person = ? WHERE person = ? COLLATE NOCASE", (new, old))
+            db.execute("UPDATE checkins SET person = ? WHERE person = ? COLLATE NOCASE", (new, old))
+            db.execute("UPDATE nudges SET person = ? WHERE person = ? COLLATE NOCASE", (new, old))
+            if not db.execute("SELECT 1 FROM standings WHERE person = ?", (fold(new),)).fetchone():
+                db.execute("UPDATE standings SET person = ? WHERE person = ?", (fold(new), fold(old)))
+            db.execute("INSERT INTO renames (old, new, at) VALUES (?, ?, ?)", (old, new, at.isoformat()))
+        return True
 
     # -- objects that are not ours -----------------------------------------
 
@@ -295,10 +364,23 @@ class Store:
 
     def set_meta(self, key: str, value: str) -> None:
         with self.transaction(ledger=False) as db:
-            db.execute(
-                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                (key, value),
-            )
+            _put_meta(db, key, value)
+
+
+def _named(checkin: CheckIn, uid: str) -> CheckIn:
+    """A check-in written before its person was renamed keeps the UID it was written under."""
+    return checkin if checkin.uid == uid else replace(checkin, named_uid=uid)
+
+
+def _same_wall_time(moment: datetime, before: ZoneInfo, after: ZoneInfo) -> datetime:
+    return moment.astimezone(before).replace(tzinfo=after)
+
+
+def _put_meta(db: sqlite3.Connection, key: str, value: str) -> None:
+    db.execute(
+        "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        (key, value),
+    )
 
 
 def _insert_contact(db: sqlite3.Connection, contact: Contact, recorded_at: datetime) -> None:
