@@ -20,14 +20,19 @@ log = logging.getLogger("reconnectd")
 
 
 @click.command()
-@click.option("--now", "now_text", metavar="ISO-8601", help="Act as if it were this moment (preview a date).")
+@click.option(
+    "--now",
+    "now_text",
+    metavar="WHEN",
+    help="Act as if it were this moment (preview): 2026-12-01T18:00, or +3d, +2h, +1w, -1d.",
+)
 @pass_options
 def sync(options: Options, now_text: str | None) -> None:
     """Run one full cycle: update the calendar, send the nudges due now, exit.
 
     \b
     Example:
-      reconnectd sync --now 2026-12-01T18:00
+      reconnectd sync --now +2d
     """
     config = options.config()
     now = options.now(config, now_text)

@@ -1,0 +1,138 @@
+"""The first hour: init writes a config that check passes as it is; --now takes offsets from now."""
+
+from __future__ import annotations
+
+import os
+import pty
+import select
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from conftest import EXAMPLE, RADICALE_PASSWORD, RADICALE_USER, AuthRadicaleServer
+from test_cli import reconnectd
+
+from reconnectd.cli.common import parse_moment
+from reconnectd.daemon.runtime import read_config
+
+
+def in_dir(cwd: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "reconnectd", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd,
+        input=stdin,
+        env={**os.environ, "TZ": "Europe/Berlin"},
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("relative", [True, False])
+def test_init_with_a_password_on_stdin_then_check_connects(
+    tmp_path: Path, radicale_auth: AuthRadicaleServer, relative: bool
+) -> None:
+    config = Path("conf/config.yaml") if relative else tmp_path / "conf" / "config.yaml"
+    url = f"http://127.0.0.1:{radicale_auth.port}/"
+    made = in_dir(
+        tmp_path, "--config", str(config), "init", "--url", url, "--username", RADICALE_USER, "--password-stdin",
+        stdin=RADICALE_PASSWORD + "\n",
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    assert made.stdout.strip().endswith(f"run: reconnectd --config {config} check --connect --send-test")
+    assert RADICALE_PASSWORD not in (tmp_path / "conf" / "config.yaml").read_text()
+    assert "timezone: Europe/Berlin" in (tmp_path / "conf" / "config.yaml").read_text()
+    checked = in_dir(tmp_path, "--config", str(config), "--state-dir", "s", "check", "--connect")
+    assert checked.returncode == 0, checked.stderr
+    assert checked.stdout.startswith(f"{config}: OK (0 people, ")
+    assert "calendar: logged in" in checked.stdout
+
+
+def test_init_with_a_password_file(tmp_path: Path) -> None:
+    secret = tmp_path / "pw.txt"
+    secret.write_text("hunter2\n")
+    made = in_dir(
+        tmp_path, "--config", "c.yaml", "init", "--url", "https://dav.example.com/", "--password-file", "pw.txt"
+    )
+    assert made.returncode == 0, made.stderr
+    assert (tmp_path / "caldav-password").read_text() == "hunter2\n"
+    assert (tmp_path / "caldav-password").stat().st_mode & 0o777 == 0o600
+    assert in_dir(tmp_path, "--config", "c.yaml", "check").returncode == 0
+
+
+def test_init_without_flags_writes_a_starter_whose_placeholder_gets_no_check_ins(tmp_path: Path) -> None:
+    made = in_dir(tmp_path, "--config", "starter.yaml", "init")
+    assert made.returncode == 0, made.stderr
+    assert "Next: add your people, then run: reconnectd --config starter.yaml check" in made.stdout
+    checked = in_dir(tmp_path, "--config", "starter.yaml", "check")
+    assert checked.returncode == 0, checked.stderr
+    assert "OK (0 people, calendar: embedded" in checked.stdout
+    assert "#  - name: Someone you miss" in (tmp_path / "starter.yaml").read_text()
+
+
+def read_until(fd: int, wanted: str, seen: list[str]) -> None:
+    """Read the terminal until `wanted` has appeared (30 s hang guard)."""
+    deadline = time.monotonic() + 30
+    while wanted not in "".join(seen):
+        assert time.monotonic() < deadline, "".join(seen)
+        ready, _, _ = select.select([fd], [], [], 1)
+        if ready:
+            seen.append(os.read(fd, 4096).decode(errors="replace"))
+
+
+def test_init_on_a_terminal_asks_the_time_zone_first_and_writes_the_password_beside_a_relative_config(
+    tmp_path: Path, radicale_auth: AuthRadicaleServer
+) -> None:
+    leader, follower = pty.openpty()
+    command = [sys.executable, "-m", "reconnectd", "--config", "conf/config.yaml", "init"]
+    env = {**os.environ, "TZ": "Europe/Berlin"}
+    process = subprocess.Popen(command, stdin=follower, stdout=follower, stderr=follower, cwd=tmp_path, env=env)
+    os.close(follower)
+    seen: list[str] = []
+    try:
+        for prompt, answer in (
+            ("Your time zone [Europe/Berlin]", ""),
+            ("CalDAV URL", f"http://127.0.0.1:{radicale_auth.port}/"),
+            ("CalDAV username", RADICALE_USER),
+            ("CalDAV password", RADICALE_PASSWORD),
+            ("Apprise URL", ""),
+        ):
+            read_until(leader, prompt, seen)
+            os.write(leader, (answer + "\r").encode())
+        read_until(leader, "Next:", seen)
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        os.close(leader)
+    text = (tmp_path / "conf" / "config.yaml").read_text()
+    assert "timezone: Europe/Berlin" in text
+    assert "password_file: caldav-password" in text
+    assert not (tmp_path / "conf" / "conf").exists()
+    checked = in_dir(tmp_path, "--config", "conf/config.yaml", "--state-dir", "s", "check", "--connect")
+    assert checked.returncode == 0, checked.stderr
+    assert "calendar: logged in" in checked.stdout
+
+
+@pytest.mark.parametrize(
+    ("text", "step"),
+    [("+3d", timedelta(days=3)), ("+2h", timedelta(hours=2)), ("+1w", timedelta(weeks=1)), ("-1d", timedelta(days=-1))],
+)
+def test_an_offset_counts_from_the_given_now(text: str, step: timedelta) -> None:
+    now = datetime(2026, 12, 2, 9, 30, tzinfo=UTC)
+    assert parse_moment(text, read_config(EXAMPLE), now) == now + step
+
+
+def test_now_takes_an_offset_from_the_clock(tmp_path: Path) -> None:
+    done = reconnectd("--config", str(EXAMPLE), "--state-dir", str(tmp_path), "plan", "--days", "1", "--now", "+3d")
+    assert done.returncode == 0, done.stderr
+    later = reconnectd("--config", str(EXAMPLE), "--state-dir", str(tmp_path), "status", "--now", "-1d")
+    assert later.returncode == 0, later.stderr
+    bad = reconnectd("--config", str(EXAMPLE), "--state-dir", str(tmp_path), "status", "--now", "+3x")
+    assert bad.returncode == 2
+    assert "or from now like +3d, +2h, +1w, -1d" in bad.stderr
