@@ -7,12 +7,17 @@ import pty
 import select
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from conftest import EXAMPLE, RADICALE_PASSWORD, RADICALE_USER, AuthRadicaleServer
+from servers import HttpReceiver, free_port
 from test_cli import reconnectd
 
 from reconnectd.cli.common import parse_moment
@@ -136,3 +141,80 @@ def test_now_takes_an_offset_from_the_clock(tmp_path: Path) -> None:
     bad = reconnectd("--config", str(EXAMPLE), "--state-dir", str(tmp_path), "status", "--now", "+3x")
     assert bad.returncode == 2
     assert "or from now like +3d, +2h, +1w, -1d" in bad.stderr
+
+
+def calendar_config(tmp_path: Path, url: str, *, notify: str | None = None) -> Path:
+    path = tmp_path / "config.yaml"
+    urls = f"  urls:\n    - {notify}\n" if notify else "  urls: []\n"
+    path.write_text(
+        f"timezone: Europe/London\ncalendar:\n  url: {url}\n  username: sam\n  password: pw\n"
+        f"notify:\n{urls}people:\n  - name: Priya\n    every: weekly\n"
+    )
+    return path
+
+
+class Refusing(BaseHTTPRequestHandler):
+    """Answers every request, whatever its method, with the server's `status` (no login asked for)."""
+
+    def answer(self) -> None:
+        self.server.seen.append(self.command)  # type: ignore[attr-defined]
+        length = int(self.headers.get("Content-Length") or 0)
+        self.rfile.read(length)
+        self.send_response(self.server.status)  # type: ignore[attr-defined]
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    do_GET = do_PUT = do_PROPFIND = do_REPORT = do_OPTIONS = do_MKCALENDAR = do_DELETE = answer
+
+    def log_message(self, *_: object) -> None:
+        pass
+
+
+@contextmanager
+def refusing(status: int) -> Iterator[ThreadingHTTPServer]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Refusing)
+    server.status, server.seen = status, []  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+def test_a_403_is_no_access_to_the_url_not_a_failed_login(tmp_path: Path) -> None:
+    with refusing(403) as server:
+        port = server.server_address[1]
+        config = calendar_config(tmp_path, f"http://127.0.0.1:{port}/dav/")
+        done = reconnectd("--config", str(config), "--state-dir", str(tmp_path / "s"), "check", "--connect")
+    assert done.returncode == 1
+    assert f"calendar: the calendar server http://127.0.0.1:{port} gives no access to that URL" in done.stderr
+    assert "(check calendar.url)" in done.stderr
+    assert "login" not in done.stderr
+    assert "OK (1 person, " in done.stdout
+
+
+def test_a_401_is_a_failed_login(tmp_path: Path) -> None:
+    with refusing(401) as server:
+        config = calendar_config(tmp_path, f"http://127.0.0.1:{server.server_address[1]}/dav/")
+        done = reconnectd("--config", str(config), "--state-dir", str(tmp_path / "s"), "check", "--connect")
+    assert done.returncode == 1
+    assert "refused the login (check calendar.username and the password)" in done.stderr
+
+
+def test_https_against_plain_http_suggests_http(tmp_path: Path) -> None:
+    with HttpReceiver() as server:
+        config = calendar_config(tmp_path, f"https://127.0.0.1:{server.port}/")
+        done = reconnectd("--config", str(config), "--state-dir", str(tmp_path / "s"), "check", "--connect")
+    assert done.returncode == 1
+    assert "it speaks plain HTTP, not HTTPS (write http:// in calendar.url)" in done.stderr
+
+
+def test_send_test_to_a_closed_port_says_connection_refused(tmp_path: Path) -> None:
+    port = free_port()
+    config = calendar_config(tmp_path, "https://dav.example.com/", notify=f"json://127.0.0.1:{port}/hook")
+    done = reconnectd("--config", str(config), "--state-dir", str(tmp_path / "s"), "check", "--send-test")
+    assert done.returncode == 1
+    assert f"FAILED (connection refused by 127.0.0.1:{port})" in done.stdout
