@@ -22,6 +22,7 @@ from test_cli import reconnectd
 
 from reconnectd.cli.common import parse_moment
 from reconnectd.daemon.runtime import read_config
+from reconnectd.policy.grammar import parse_duration
 
 
 def in_dir(cwd: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -218,3 +219,32 @@ def test_send_test_to_a_closed_port_says_connection_refused(tmp_path: Path) -> N
     done = reconnectd("--config", str(config), "--state-dir", str(tmp_path / "s"), "check", "--send-test")
     assert done.returncode == 1
     assert f"FAILED (connection refused by 127.0.0.1:{port})" in done.stdout
+
+
+def test_an_unknown_name_lists_the_close_ones(tmp_path: Path) -> None:
+    close = reconnectd("--config", str(EXAMPLE), "--state-dir", str(tmp_path), "done", "Pria")
+    assert close.returncode == 2
+    assert close.stderr.strip() == f'reconnectd: nobody called "Pria" in {EXAMPLE} (did you mean "Priya"?)'
+    far = reconnectd("--config", str(EXAMPLE), "--state-dir", str(tmp_path), "done", "Zed")
+    assert "(the people there: Priya, Sam, Grandma Rose, Jonah)" in far.stderr
+
+
+@pytest.mark.parametrize(
+    ("duration", "said"),
+    [
+        ("tomorrow", '"tomorrow" is not a duration (try "2d", "1w" or "3 days")'),
+        ("0d", '"0d" would not move the check-in (try "2d", "1w" or "3 days")'),
+    ],
+)
+def test_the_snooze_error_suggests_what_snooze_takes(tmp_path: Path, duration: str, said: str) -> None:
+    done = reconnectd("--config", str(EXAMPLE), "--state-dir", str(tmp_path), "snooze", "Priya", duration)
+    assert done.returncode == 2
+    assert done.stderr.strip() == f"reconnectd: {said}"
+    accepted = said.split("(try ")[1].rstrip(")").replace(" or ", ", ").split(", ")
+    for example in accepted:  # every suggestion is one snooze accepts
+        assert parse_duration(example.strip('"')) > timedelta(0)
+
+
+def test_one_person_is_one_person(tmp_path: Path) -> None:
+    config = calendar_config(tmp_path, "https://dav.example.com/")
+    assert "OK (1 person, " in reconnectd("--config", str(config), "check").stdout

@@ -15,6 +15,7 @@ from reconnectd.daemon.loop import Daemon
 from reconnectd.daemon.runtime import open_runtime
 from reconnectd.daemon.sdnotify import SystemdNotifier
 from reconnectd.errors import EXIT_RUNTIME
+from reconnectd.policy.english import plural
 
 log = logging.getLogger("reconnectd")
 
@@ -57,7 +58,8 @@ def run(options: Options) -> None:
       reconnectd --config config.example.yaml run
     """
     config = options.config()
-    log.info("reconnectd %s: %d people, calendar: %s", __version__, len(config.people), describe_calendar(config))
+    people = plural(len(config.people), "person", "people")
+    log.info("reconnectd %s: %s, calendar: %s", __version__, people, describe_calendar(config))
     with open_runtime(config, options.state_dir) as runtime:
         daemon = Daemon(
             runtime,

@@ -13,6 +13,7 @@ import click
 from reconnectd.cli.common import Options, pass_options
 from reconnectd.daemon.cycle import CALENDAR_DOWN_SINCE, CALENDAR_ERROR
 from reconnectd.errors import UsageError
+from reconnectd.policy.english import plural
 from reconnectd.policy.model import Outcome, Standing
 from reconnectd.policy.preview import preview
 from reconnectd.policy.status import PersonStatus, summarize
@@ -130,4 +131,4 @@ def report(options: Options, out: Path, now_text: str | None) -> None:
         out.write_text(page, encoding="utf-8")
     except OSError as error:
         raise UsageError(f"cannot write {out}: {error.strerror} (pick another --out)") from None
-    click.echo(f"Wrote {out} ({len(config.people)} people). Open it in a browser.")
+    click.echo(f"Wrote {out} ({plural(len(config.people), 'person', 'people')}). Open it in a browser.")

@@ -165,7 +165,7 @@ class Daemon:
             self.runtime.use(config)
             self.config_problem = None
             self.calendar_retry_at = None
-            log.info("config reloaded: %d people", len(config.people))
+            log.info("config reloaded: %s", plural(len(config.people), "person", "people"))
         self.systemd.ready(self.status_line(self.clock()))
 
     # -- the real loop -----------------------------------------------------------
