@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pty
+import re
 import select
 import subprocess
 import sys
@@ -248,3 +249,22 @@ def test_the_snooze_error_suggests_what_snooze_takes(tmp_path: Path, duration: s
 def test_one_person_is_one_person(tmp_path: Path) -> None:
     config = calendar_config(tmp_path, "https://dav.example.com/")
     assert "OK (1 person, " in reconnectd("--config", str(config), "check").stdout
+
+
+def test_the_report_counts_each_persons_contacts_and_names_a_pause(tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    state = str(tmp_path / "s")
+    reconnectd("--config", str(EXAMPLE), "--state-dir", state, "done", "Sam", "--at", "2026-11-01")
+    done = reconnectd(
+        "--config", str(EXAMPLE), "--state-dir", state, "report", "--out", str(out), "--now", "2026-12-02"
+    )
+    assert done.returncode == 0, done.stderr
+    page = out.read_text()
+    counts = re.findall(r'data-name="([^"]+)".*?<p class="count" data-contacts="\d+">([^<]+)</p>', page, re.S)
+    assert dict(counts) == {
+        "Priya": "1 contact",
+        "Sam": "1 contact",
+        "Grandma Rose": "1 contact",
+        "Jonah": "0 contacts",
+    }
+    assert ">paused until 10 Jan<" in page
