@@ -42,7 +42,7 @@ def history(options: Options, name: str) -> None:
 @click.command()
 @click.argument("name")
 @click.option("--until", "until_text", metavar="DATE", help="Resume by itself on this day.")
-@click.option("--now", "now_text", metavar="ISO-8601", help="Act as if it were this moment.")
+@click.option("--now", "now_text", metavar="WHEN", help="Act as if it were this moment.")
 @pass_options
 def pause(options: Options, name: str, until_text: str | None, now_text: str | None) -> None:
     """Take a break from someone: their upcoming check-in is removed; history stays.
@@ -89,7 +89,7 @@ def resume(options: Options, name: str) -> None:
 @click.command()
 @click.argument("name")
 @click.argument("duration")
-@click.option("--now", "now_text", metavar="ISO-8601", help="Act as if it were this moment.")
+@click.option("--now", "now_text", metavar="WHEN", help="Act as if it were this moment.")
 @pass_options
 def snooze(options: Options, name: str, duration: str, now_text: str | None) -> None:
     """Move only the next check-in with someone later, by DURATION (2d, 1w, 3 days).
