@@ -53,5 +53,20 @@ class CalendarUnreachable(CalendarError):
     """Network failure, timeout or 5xx: worth retrying later."""
 
 
+class PortTaken(ReconnectdError):
+    """Another server, not reconnectd's embedded calendar, listens on `calendar.listen`. Not retried."""
+
+    exit_code = EXIT_USAGE
+
+    def __init__(self, host: str, port: int, free: int | None) -> None:
+        where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        example = f"[{host}]:{free}" if ":" in host else f"{host}:{free}"
+        hint = f", e.g. {example}" if free is not None else ""
+        super().__init__(
+            f"{where} is taken by another server, not reconnectd's embedded calendar: "
+            f"set calendar.listen to a free port{hint}"
+        )
+
+
 class StateError(ReconnectdError):
     """The state store could not be opened or written."""

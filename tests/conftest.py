@@ -131,7 +131,7 @@ def smtp_receiver() -> Iterator[SmtpReceiver]:
 @pytest.fixture
 def embedded_config(tmp_path: Path) -> Path:
     """The example config as tmp_path/config.yaml, its embedded calendar on a free port."""
-    text = EXAMPLE.read_text().replace("listen: 127.0.0.1:5232", f"listen: 127.0.0.1:{free_port()}")
+    text = EXAMPLE.read_text().replace("listen: 127.0.0.1:5239", f"listen: 127.0.0.1:{free_port()}")
     path = tmp_path / "config.yaml"
     path.write_text(text)
     return path

@@ -256,7 +256,7 @@ EXPECTED: dict[str, list[str]] = {
     "64-urls-and-addresses.yaml": [
         '{file}:4: calendar.url: "dav.example.com/remote.php/dav/" is not an http(s) URL '
         '(write it like "https://dav.example.com/")',
-        '{file}:5: calendar.listen: "localhost" is not an address (write host:port, for example "127.0.0.1:5232")',
+        '{file}:5: calendar.listen: "localhost" is not an address (write host:port, for example "127.0.0.1:5239")',
         '{file}:6: calendar.component: "journal" is not a kind of calendar object (write "event" or "todo")',
         '{file}:9: notify.urls[0]: is not an Apprise URL (write it like "ntfy://ntfy.sh/my-topic")',
     ],

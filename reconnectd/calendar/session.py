@@ -105,10 +105,10 @@ class Session:
         """`function(*args, **kwargs)`, with whatever caldav or the network raises turned into our errors."""
         try:
             return function(*args, **kwargs)
-        except caldav_error.AuthorizationError:
-            raise CalendarError(
-                f"{self.where()} refused the login (check {self.words.setting}.username and the password)"
-            ) from None
+        except caldav_error.AuthorizationError as refusal:
+            if getattr(refusal, "status", None) == 403:  # logged in (or no login needed), but not allowed there
+                raise CalendarError(self.no_access()) from None
+            raise CalendarError(self.login_refused()) from None
         except caldav_error.RateLimitError:
             raise Busy(f"{self.where()} asked us to slow down (HTTP 429/503); will retry") from None
         except caldav_error.NotFoundError:
@@ -133,6 +133,12 @@ class Session:
             raise CalendarUnreachable(message)
         raise CalendarError(message)
 
+    def login_refused(self) -> str:
+        return f"{self.where()} refused the login (check {self.words.setting}.username and the password)"
+
+    def no_access(self) -> str:
+        return f"{self.where()} gives no access to that URL (check {self.words.setting}.url)"
+
     def no_service(self) -> str:
         return f"{self.where()} has no {self.words.service} service at that URL (check {self.words.setting}.url)"
 
@@ -140,11 +146,17 @@ class Session:
         parts = urlsplit(self.server_url)
         return f"{self.words.server} {parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
 
+    def _plain_http(self) -> str:
+        return f"it speaks plain HTTP, not HTTPS (write http:// in {self.words.setting}.url)"
+
     def _short(self, failure: BaseException) -> str:
         """The root cause in a few words: 'connection refused', not a page of urllib3."""
         text = str(failure)
         for needle, plain in (
             ("Connection refused", "connection refused"),
+            ("WRONG_VERSION_NUMBER", self._plain_http()),
+            ("wrong version number", self._plain_http()),
+            ("record layer failure", self._plain_http()),
             ("Name or service not known", "the host name does not resolve"),
             ("nodename nor servname", "the host name does not resolve"),
             ("Temporary failure in name resolution", "the host name does not resolve (no DNS?)"),

@@ -58,7 +58,13 @@ def cli(ctx: click.Context, config_path: Path | None, state_dir: Path | None, ve
       reconnectd --config config.example.yaml run
     """
     redactor = setup_logging(logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO)
-    ctx.obj = Options(config_path or default_config_path(), state_dir or default_state_dir(), wall_clock, redactor)
+    ctx.obj = Options(
+        config_path or default_config_path(),
+        state_dir or default_state_dir(),
+        wall_clock,
+        redactor,
+        config_path is not None,
+    )
 
 
 # Each command lives in the module of its group; registered here, in one place, so that importing

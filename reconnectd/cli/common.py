@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import click
@@ -23,13 +24,14 @@ class Options:
     state_dir: Path
     clock: Callable[[], datetime]
     redactor: Redactor  # this run's: it masks the secrets of every config read
+    config_given: bool = False  # --config was on the command line (so hints repeat it)
 
     def config(self) -> Config:
         return read_config(self.config_path, self.redactor)
 
     def now(self, config: Config, now_text: str | None) -> datetime:
         """The moment given with --now, else the clock."""
-        return parse_moment(now_text, config) if now_text else self.clock()
+        return parse_moment(now_text, config, self.clock()) if now_text else self.clock()
 
     def store(self) -> Store:
         return Store(self.state_dir / "state.db")
@@ -38,15 +40,28 @@ class Options:
 pass_options = click.make_pass_decorator(Options)
 
 
-def parse_moment(text: str, config: Config) -> datetime:
-    """An ISO date or date-time; without an offset it is read in the configured time zone."""
+_OFFSET = re.compile(r"([+-])(\d{1,5})([mhdw])")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_moment(text: str, config: Config, now: datetime | None = None) -> datetime:
+    """An ISO date or date-time (without an offset, read in the configured time zone), or, given
+    `now`, an offset from it: +3d, +2h, +1w, -1d, +30m."""
+    offset = _OFFSET.fullmatch(text.strip())
+    if offset and now is not None:
+        sign, count, unit = offset.groups()
+        step = timedelta(**{_UNITS[unit]: int(count)})
+        return now + step if sign == "+" else now - step
     try:
         if len(text) == 10:
             moment = datetime.combine(date.fromisoformat(text), time(12, 0))
         else:
             moment = datetime.fromisoformat(text)
     except ValueError:
-        raise UsageError(f'"{text}" is not a date or time (write it like 2026-12-01 or 2026-12-01T18:00)') from None
+        relative = ", or from now like +3d, +2h, +1w, -1d" if now is not None else ""
+        raise UsageError(
+            f'"{text}" is not a date or time (write it like 2026-12-01 or 2026-12-01T18:00{relative})'
+        ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=config.timezone)
 
 

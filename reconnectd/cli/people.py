@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import difflib
+
 import click
 
 from reconnectd.cli.common import Options, parse_moment, pass_options
-from reconnectd.config.nodes import suggest
 from reconnectd.daemon.loop import poke
 from reconnectd.errors import UsageError
+from reconnectd.policy.english import one_of
 from reconnectd.policy.grammar import DurationError, parse_duration
 from reconnectd.policy.model import Contact, Outcome, Standing, fold
 from reconnectd.policy.settings import Config
@@ -42,7 +44,7 @@ def history(options: Options, name: str) -> None:
 @click.command()
 @click.argument("name")
 @click.option("--until", "until_text", metavar="DATE", help="Resume by itself on this day.")
-@click.option("--now", "now_text", metavar="ISO-8601", help="Act as if it were this moment.")
+@click.option("--now", "now_text", metavar="WHEN", help="Act as if it were this moment.")
 @pass_options
 def pause(options: Options, name: str, until_text: str | None, now_text: str | None) -> None:
     """Take a break from someone: their upcoming check-in is removed; history stays.
@@ -89,7 +91,7 @@ def resume(options: Options, name: str) -> None:
 @click.command()
 @click.argument("name")
 @click.argument("duration")
-@click.option("--now", "now_text", metavar="ISO-8601", help="Act as if it were this moment.")
+@click.option("--now", "now_text", metavar="WHEN", help="Act as if it were this moment.")
 @pass_options
 def snooze(options: Options, name: str, duration: str, now_text: str | None) -> None:
     """Move only the next check-in with someone later, by DURATION (2d, 1w, 3 days).
@@ -103,7 +105,12 @@ def snooze(options: Options, name: str, duration: str, now_text: str | None) -> 
     try:
         by = parse_duration(duration)
     except DurationError as error:
-        raise UsageError(str(error)) from None
+        generic = error.hint.startswith('"15m"')  # the grammar's own examples are for quiet times, not snoozes
+        hint = SNOOZE_EXAMPLES if generic else error.hint
+        reason = f": {error.why}" if error.why else ""
+        raise UsageError(f'"{duration.strip()}" is not a duration{reason} (try {hint})') from None
+    if not by:
+        raise UsageError(f'"{duration.strip()}" would not move the check-in (try {SNOOZE_EXAMPLES})')
     now = options.now(config, now_text)
     with options.store() as store:
         upcoming = [c for c in store.ledger().upcoming(now) if fold(c.person) == fold(person)]
@@ -156,6 +163,15 @@ def match_person(config: Config, name: str) -> str:
         return matches[0]
     if matches:
         raise UsageError(f'"{name}" matches {", ".join(matches)}; type a little more of the name')
-    close = config.person(suggest(name, [p.name.lower() for p in config.people]) or "")
-    hint = f' (did you mean "{close.name}"?)' if close else ""
+    by_fold = {fold(p.name): p.name for p in config.people}
+    close = [by_fold[c] for c in difflib.get_close_matches(fold(name), list(by_fold), n=3, cutoff=0.5)]
+    if close:
+        hint = f" (did you mean {one_of(close, quoted=True)}?)"
+    elif config.people:
+        hint = f" (the people there: {', '.join(p.name for p in config.people[:10])})"
+    else:
+        hint = " (it lists nobody yet)"
     raise UsageError(f'nobody called "{name}" in {config.file}{hint}')
+
+
+SNOOZE_EXAMPLES = '"2d", "1w" or "3 days"'  # what snooze is for: days or weeks

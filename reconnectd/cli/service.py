@@ -15,19 +15,25 @@ from reconnectd.daemon.loop import Daemon
 from reconnectd.daemon.runtime import open_runtime
 from reconnectd.daemon.sdnotify import SystemdNotifier
 from reconnectd.errors import EXIT_RUNTIME
+from reconnectd.policy.english import plural
 
 log = logging.getLogger("reconnectd")
 
 
 @click.command()
-@click.option("--now", "now_text", metavar="ISO-8601", help="Act as if it were this moment (preview a date).")
+@click.option(
+    "--now",
+    "now_text",
+    metavar="WHEN",
+    help="Act as if it were this moment (preview): 2026-12-01T18:00, or +3d, +2h, +1w, -1d.",
+)
 @pass_options
 def sync(options: Options, now_text: str | None) -> None:
     """Run one full cycle: update the calendar, send the nudges due now, exit.
 
     \b
     Example:
-      reconnectd sync --now 2026-12-01T18:00
+      reconnectd sync --now +2d
     """
     config = options.config()
     now = options.now(config, now_text)
@@ -52,7 +58,8 @@ def run(options: Options) -> None:
       reconnectd --config config.example.yaml run
     """
     config = options.config()
-    log.info("reconnectd %s: %d people, calendar: %s", __version__, len(config.people), describe_calendar(config))
+    people = plural(len(config.people), "person", "people")
+    log.info("reconnectd %s: %s, calendar: %s", __version__, people, describe_calendar(config))
     with open_runtime(config, options.state_dir) as runtime:
         daemon = Daemon(
             runtime,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 from contextlib import ExitStack
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
@@ -14,6 +16,7 @@ from reconnectd.daemon.runtime import calendar_client, system_timezone
 from reconnectd.errors import EXIT_RUNTIME, CalendarError, UsageError
 from reconnectd.notify.notifier import Notifier
 from reconnectd.policy import identity
+from reconnectd.policy.english import plural
 
 
 @click.command()
@@ -31,7 +34,9 @@ def check(options: Options, connect: bool, send_test: bool) -> None:
       reconnectd check --connect --send-test
     """
     config = options.config()
-    click.echo(f"{config.file}: OK ({len(config.people)} people, calendar: {describe_calendar(config)})")
+    click.echo(
+        f"{config.file}: OK ({plural(len(config.people), 'person', 'people')}, calendar: {describe_calendar(config)})"
+    )
     if (options.state_dir / "state.db").exists():
         with options.store() as store:
             gone, new = identity.unlinked_renames(store.names(), config.people)
@@ -70,50 +75,91 @@ def check(options: Options, connect: bool, send_test: bool) -> None:
 @click.command()
 @click.option("--url", help="Your CalDAV server (leave out for the embedded calendar).")
 @click.option("--username", help="Your CalDAV login.")
+@click.option(
+    "--password-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Read the CalDAV password from this file (it is kept in a private file beside the config).",
+)
+@click.option("--password-stdin", is_flag=True, help="Read the CalDAV password from the first line of stdin.")
 @click.option("--notify", "notify_url", metavar="APPRISE-URL", help="Where nudges go, e.g. ntfy://ntfy.sh/topic.")
 @click.option("--timezone", help="Your IANA time zone (default: this machine's).")
 @pass_options
-def init(options: Options, url: str | None, username: str | None, notify_url: str | None, timezone: str | None) -> None:
+def init(
+    options: Options,
+    *,
+    url: str | None,
+    username: str | None,
+    password_file: Path | None,
+    password_stdin: bool,
+    notify_url: str | None,
+    timezone: str | None,
+) -> None:
     """Write a commented starter config (it never overwrites one).
 
-    On a terminal it asks for what it needs; otherwise it takes the flags.
+    On a terminal it asks for what it needs; otherwise it takes the flags. The password is
+    never an argument: give --password-file or --password-stdin.
 
     \b
     Example:
-      reconnectd init --url https://dav.example.com/ --username sam --notify ntfy://ntfy.sh/my-topic
+      reconnectd init --url https://dav.example.com/ --username sam --password-stdin < pw.txt
     """
     path = options.config_path
     if path.exists():
         raise UsageError(f"{path} already exists; edit it, or pass --config to write a new one elsewhere")
+    if password_file and password_stdin:
+        raise UsageError("give the password one way: --password-file or --password-stdin, not both")
+    password = _given_password(password_file, password_stdin)
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
-    timezone = timezone or system_timezone() or "UTC"
-    password_file = None
+    machine = system_timezone() or "UTC"
     if interactive:
+        timezone = timezone or click.prompt("Your time zone", default=machine)
         url = (
             url or click.prompt("CalDAV URL (empty: use the embedded calendar)", default="", show_default=False) or None
         )
         if url:
             username = username or click.prompt("CalDAV username")
-            password = click.prompt(
+            password = password or click.prompt(
                 "CalDAV password (stored in a private file)", hide_input=True, default="", show_default=False
             )
-            if password:
-                secret = path.parent / CREDENTIAL_FILE
-                path.parent.mkdir(parents=True, exist_ok=True)
-                secret.touch(mode=0o600, exist_ok=True)
-                secret.write_text(password + "\n", encoding="utf-8")
-                password_file = str(secret)
         notify_url = (
             notify_url
             or click.prompt("Apprise URL for nudges (empty: the log)", default="", show_default=False)
             or None
         )
-    text = starter_config(Answers(timezone, url, username, password_file, notify_url))
+    timezone = timezone or machine
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UsageError(f'"{timezone}" is not a time zone (write an IANA name, like Europe/London)') from None
+    stored = None
+    if password:
+        secret = path.parent / CREDENTIAL_FILE
+        path.parent.mkdir(parents=True, exist_ok=True)
+        secret.touch(mode=0o600, exist_ok=True)
+        secret.write_text(password + "\n", encoding="utf-8")
+        stored = CREDENTIAL_FILE  # a relative name is read beside the config, wherever it is
+    text = starter_config(Answers(timezone, url, username, stored, notify_url))
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("x", encoding="utf-8") as out:  # "x": never overwrite, even in a race
         out.write(text)
     path.chmod(0o600)
-    click.echo(f"Wrote {path}. Next: add your people, then run: reconnectd check --connect --send-test")
+    where = f"--config {path} " if options.config_given else ""
+    click.echo(f"Wrote {path}. Next: add your people, then run: reconnectd {where}check --connect --send-test")
+
+
+def _given_password(password_file: Path | None, password_stdin: bool) -> str | None:
+    """The password from --password-file or --password-stdin: its first line, without the newline."""
+    if password_file is not None:
+        text = password_file.read_text(encoding="utf-8")
+    elif password_stdin:
+        text = sys.stdin.readline()
+    else:
+        return None
+    lines = text.splitlines()
+    password = lines[0] if lines else ""
+    if not password:
+        raise UsageError("the password given is empty")
+    return password
 
 
 @click.command()

@@ -13,6 +13,7 @@ import click
 from reconnectd.cli.common import Options, pass_options
 from reconnectd.daemon.cycle import CALENDAR_DOWN_SINCE, CALENDAR_ERROR
 from reconnectd.errors import UsageError
+from reconnectd.policy.english import plural
 from reconnectd.policy.model import Outcome, Standing
 from reconnectd.policy.preview import preview
 from reconnectd.policy.status import PersonStatus, summarize
@@ -21,7 +22,7 @@ from reconnectd.report import render_report
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@click.option("--now", "now_text", metavar="ISO-8601", help="Report as of this moment.")
+@click.option("--now", "now_text", metavar="WHEN", help="Report as of this moment.")
 @pass_options
 def status(options: Options, as_json: bool, now_text: str | None) -> None:
     """Show each person's last contact, next check-in, and whether they are overdue.
@@ -74,7 +75,7 @@ def status_table(rows: list[PersonStatus], tz: ZoneInfo, *, color: bool) -> list
 
 @click.command("plan")
 @click.option("--days", default=30, show_default=True, type=click.IntRange(1, 730), help="How far ahead.")
-@click.option("--now", "now_text", metavar="ISO-8601", help="Start from this moment.")
+@click.option("--now", "now_text", metavar="WHEN", help="Start from this moment.")
 @pass_options
 def plan_command(options: Options, days: int, now_text: str | None) -> None:
     """Preview the check-ins and nudges of the coming days, day by day. Writes nothing.
@@ -111,7 +112,7 @@ def plan_command(options: Options, days: int, now_text: str | None) -> None:
     show_default=True,
     help="Where to write the page.",
 )
-@click.option("--now", "now_text", metavar="ISO-8601", help="Draw the year up to this moment.")
+@click.option("--now", "now_text", metavar="WHEN", help="Draw the year up to this moment.")
 @pass_options
 def report(options: Options, out: Path, now_text: str | None) -> None:
     """Write a one-page picture of the past year: who you reached, who replied, who is due.
@@ -130,4 +131,4 @@ def report(options: Options, out: Path, now_text: str | None) -> None:
         out.write_text(page, encoding="utf-8")
     except OSError as error:
         raise UsageError(f"cannot write {out}: {error.strerror} (pick another --out)") from None
-    click.echo(f"Wrote {out} ({len(config.people)} people). Open it in a browser.")
+    click.echo(f"Wrote {out} ({plural(len(config.people), 'person', 'people')}). Open it in a browser.")

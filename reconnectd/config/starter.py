@@ -62,13 +62,13 @@ schedule:
   time: "{Schedule.time:%H:%M}"
   max_per_day: {Schedule.max_per_day}
 
-# Start small: two or three people is plenty.
-people:
-  - name: Someone you miss
-    # daily, weekly, fortnightly, monthly, "every 10 days", 3w, P2W ...
-    every: fortnightly
-    # {one_of(CHANNELS)}
-    prefers: text
-    # notes: what's going on in their life
-    # last_contact: 2026-11-01
+# Start small: two or three people is plenty. Replace [] with your people, like the example.
+people: []
+#  - name: Someone you miss
+#    # daily, weekly, fortnightly, monthly, "every 10 days", 3w, P2W ...
+#    every: fortnightly
+#    # {one_of(CHANNELS)}
+#    prefers: text
+#    # notes: what's going on in their life
+#    # last_contact: 2026-11-01
 """

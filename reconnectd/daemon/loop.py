@@ -23,7 +23,7 @@ from typing import Any
 from reconnectd.daemon.cycle import CycleReport, run_cycle
 from reconnectd.daemon.runtime import Runtime
 from reconnectd.daemon.sdnotify import SystemdNotifier
-from reconnectd.errors import ConfigError
+from reconnectd.errors import ConfigError, PortTaken
 from reconnectd.notify import outbox
 from reconnectd.policy.english import plural
 from reconnectd.policy.model import CheckIn
@@ -168,7 +168,7 @@ class Daemon:
             self.runtime.use(config)
             self.config_problem = None
             self.calendar_retry_at = None
-            log.info("config reloaded: %d people", len(config.people))
+            log.info("config reloaded: %s", plural(len(config.people), "person", "people"))
         self.systemd.ready(self.status_line(self.clock()))
 
     # -- the real loop -----------------------------------------------------------
@@ -189,6 +189,8 @@ class Daemon:
             while not self.stopping.is_set():
                 try:
                     wake_at = self.step()
+                except PortTaken:  # not ours to wait out: the user must pick another calendar.listen
+                    raise
                 except Exception:  # a bug or a full disk must not end a daemon that runs for months
                     log.exception("a cycle failed; trying again shortly")
                     wake_at = self.clock() + min(RETRY_AFTER_FAILURE, self.runtime.config.calendar.poll)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -91,9 +92,31 @@ class Notifier:
         assert service is not None
         result = service.notify(body=body, title=title)
         try:
-            return None if result else "the service did not accept the notification"
+            if result:
+                return None
+            said = " ".join(str(getattr(e, "message", e)) for attempt in result for e in attempt.logs())
+            if "connection error" in said.lower():
+                return _connection_failure(service[0])
+            return "the service did not accept the notification"
         finally:
             result.close()
+
+
+def _connection_failure(plugin: Any) -> str:
+    """Why the service could not be reached, in a few words: 'connection refused' when it was."""
+    host, port = getattr(plugin, "host", None), getattr(plugin, "port", None)
+    if not isinstance(host, str):
+        return "could not connect to the service"
+    port = port if isinstance(port, int) else 443 if getattr(plugin, "secure", False) else 80
+    try:
+        with socket.create_connection((host, port), timeout=5):
+            return f"could not connect to {host}:{port}"
+    except ConnectionRefusedError:
+        return f"connection refused by {host}:{port}"
+    except socket.gaierror:
+        return f"the host name {host} does not resolve"
+    except OSError as failure:
+        return f"could not connect to {host}:{port} ({failure.strerror or failure})"
 
 
 def _service_and_host(private: str) -> str:

@@ -60,7 +60,7 @@ class CalendarSettings:
     password_source: PasswordSource | None = None
     name: str = "Reconnect"
     verify_tls: bool = True
-    listen: tuple[str, int] = ("127.0.0.1", 5232)
+    listen: tuple[str, int] = ("127.0.0.1", 5239)  # not Radicale's 5232: see the README
     poll: timedelta = timedelta(minutes=5)
     full_poll: timedelta = timedelta(hours=1)
     timeout: timedelta = timedelta(seconds=30)

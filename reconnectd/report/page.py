@@ -13,6 +13,7 @@ from html import escape
 from reconnectd.policy.english import WEEKDAY_NAMES, plural
 from reconnectd.policy.ledger import Ledger
 from reconnectd.policy.model import FROM_CALENDAR, Outcome
+from reconnectd.policy.model import Standing as PersonStanding
 from reconnectd.policy.settings import Config
 from reconnectd.report.figures import (
     DUE_SOON_DAYS,
@@ -80,6 +81,9 @@ def _short(day: date, today: date) -> str:
 
 
 def _chip_text(row: Row, today: date) -> str:
+    if row.status.standing is PersonStanding.PAUSED:
+        until = row.status.paused_until
+        return f"paused until {until.day} {MONTHS[until.month - 1]}" if until else "paused"
     if row.standing is Standing.OVERDUE:
         return plural(row.status.overdue_days, "day") + " overdue"
     if row.standing is Standing.DUE and row.due is not None:
@@ -217,6 +221,7 @@ def _person(row: Row, window: Window) -> str:
         f'<span class="chip {row.standing.value}">{escape(_chip_text(row, window.today))}</span>'
         f"{streak}"
         f'<p class="upcoming">{escape(upcoming)}</p>'
+        f'<p class="count" data-contacts="{len(row.contacts)}">{escape(plural(len(row.contacts), "contact"))}</p>'
         "</div>"
         "</section>"
     )
