@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from reconnectd.policy.cadence import parse_cadence
+from reconnectd.policy.grammar import parse_cadence
 from reconnectd.policy.library import default_library
 from reconnectd.policy.model import CHANNELS, Person
 from reconnectd.policy.suggest import Gap, milestone_wording, reflection_wording, wording
