@@ -19,7 +19,9 @@ CREATE TABLE IF NOT EXISTS contacts (
     outcome TEXT NOT NULL,
     note TEXT,
     source TEXT NOT NULL,
-    recorded_at TEXT NOT NULL
+    recorded_at TEXT NOT NULL,
+    checkin TEXT,
+    withdrawn_at TEXT
 );
 CREATE TABLE IF NOT EXISTS checkins (
     uid TEXT PRIMARY KEY,
@@ -70,7 +72,7 @@ CREATE TABLE IF NOT EXISTS standings (
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
-VERSION = 6
+VERSION = 7
 # Each step brings a store from version N to N + 1. Never edit a step once released.
 MIGRATIONS = {
     1: """
@@ -90,6 +92,10 @@ ALTER TABLE checkins ADD COLUMN label TEXT;
 """,
     5: """
 ALTER TABLE checkins ADD COLUMN repair TEXT;
+""",
+    6: """
+ALTER TABLE contacts ADD COLUMN checkin TEXT;
+ALTER TABLE contacts ADD COLUMN withdrawn_at TEXT;
 """,
 }
 
