@@ -69,6 +69,9 @@ def status_table(rows: list[PersonStatus], tz: ZoneInfo, *, color: bool) -> list
         else:
             line += note
         lines.append(line.rstrip())
+    for r in rows:
+        for label, day in r.missed:
+            lines.append(f"Missed: {label} on {day:%a %d %b}; no nudge could go out in time.")
     return lines
 
 

@@ -16,10 +16,12 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from types import MappingProxyType
 from typing import Final, TypeVar
 
 from reconnectd.policy.cadence import Cadence
+from reconnectd.policy.english import WEEKDAY_NAMES
 from reconnectd.policy.model import CHANNELS, Person, fold
 
 ANY: Final = "any"  # the pool used when `prefers` is not set
@@ -407,6 +409,26 @@ def milestone_wording(person: Person, label: str, kind: str, days_until: int) ->
     description = milestone_description(person, label, kind, days_until)
     label = " ".join(label.split()) or kind
     return Wording(summary=_milestone_title(person.name, label, days_until), description=description)
+
+
+def late_milestone_wording(person: Person, label: str, kind: str, day: date) -> Wording:
+    """A date that passed before its nudge could go out: said as late, without fuss."""
+    label = " ".join(label.split()) or kind
+    subject = _milestone_title(person.name, label, 0).removesuffix(" is today")
+    action, advice = _LATE.get(kind, _LATE["event"])
+    title = f"{subject} was on {WEEKDAY_NAMES[day.weekday()]}: {action}"
+    lines = [advice]
+    lines.extend(_known(person, fallback=False))
+    if person.prefers:
+        lines.append(f"How they like to hear from you: {person.prefers}.")
+    return Wording(summary=title, description="\n".join(lines))
+
+
+_LATE = {  # kind: (the title's end, the first line)
+    "birthday": ("a late wish still counts", "A short message now is still a kind thought; no long apology needed."),
+    "anniversary": ("it is not too late to mark it", "A word now still shows you remembered."),
+    "event": ("ask how it went", "Ask how it went; a day late, the question is just as welcome."),
+}
 
 
 def milestone_description(person: Person, label: str, kind: str, days_until: int) -> str:

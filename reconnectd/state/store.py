@@ -128,7 +128,10 @@ class Store:
             fold(p): (Standing(st), date.fromisoformat(u) if u else None)
             for p, st, u in self.db.execute("SELECT person, status, until FROM standings").fetchall()
         }
-        return Ledger(contacts=tuple(self.contacts()), checkins=checkins, standings=standings)
+        nudged = frozenset(
+            key for (key,) in self.db.execute("SELECT key FROM nudges WHERE key LIKE 'digest-%' OR key LIKE '%@day'")
+        )
+        return Ledger(contacts=tuple(self.contacts()), checkins=checkins, standings=standings, nudged=nudged)
 
     def record_standing(self, person: str, status: Standing | None, until: date | None, at: datetime) -> None:
         """A pause or let-go from the command line (None: forget it, the YAML decides again)."""
