@@ -14,8 +14,9 @@ from reconnectd.policy.status import summarize
 
 @click.command()
 @click.argument("name")
+@click.option("--now", "now_text", metavar="ISO-8601", help="Act as if it were this moment.")
 @pass_options
-def undo(options: Options, name: str) -> None:
+def undo(options: Options, name: str, now_text: str | None) -> None:
     """Withdraw the last contact recorded with someone (kept in their history, marked withdrawn).
 
     \b
@@ -24,7 +25,7 @@ def undo(options: Options, name: str) -> None:
     """
     config = options.config()
     person = match_person(config, name)
-    now = options.clock()
+    now = options.now(config, now_text)
     with options.store() as store:
         withdrawn = store.withdraw_last_contact(person, now)
         if withdrawn is None:
