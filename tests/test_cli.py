@@ -378,7 +378,7 @@ def test_the_help_lists_every_command() -> None:
     listed = {line.split()[0] for line in done.stdout.split("Commands:")[1].splitlines() if line.strip()}
     assert listed == {
         *("check", "init", "calendars", "sync", "run", "status", "plan"),
-        *("history", "pause", "resume", "snooze", "report", "done"),
+        *("history", "pause", "resume", "snooze", "report", "done", "undo"),
     }
 
 

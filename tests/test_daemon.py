@@ -15,6 +15,7 @@ from peer import Peer
 from servers import HttpReceiver, RadicaleServer, XandikosServer
 from waiting import HANG_GUARD
 
+from reconnectd.cli import main
 from reconnectd.daemon.loop import Daemon, WakeListener, poke, wake_address
 from reconnectd.daemon.runtime import open_runtime, read_config
 from reconnectd.daemon.sdnotify import SystemdNotifier
@@ -192,3 +193,39 @@ def test_a_failing_cycle_is_logged_and_retried_and_never_ends_the_daemon(
 
 def datetime_now() -> datetime:
     return datetime.now(LONDON)
+
+
+ADA = PEOPLE + "- name: Ada\n  every: monthly\n  last_contact: 2026-11-09\n  dates:\n    - birthday: 11-11\n"
+
+
+def birthday_titles(life: Life) -> list[str]:
+    return [t for r in life.phone.requests for t in (r.json["title"], r.json["message"]) if "birthday" in t]  # type: ignore[index]
+
+
+def test_a_birthday_missed_while_the_daemon_was_off_is_wished_late_the_next_morning(life: Life) -> None:
+    life.write(people=ADA)
+    life.daemon.reload_requested.set()
+    life.daemon.step()  # Tue 10 Nov: the birthday is planned; then the daemon is stopped over Wednesday
+    life.clock.now = london(2026, 11, 12, 8, 0)  # started again on Thursday morning
+    life.daemon.step()
+    assert birthday_titles(life) == ["Ada's birthday was on Wednesday: a late wish still counts"]
+    assert life.phone.requests[0].json["message"].startswith("A short message now is still a kind thought")  # type: ignore[index]
+    life.run_until(london(2026, 11, 12, 23, 0))
+    assert birthday_titles(life) == ["Ada's birthday was on Wednesday: a late wish still counts"]  # once
+
+
+def test_a_birthday_past_its_late_window_is_not_sent_and_shows_as_missed(
+    life: Life, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    life.write(people=ADA)
+    life.daemon.reload_requested.set()
+    life.daemon.step()
+    life.clock.now = london(2026, 11, 13, 9, 0)  # off from Tuesday to Friday: the late window ended at midnight
+    life.daemon.step()
+    assert life.phone.requests  # Priya's check-in of Thursday still arrives
+    assert birthday_titles(life) == []
+    with pytest.raises(SystemExit):
+        main(
+            ["--config", str(life.path), "--state-dir", str(tmp_path / "state"), "status", "--now", "2026-11-13T09:00"]
+        )
+    assert "Missed: Ada's birthday on Wed 11 Nov; no nudge could go out in time." in capsys.readouterr().out

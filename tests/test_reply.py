@@ -431,3 +431,25 @@ def test_a_long_first_sync_reports_its_progress(user: User, tmp_path: Path) -> N
             progress=lambda d, t: seen.append((d, t)),
         )
         assert seen == []  # nothing to write, nothing to show
+
+
+def test_undo_withdraws_a_tick_and_the_tick_is_never_read_again(user: User, capsys: pytest.CaptureFixture[str]) -> None:
+    user.sync("2026-11-10T09:00")
+    planned = user.upcoming(london(2026, 11, 10, 9, 0))
+    user.sync("2026-11-16T18:00")  # it comes due and is nudged
+    user.edit(planned, summary="✓ Check in with Priya")
+    user.sync("2026-11-17T09:00")
+    assert user.upcoming(london(2026, 11, 17, 9, 0)).event["dtstart"].dt == london(2026, 11, 30, 18, 0)
+    capsys.readouterr()
+    assert user.cli("undo", "Priya", "--now", "2026-11-17T09:05") == 0
+    assert capsys.readouterr().out.startswith(
+        "Withdrew Priya's contact of Mon 16 Nov 2026 (ticked in the calendar); their next check-in is back on"
+        " Mon 30 Nov 2026 18:00."  # one cadence after the check-in that passed, as if it was never ticked
+    )
+    ticked = next(s for s in user.ours() if s.uid == planned.uid)
+    user.edit(ticked, description="edited again later")  # a new ETag: the object is read again
+    user.sync("2026-11-17T10:00")
+    user.sync("2026-11-18T10:00")  # a full poll too
+    assert user.cli("history", "Priya") == 0
+    assert capsys.readouterr().out.splitlines() == ["Mon 16 Nov 2026  calendar  (withdrawn on Tue 17 Nov 2026)"]
+    assert str(next(s for s in user.ours() if s.uid == planned.uid).event["summary"]).startswith("✓")  # left as is

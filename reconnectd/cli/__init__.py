@@ -2,7 +2,7 @@
 
 Here: the group and `main`. Each command lives in the module of its group and only parses, then calls
 the core: `setup` (check, init, calendars), `service` (sync, run), `people` (done, history, pause, resume,
-snooze), `views` (status, plan, report). What they share is in `common`: the global options, reading a
+snooze), `undo`, `views` (status, plan, report). What they share is in `common`: the global options, reading a
 moment typed on the command line, naming the calendar.
 """
 
@@ -20,6 +20,7 @@ from reconnectd.cli.common import Options
 from reconnectd.cli.people import done, history, pause, resume, snooze
 from reconnectd.cli.service import run, sync
 from reconnectd.cli.setup import calendars, check, init
+from reconnectd.cli.undo import undo
 from reconnectd.cli.views import plan_command, report, status
 from reconnectd.daemon.runtime import default_config_path, default_state_dir, wall_clock
 from reconnectd.errors import EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, ConfigError, ReconnectdError
@@ -69,7 +70,22 @@ def cli(ctx: click.Context, config_path: Path | None, state_dir: Path | None, ve
 
 # Each command lives in the module of its group; registered here, in one place, so that importing
 # reconnectd.cli gives the whole tree, and no command module imports the group (no import cycle).
-for command in (check, init, calendars, sync, run, status, plan_command, history, pause, resume, snooze, report, done):
+for command in (
+    check,
+    init,
+    calendars,
+    sync,
+    run,
+    status,
+    plan_command,
+    history,
+    pause,
+    resume,
+    snooze,
+    report,
+    done,
+    undo,
+):
     cli.add_command(command)
 
 

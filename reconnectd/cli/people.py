@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import difflib
+from datetime import datetime, timedelta
+from pathlib import Path
 
 import click
+import yaml
 
 from reconnectd.cli.common import Options, parse_moment, pass_options
+from reconnectd.config.nodes import compose
 from reconnectd.daemon.loop import poke
-from reconnectd.errors import UsageError
+from reconnectd.errors import ReconnectdError, UsageError
 from reconnectd.policy.english import one_of
 from reconnectd.policy.grammar import DurationError, parse_duration
 from reconnectd.policy.model import Contact, Outcome, Standing, fold
@@ -30,15 +34,19 @@ def history(options: Options, name: str) -> None:
     configured = config.person(person)
     with options.store() as store:
         olds = configured.was if configured else ()
-        contacts = sorted((c for name in (person, *olds) for c in store.contacts(name)), key=lambda c: c.at)
+        contacts = sorted(
+            (c for name in (person, *olds) for c in store.contacts(name, withdrawn=True)), key=lambda c: c.at
+        )
     if not contacts:
         click.echo(f"No contact with {person} recorded yet.")
         return
+    zone = config.timezone
     for contact in contacts:
-        when = contact.at.astimezone(config.timezone).strftime("%a %d %b %Y")
+        when = contact.at.astimezone(zone).strftime("%a %d %b %Y")
         outcome = " (no reply)" if contact.outcome is Outcome.NO_REPLY else ""
         note = f" — {contact.note}" if contact.note else ""
-        click.echo(f"{when}  {contact.source:<8}{outcome}{note}")
+        taken_back = contact.withdrawn_at and f"  (withdrawn on {contact.withdrawn_at.astimezone(zone):%a %d %b %Y})"
+        click.echo(f"{when}  {contact.source:<8}{outcome}{note}{taken_back or ''}")
 
 
 @click.command()
@@ -59,11 +67,22 @@ def pause(options: Options, name: str, until_text: str | None, now_text: str | N
     now = options.now(config, now_text)
     if until is not None and until <= now.astimezone(config.timezone).date():
         raise UsageError(f"--until {until} is not in the future")
+    configured = config.person(person)
+    in_yaml = configured.standing_on(now.astimezone(config.timezone).date()) if configured else Standing.ACTIVE
+    if in_yaml is not Standing.ACTIVE:
+        where = yaml_place(config, person)
+        click.echo(
+            f"{person} is already {in_yaml.value} in {where} (status: {in_yaml.value}); nothing changed."
+            f" `reconnectd resume {person}` would not end that: change their status there."
+        )
+        return
     with options.store() as store:
         store.record_standing(person, Standing.PAUSED, until, now)
     poke(options.state_dir)
     click.echo(
-        f"Paused {person}" + (f" until {until:%a %d %b %Y}" if until else "") + ". Resume with: reconnectd resume"
+        f"Paused {person}"
+        + (f" until {until:%a %d %b %Y}" if until else "")
+        + f". Resume with: reconnectd resume {person}"
     )
 
 
@@ -79,13 +98,54 @@ def resume(options: Options, name: str) -> None:
     """
     config = options.config()
     person = match_person(config, name)
-    with options.store() as store:
-        store.record_standing(person, None, None, options.clock())
+    now = options.clock()
     configured = config.person(person)
-    if configured is not None and configured.status is not Standing.ACTIVE:
-        raise UsageError(f"{person} is {configured.status.value} in {config.file}; change their status there")
+    in_yaml = configured.standing_on(now.astimezone(config.timezone).date()) if configured else Standing.ACTIVE
+    with options.store() as store:
+        paused_here = fold(person) in store.ledger().standings
+        if in_yaml is not Standing.ACTIVE:
+            where = yaml_place(config, person)
+            also = " (the pause from `reconnectd pause` is ended too)" if paused_here else ""
+            if paused_here:
+                store.record_standing(person, None, None, now)
+                poke(options.state_dir)
+            raise UsageError(
+                f"{person} is {in_yaml.value} in {where} (status: {in_yaml.value}){also}; `reconnectd resume`"
+                f" only ends a pause made with `reconnectd pause {person}`: to resume {person}, change that line"
+                " to `status: active` (or remove it)"
+            )
+        if not paused_here:
+            click.echo(f"{person} is not paused; nothing to resume. (Pause with: reconnectd pause {person})")
+            return
+        store.record_standing(person, None, None, now)
     poke(options.state_dir)
     click.echo(f"Resumed {person}. The next check-in appears on the next sync.")
+
+
+def yaml_place(config: Config, person: str) -> str:
+    """Where a person's status is written: "config.yaml, line 12", or the file alone if it cannot be found."""
+    try:
+        text = Path(config.file).read_text(encoding="utf-8")
+        root = compose(text, config.file)
+    except (OSError, ReconnectdError):
+        return config.file
+    line = _status_line(root, person)
+    return f"{config.file}, line {line}" if line else config.file
+
+
+def _status_line(root: yaml.Node | None, person: str) -> int | None:
+    if not isinstance(root, yaml.MappingNode):
+        return None
+    people = next((v for k, v in root.value if k.value == "people"), None)
+    for item in people.value if isinstance(people, yaml.SequenceNode) else ():
+        if not isinstance(item, yaml.MappingNode):
+            continue
+        keys = {k.value: (k, v) for k, v in item.value if isinstance(k, yaml.ScalarNode)}
+        named = keys.get("name")
+        if named is not None and isinstance(named[1], yaml.ScalarNode) and fold(named[1].value) == fold(person):
+            at = keys.get("status", named)[0]
+            return int(at.start_mark.line) + 1
+    return None
 
 
 @click.command()
@@ -141,7 +201,7 @@ def done(options: Options, name: str, at_text: str | None, note: str | None, no_
     config = options.config()
     person = match_person(config, name)
     now = options.clock()
-    at = parse_moment(at_text, config) if at_text else now
+    at = contact_moment(at_text, config, now) if at_text else now
     outcome = Outcome.NO_REPLY if no_reply else Outcome.REPLIED
     with options.store() as store:
         store.record_contact(Contact(person, at, outcome, note), recorded_at=now)
@@ -151,6 +211,24 @@ def done(options: Options, name: str, at_text: str | None, note: str | None, no_
         + (" (no reply yet)" if no_reply else "")
         + ". The calendar follows on the next sync."
     )
+
+
+CLOCK_SKEW = timedelta(minutes=5)  # how far ahead of the clock a contact may be dated (another device's clock)
+
+
+def contact_moment(text: str, config: Config, now: datetime) -> datetime:
+    """When a contact happened, from --at: a day or a moment, never in the future. A day alone is read
+    as noon, or as now when it is today and noon is still ahead."""
+    at = parse_moment(text, config)
+    today = now.astimezone(config.timezone).date()
+    if len(text) == 10 and at.date() == today:
+        return min(at, now)
+    if at > now + CLOCK_SKEW:
+        raise UsageError(
+            f"--at {text} is in the future (it is now {now.astimezone(config.timezone):%a %d %b %Y %H:%M}); "
+            f"write the day you were in touch, like --at {today.isoformat()}, or leave --at out for now"
+        )
+    return at
 
 
 def match_person(config: Config, name: str) -> str:

@@ -36,6 +36,7 @@ def status(options: Options, as_json: bool, now_text: str | None) -> None:
     with options.store() as store:
         rows = summarize(config, store.ledger(), now)
         down_since, error = store.get_meta(CALENDAR_DOWN_SINCE), store.get_meta(CALENDAR_ERROR)
+        waiting = [p.nudge for p in store.pending_nudges() if p.nudge.due <= now]
     if as_json:
         calendar = {"reachable": error is None, "down_since": down_since, "error": error}
         click.echo(json.dumps({"people": [r.as_json() for r in rows], "calendar": calendar}, indent=2))
@@ -46,6 +47,12 @@ def status(options: Options, as_json: bool, now_text: str | None) -> None:
         click.echo(f"The calendar has been unreachable since {since:%a %d %b %H:%M}: {error}\n")
     for line in status_table(rows, tz, color=sys.stdout.isatty()):
         click.echo(line)
+    if waiting:
+        oldest = min(n.due for n in waiting).astimezone(tz)
+        click.echo(
+            f"{plural(len(waiting), 'nudge')} not delivered yet (the oldest due {oldest:%a %d %b %H:%M}); kept,"
+            " and sent with the next message that gets through."
+        )
 
 
 def status_table(rows: list[PersonStatus], tz: ZoneInfo, *, color: bool) -> list[str]:
@@ -70,6 +77,9 @@ def status_table(rows: list[PersonStatus], tz: ZoneInfo, *, color: bool) -> list
         else:
             line += note
         lines.append(line.rstrip())
+    for r in rows:
+        for label, day in r.missed:
+            lines.append(f"Missed: {label} on {day:%a %d %b}; no nudge could go out in time.")
     return lines
 
 

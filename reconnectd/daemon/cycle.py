@@ -215,7 +215,11 @@ def _record(store: Store, fact: Fact, now: datetime, report: CycleReport) -> Non
             log.info("a check-in was deleted from the calendar; counting it as skipped (%s)", fact.uid)
             report.skipped_by_user += 1
     elif isinstance(fact, Done):
-        store.record_done(fact.uid, fact.href, fact.etag, fact.contact, now)
+        if not store.record_done(fact.uid, fact.href, fact.etag, fact.contact, now):
+            log.info(
+                "the check-in with %s is ticked, but you undid that contact; not counted again", fact.contact.person
+            )
+            return
         log.info("ticked off in the calendar: in touch with %s (%s)", fact.contact.person, fact.contact.outcome.value)
         report.ticked_by_user += 1
     else:

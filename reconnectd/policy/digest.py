@@ -2,7 +2,8 @@
 
 With `notify.digest: "08:00"`, each morning at that time a single nudge lists the day's
 check-ins, the dates that matter today (or are coming up, by their lead time), and who is
-overdue. The individual nudges for those are not sent.
+overdue. The individual nudges for those are not sent. A date of yesterday that no message named
+(the machine was off) is listed as late; one whose late window ended unsent, once, as missed.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ def digest_nudge(
     checkins: Iterable[CheckIn],
     dates: Iterable[Occurrence],
     overdue: Iterable[tuple[str, int]],
+    *,
+    missed: Iterable[Occurrence] = (),
+    nudged: frozenset[str] = frozenset(),
 ) -> Nudge | None:
     """Today's digest, once its time has come (the key makes it one a day)."""
     zone = config.timezone
@@ -46,6 +50,13 @@ def digest_nudge(
         if ahead == 0 or (0 < ahead <= occurrence.milestone.remind.days):
             words = occurrence.wording(today)
             lines.append(f"• {words.summary}: {words.description.splitlines()[0]}")
+        elif ahead == -1 and occurrence.nudge_key not in nudged and f"digest-{occurrence.day}" not in nudged:
+            lines.append(f"• {occurrence.wording(today).summary}")  # yesterday's, which no message named
+    for occurrence in missed:
+        if (today - occurrence.day).days == 2:  # named once, in the first digest after its late window
+            lines.append(
+                f"• Missed: {occurrence.subject()}, on {occurrence.day:%a %d %b} (no message could go out in time)"
+            )
     late = [f"{name} ({plural(days, 'day')})" for name, days in overdue if days > 0]
     if late:
         lines.append("Overdue: " + ", ".join(late) + ". No rush; one small message is enough.")

@@ -18,6 +18,7 @@ class Ledger:
     contacts: tuple[Contact, ...] = ()
     checkins: tuple[CheckIn, ...] = ()
     standings: Mapping[str, tuple[Standing, date | None]] = field(default_factory=dict)  # from `pause`
+    nudged: frozenset[str] = frozenset()  # keys of the date and digest nudges ever queued (to tell what was missed)
 
     def upcoming(self, now: datetime) -> list[CheckIn]:
         """Check-ins (not dates) still scheduled after `now`, soonest first."""

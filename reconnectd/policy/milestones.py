@@ -4,6 +4,11 @@ Each date's next occurrence is an all-day event (its UID carries the year, so a 
 as history and the next is a new event). It brings up to two nudges, at `milestones.time`: one
 `remind` ahead, one on the day. A deleted occurrence is skipped, never re-created. Paused and
 let-go people's dates are never nudged, and leave the calendar unless `keep_when_paused`.
+
+Nothing is dropped silently: a day's nudge that could not go out on the day (the machine was off,
+the daemon stopped) still goes out until the end of the next day (LATE_WINDOW), worded as late
+("Priya's birthday was on Wednesday: a late wish still counts"). Past that, the date is *missed*:
+`status` and the next digest say so.
 """
 
 from __future__ import annotations
@@ -14,9 +19,11 @@ from datetime import date, datetime, time, timedelta, tzinfo
 
 from reconnectd.policy.model import CheckIn, CheckInStatus, Milestone, Nudge, Person, milestone_uid
 from reconnectd.policy.settings import Config
-from reconnectd.policy.suggest import Wording, milestone_description, milestone_wording
+from reconnectd.policy.suggest import Wording, late_milestone_wording, milestone_description, milestone_wording
 
 FINISHED = frozenset({CheckInStatus.SKIPPED, CheckInStatus.DONE, CheckInStatus.PASSED, CheckInStatus.WITHDRAWN})
+LATE_WINDOW = timedelta(days=1)  # a day's nudge still goes out, as late, until the end of the next day
+MISSED_SHOWN = timedelta(days=7)  # how long after its window a missed date is still shown
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,9 +44,22 @@ class Occurrence:
         )
 
     def wording(self, today: date) -> Wording:
-        """For a nudge: phrased from today ("in 2 days", "today")."""
-        days = max((self.day - today).days, 0)
+        """For a nudge: phrased from today ("in 2 days", "today"; "was on Wednesday" once it is past)."""
+        if self.day < today:
+            return late_milestone_wording(self.person, self.milestone.label, self.milestone.kind, self.day)
+        days = (self.day - today).days
         return milestone_wording(self.person, self.milestone.label, self.milestone.kind, days)
+
+    def subject(self) -> str:
+        """What the date is, with whose: "Priya's birthday"."""
+        return late_milestone_wording(self.person, self.milestone.label, self.milestone.kind, self.day).summary.split(
+            " was on "
+        )[0]
+
+    @property
+    def nudge_key(self) -> str:
+        """The key of its nudge on the day (sent on time or late, it is the same nudge)."""
+        return f"{self.uid}@day"
 
     def event_wording(self) -> Wording:
         """For the calendar event: phrased as on the day, so its text never changes while it waits."""
@@ -62,6 +82,47 @@ def occurrences(people: Iterable[Person], today: date) -> Iterator[Occurrence]:
             day = milestone.next_on_or_after(today)
             if day is not None:
                 yield Occurrence(person, milestone, day)
+
+
+def recent(people: Iterable[Person], today: date, back: timedelta) -> Iterator[Occurrence]:
+    """The occurrences of every date in the `back` days before today (today excluded)."""
+    for person in people:
+        for milestone in person.dates:
+            day = milestone.next_on_or_after(today - back)
+            if day is not None and day < today:
+                yield Occurrence(person, milestone, day)
+
+
+def late_nudges(config: Config, late: Iterable[Occurrence], now: datetime) -> list[Nudge]:
+    """The day's nudge of a date that has just passed, while LATE_WINDOW lasts. The key is the one of
+    the nudge on the day: one that went out on time is not sent again."""
+    zone = config.timezone
+    today = now.astimezone(zone).date()
+    nudges = []
+    for occurrence in late:
+        day_ends = datetime.combine(occurrence.day + timedelta(days=1), time(0), tzinfo=zone)
+        if not now < day_ends + LATE_WINDOW:
+            continue
+        words = occurrence.wording(today)
+        moment = datetime.combine(occurrence.day, config.milestones.time, tzinfo=zone)
+        nudges.append(Nudge(occurrence.nudge_key, occurrence.person.name, moment, words.summary, words.description))
+    return nudges
+
+
+def missed(
+    config: Config, people: Iterable[Person], known: set[str], nudged: frozenset[str], now: datetime
+) -> list[Occurrence]:
+    """Dates whose nudge never went out, on the day or late, and whose late window has ended.
+    `known`: the uids of occurrences reconnectd had planned (and the user did not delete)."""
+    zone = config.timezone
+    today = now.astimezone(zone).date()
+    gone = []
+    for occurrence in recent(people, today, LATE_WINDOW + MISSED_SHOWN):
+        window_ends = datetime.combine(occurrence.day + timedelta(days=1), time(0), tzinfo=zone) + LATE_WINDOW
+        digests = {f"digest-{occurrence.day + timedelta(days=d)}" for d in (0, 1)}  # a digest that named it
+        if now >= window_ends and occurrence.uid in known and not ({occurrence.nudge_key, *digests} & nudged):
+            gone.append(occurrence)
+    return gone
 
 
 def due_nudges(config: Config, upcoming: Iterable[Occurrence], finished: set[str], now: datetime) -> list[Nudge]:

@@ -122,6 +122,7 @@ class Contact:
     outcome: Outcome = Outcome.REPLIED
     note: str | None = None
     source: str = FROM_CLI
+    withdrawn_at: datetime | None = None  # taken back with `reconnectd undo`: kept, and ignored by the planner
 
 
 class CheckInStatus(StrEnum):

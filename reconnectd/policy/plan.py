@@ -143,7 +143,10 @@ def _plan(config: Config, ledger: Ledger, now: datetime) -> Plan:
     sent = (*nudges, *dates.nudges)
     if config.notify.digest is not None:  # one morning message instead
         todays = [*(p.checkin for p in upcoming), *came_due]
-        summary = digest_nudge(config, now, todays, dates.begun, _overdue(config, ledger, today))
+        missed = missed_dates(config, ledger, now)
+        summary = digest_nudge(
+            config, now, todays, dates.begun, _overdue(config, ledger, today), missed=missed, nudged=ledger.nudged
+        )
         sent = (summary,) if summary else ()
     return Plan(
         (*upcoming, *dates.upcoming),
@@ -163,6 +166,14 @@ def _one_a_day(nudges: Iterable[Nudge], ledger: Ledger, tz: tzinfo) -> tuple[Nud
         if day not in contacted:
             kept.setdefault(day, nudge)
     return tuple(kept.values())
+
+
+def missed_dates(config: Config, ledger: Ledger, now: datetime) -> list[Occurrence]:
+    """Active people's dates whose nudge never went out, on the day or late (see milestones.missed)."""
+    today = now.astimezone(config.timezone).date()
+    active = [p for p in config.people if standing(p, ledger, today) is Standing.ACTIVE]
+    known = {c.uid for c in ledger.checkins if c.is_milestone and c.status not in _GONE}
+    return milestones.missed(config, active, known, ledger.nudged, now)
 
 
 def last_contact_day(person: Person, ledger: Ledger, tz: tzinfo) -> date | None:
@@ -226,7 +237,14 @@ def _milestones(config: Config, ledger: Ledger, now: datetime, active: list[Pers
         elif row.uid not in wanted_uids:
             withdrawn.append(replace(row, status=CheckInStatus.WITHDRAWN))
     due = milestones.due_nudges(config, begun, finished, now)
-    return _Dates(tuple(planned), tuple(passed), tuple(withdrawn), tuple(due), tuple(begun))
+    # Late: a date planned (and not deleted) whose day just passed without its nudge.
+    known = {c.uid for c in ledger.checkins if c.is_milestone and c.status not in _GONE}
+    late = [o for o in milestones.recent(active, today, milestones.LATE_WINDOW) if o.uid in known]
+    due += milestones.late_nudges(config, late, now)
+    return _Dates(tuple(planned), tuple(passed), tuple(withdrawn), tuple(due), (*late, *begun))
+
+
+_GONE = frozenset({CheckInStatus.SKIPPED, CheckInStatus.WITHDRAWN})  # a date deleted, or its person paused
 
 
 def next_moment(config: Config, ledger: Ledger, now: datetime) -> datetime | None:

@@ -19,7 +19,8 @@ def advance(ledger: Ledger, result: Plan) -> Ledger:
     for planned in result.upcoming:
         old = checkins.get(planned.checkin.uid)
         checkins[planned.checkin.uid] = replace(planned.checkin, pinned=old.pinned) if old else planned.checkin
-    return replace(ledger, checkins=tuple(sorted(checkins.values(), key=lambda c: (c.start, c.uid))))
+    ordered = tuple(sorted(checkins.values(), key=lambda c: (c.start, c.uid)))
+    return replace(ledger, checkins=ordered, nudged=ledger.nudged | {n.key for n in result.nudges})
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from typing import Any
 
 from reconnectd.policy.ledger import Ledger
 from reconnectd.policy.model import Outcome, Standing, fold
-from reconnectd.policy.plan import interval_after, patience_factor, plan, standing
+from reconnectd.policy.plan import interval_after, missed_dates, patience_factor, plan, standing
 from reconnectd.policy.settings import Config
 
 
@@ -26,6 +26,7 @@ class PersonStatus:
     next_checkin: datetime | None
     due: date | None
     overdue_days: int
+    missed: tuple[tuple[str, date], ...] = ()  # ("Priya's birthday", day) of dates whose nudge never went out in time
 
     @property
     def slowed(self) -> bool:
@@ -45,6 +46,7 @@ class PersonStatus:
             "next_checkin": self.next_checkin.isoformat() if self.next_checkin else None,
             "due": self.due.isoformat() if self.due else None,
             "overdue_days": self.overdue_days,
+            "missed": [{"date": label, "day": day.isoformat()} for label, day in self.missed],
         }
 
 
@@ -56,6 +58,9 @@ def summarize(config: Config, ledger: Ledger, now: datetime) -> list[PersonStatu
         for p in plan(config, ledger, now).upcoming
         if not p.checkin.is_milestone
     }
+    missed: dict[str, list[tuple[str, date]]] = {}
+    for occurrence in missed_dates(config, ledger, now):
+        missed.setdefault(fold(occurrence.person.name), []).append((occurrence.subject(), occurrence.day))
     rows = []
     for person in config.people:
         folded = fold(person.name)
@@ -86,6 +91,7 @@ def summarize(config: Config, ledger: Ledger, now: datetime) -> list[PersonStatu
                 next_checkin=planned.get(folded),
                 due=due,
                 overdue_days=overdue,
+                missed=tuple(missed.get(folded, ())),
             )
         )
     return rows

@@ -18,9 +18,11 @@ import hashlib
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from typing import Final
 
 from reconnectd.policy.cadence import Cadence
+from reconnectd.policy.english import WEEKDAY_NAMES
 from reconnectd.policy.library import QUESTIONS_PER_REFLECTION, Library, Question, default_library, norm
 from reconnectd.policy.model import CHANNELS, Person, fold
 from reconnectd.policy.words import ANY, DEEP, LIGHT, MILESTONE_KINDS, STYLES, load
@@ -110,6 +112,19 @@ def milestone_wording(person: Person, label: str, kind: str, days_until: int) ->
     description = milestone_description(person, label, kind, days_until)
     label = " ".join(label.split()) or load().unnamed[kind]
     return Wording(summary=_milestone_title(person.name, label, days_until), description=description)
+
+
+def late_milestone_wording(person: Person, label: str, kind: str, day: date) -> Wording:
+    """A date that passed before its nudge could go out: said as late, without fuss."""
+    words = load()
+    label = " ".join(label.split()) or words.unnamed[kind]
+    title = words.milestone["late"].format(
+        subject=_subject(person.name, label), weekday=WEEKDAY_NAMES[day.weekday()], late=words.late_titles[kind]
+    )
+    lines = [words.late_advice[kind], *_known(person, fallback=False)]
+    if person.prefers:
+        lines.append(words.check_in["prefers"](person.prefers))
+    return Wording(summary=title, description="\n".join(lines))
 
 
 def milestone_description(person: Person, label: str, kind: str, days_until: int) -> str:
@@ -317,10 +332,15 @@ def _milestone_question(kind: str, mood: str, days_until: int, style: str) -> st
 
 
 def _milestone_title(name: str, label: str, days_until: int) -> str:
-    title, subject, when = _title_form(label, days_until)
+    title, _, when = _title_form(label, days_until)
+    return title.format(subject=_subject(name, label), when=when)
+
+
+def _subject(name: str, label: str) -> str:
+    """Whose date it is: "Priya's birthday", "Priya: her exam", or a label with the name in it as it is."""
     if name.casefold() in label.casefold():
-        return title.format(subject=label[:1].upper() + label[1:], when=when)
-    return title.format(subject=subject.format(name=name, label=label), when=when)
+        return label[:1].upper() + label[1:]
+    return _title_form(label, 0)[1].format(name=name, label=label)
 
 
 @functools.lru_cache(maxsize=1024)  # a few labels and days ahead: the same for many people

@@ -19,7 +19,9 @@ CREATE TABLE IF NOT EXISTS contacts (
     outcome TEXT NOT NULL,
     note TEXT,
     source TEXT NOT NULL,
-    recorded_at TEXT NOT NULL
+    recorded_at TEXT NOT NULL,
+    checkin TEXT,
+    withdrawn_at TEXT
 );
 CREATE TABLE IF NOT EXISTS checkins (
     uid TEXT PRIMARY KEY,
@@ -76,7 +78,7 @@ CREATE TABLE IF NOT EXISTS renames (
     at TEXT NOT NULL
 );
 """
-VERSION = 7
+VERSION = 8
 # Each step brings a store from version N to N + 1. Never edit a step once released.
 MIGRATIONS = {
     1: """
@@ -99,6 +101,10 @@ ALTER TABLE checkins ADD COLUMN repair TEXT;
 """,
     6: """
 CREATE TABLE IF NOT EXISTS renames (id INTEGER PRIMARY KEY, old TEXT NOT NULL, new TEXT NOT NULL, at TEXT NOT NULL);
+""",
+    7: """
+ALTER TABLE contacts ADD COLUMN checkin TEXT;
+ALTER TABLE contacts ADD COLUMN withdrawn_at TEXT;
 """,
 }
 

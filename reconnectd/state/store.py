@@ -73,14 +73,40 @@ class Store:
         with self.transaction() as db:
             _insert_contact(db, contact, recorded_at)
 
-    def contacts(self, person: str | None = None) -> list[Contact]:
-        query = "SELECT person, at, outcome, note, source FROM contacts"
+    def contacts(self, person: str | None = None, *, withdrawn: bool = False) -> list[Contact]:
+        """The contact log, oldest first; `withdrawn`: with the entries taken back by `undo` too."""
+        query = "SELECT person, at, outcome, note, source, withdrawn_at FROM contacts WHERE 1"
         args: tuple[str, ...] = ()
         if person is not None:
-            query += " WHERE person = ? COLLATE NOCASE"
+            query += " AND person = ? COLLATE NOCASE"
             args = (person,)
+        if not withdrawn:
+            query += " AND withdrawn_at IS NULL"
         rows = self.db.execute(query + " ORDER BY at, id", args).fetchall()
-        return [Contact(p, datetime.fromisoformat(a), Outcome(o), n, s) for p, a, o, n, s in rows]
+        return [
+            Contact(p, datetime.fromisoformat(a), Outcome(o), n, s, datetime.fromisoformat(w) if w else None)
+            for p, a, o, n, s, w in rows
+        ]
+
+    def withdraw_last_contact(self, person: str, now: datetime) -> Contact | None:
+        """Mark the person's latest contact not yet withdrawn as withdrawn (the row stays). A tick it came
+        from is history again: a check-in whose time has come counts as passed, as if never ticked."""
+        with self.transaction() as db:
+            row = db.execute(
+                "SELECT id, checkin FROM contacts WHERE person = ? COLLATE NOCASE AND withdrawn_at IS NULL"
+                " ORDER BY at DESC, id DESC LIMIT 1",
+                (person,),
+            ).fetchone()
+            if row is None:
+                return None
+            db.execute("UPDATE contacts SET withdrawn_at = ? WHERE id = ?", (now.isoformat(), row[0]))
+            ticked = row[1] and db.execute("SELECT start, status FROM checkins WHERE uid = ?", (row[1],)).fetchone()
+            if ticked and ticked[1] == CheckInStatus.DONE.value and datetime.fromisoformat(ticked[0]) <= now:
+                db.execute("UPDATE checkins SET status = ? WHERE uid = ?", (CheckInStatus.PASSED.value, row[1]))
+            p, a, o, n, s, w = db.execute(
+                "SELECT person, at, outcome, note, source, withdrawn_at FROM contacts WHERE id = ?", (row[0],)
+            ).fetchone()
+        return Contact(p, datetime.fromisoformat(a), Outcome(o), n, s, datetime.fromisoformat(w))
 
     # -- check-ins ---------------------------------------------------------
 
@@ -108,7 +134,10 @@ class Store:
             fold(p): (Standing(st), date.fromisoformat(u) if u else None)
             for p, st, u in self.db.execute("SELECT person, status, until FROM standings").fetchall()
         }
-        return Ledger(contacts=tuple(self.contacts()), checkins=checkins, standings=standings)
+        nudged = frozenset(
+            key for (key,) in self.db.execute("SELECT key FROM nudges WHERE key LIKE 'digest-%' OR key LIKE '%@day'")
+        )
+        return Ledger(contacts=tuple(self.contacts()), checkins=checkins, standings=standings, nudged=nudged)
 
     def record_standing(self, person: str, status: Standing | None, until: date | None, at: datetime) -> None:
         """A pause or let-go from the command line (None: forget it, the YAML decides again)."""
@@ -192,15 +221,23 @@ class Store:
                     "UPDATE checkins SET start = ?, end = ? WHERE uid = ?", (start.isoformat(), end.isoformat(), uid)
                 )
 
-    def record_done(self, uid: str, href: str, etag: str, contact: Contact, now: datetime) -> None:
-        """The user ticked the check-in off: log the contact and close it, in one transaction."""
+    def record_done(self, uid: str, href: str, etag: str, contact: Contact, now: datetime) -> bool:
+        """The user ticked the check-in off: log the contact and close it, in one transaction. A tick
+        whose contact was taken back with `undo` is not counted again (False): only kept as an edit."""
         with self.transaction() as db:
+            undone = db.execute(
+                "SELECT 1 FROM contacts WHERE checkin = ? AND withdrawn_at IS NOT NULL", (uid,)
+            ).fetchone()
             db.execute(
-                "UPDATE checkins SET href = ?, etag = ?, pinned = 1, status = ?,"
+                "UPDATE checkins SET href = ?, etag = ?, pinned = 1,"
                 " repair = CASE WHEN repair IN (?, ?) THEN NULL ELSE repair END WHERE uid = ?",
-                (href, etag, CheckInStatus.DONE.value, Repair.DUE, Repair.REZONED, uid),
+                (href, etag, Repair.DUE, Repair.REZONED, uid),
             )
-            _insert_contact(db, contact, now)
+            if undone:
+                return False
+            db.execute("UPDATE checkins SET status = ? WHERE uid = ?", (CheckInStatus.DONE.value, uid))
+            _insert_contact(db, contact, now, checkin=uid)
+        return True
 
     def record_broken(self, uid: str, href: str, etag: str, *, repair: bool) -> None:
         """Our object no longer reads: rewrite it once (`repair`), or else leave it as it is for good."""
@@ -383,9 +420,11 @@ def _put_meta(db: sqlite3.Connection, key: str, value: str) -> None:
     )
 
 
-def _insert_contact(db: sqlite3.Connection, contact: Contact, recorded_at: datetime) -> None:
+def _insert_contact(
+    db: sqlite3.Connection, contact: Contact, recorded_at: datetime, *, checkin: str | None = None
+) -> None:
     db.execute(
-        "INSERT INTO contacts (person, at, outcome, note, source, recorded_at) VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO contacts (person, at, outcome, note, source, recorded_at, checkin) VALUES (?, ?, ?, ?, ?, ?, ?)",
         (
             contact.person,
             contact.at.isoformat(),
@@ -393,5 +432,6 @@ def _insert_contact(db: sqlite3.Connection, contact: Contact, recorded_at: datet
             contact.note,
             contact.source,
             recorded_at.isoformat(),
+            checkin,
         ),
     )

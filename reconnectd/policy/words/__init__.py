@@ -48,6 +48,7 @@ MILESTONE_TEMPLATES: Final[Mapping[str, Set[str]]] = {
     "ask": {"question"},
     "follow_up": NONE,
     "post_in_time": {"purpose"},
+    "late": {"subject", "weekday", "late"},  # a date whose nudge could not go out on the day
 }
 PURPOSES: Final[Mapping[str, Set[str]]] = {
     **dict.fromkeys(("birthday", "sad", "anniversary", "happy", "health"), NONE),
@@ -60,7 +61,7 @@ MILESTONE_QUESTIONS: Final = (
 MILESTONE_ADVICE: Final = ("today", "before", "on_the_day")  # a phrase for each channel in each
 MILESTONE_MOODS: Final = ("sad", "happy", "health")  # patterns on the label
 MILESTONE_LISTS: Final = ("determiners", "possessive_marks", "linking_words")
-MILESTONE_TABLES: Final = ("when", "unnamed", "purpose", "questions")
+MILESTONE_TABLES: Final = ("when", "unnamed", "purpose", "questions", "late_title", "late_advice")
 
 
 Fill = Callable[[str], str]  # a template with one placeholder, as a function of its value
@@ -104,6 +105,8 @@ class Words:
     purposes: Mapping[str, str]
     advice: Mapping[str, Mapping[str, str]]  # MILESTONE_ADVICE, each by CHANNEL_KEYS
     milestone_questions: Mapping[str, str]
+    late_titles: Mapping[str, str]  # MILESTONE_KINDS: how a late reminder's title ends
+    late_advice: Mapping[str, str]  # MILESTONE_KINDS: its first line
 
 
 def languages() -> tuple[str, ...]:
@@ -147,6 +150,8 @@ def parse(data: Mapping[str, Any], language: str = LANGUAGE) -> Words:
     purpose = r.table(milestone.get("purpose"), "milestone.purpose", PURPOSES)
     unnamed = r.table(milestone.get("unnamed"), "milestone.unnamed", MILESTONE_KINDS)
     asks = r.table(milestone.get("questions"), "milestone.questions", MILESTONE_QUESTIONS)
+    late_titles = r.table(milestone.get("late_title"), "milestone.late_title", MILESTONE_KINDS)
+    late_advice = r.table(milestone.get("late_advice"), "milestone.late_advice", MILESTONE_KINDS)
     advice = {a: r.table(milestone.get(a), f"milestone.{a}", CHANNEL_KEYS) for a in MILESTONE_ADVICE}
     words = Words(
         language=language,
@@ -185,6 +190,8 @@ def parse(data: Mapping[str, Any], language: str = LANGUAGE) -> Words:
             }
         ),
         milestone_questions=r.templates(asks, "milestone.questions", dict.fromkeys(MILESTONE_QUESTIONS, NONE)),
+        late_titles=r.templates(late_titles, "milestone.late_title", dict.fromkeys(MILESTONE_KINDS, NONE)),
+        late_advice=r.templates(late_advice, "milestone.late_advice", dict.fromkeys(MILESTONE_KINDS, NONE)),
     )
     if r.problems:
         raise WordsError(f"the words for {language!r} have {len(r.problems)} problems:\n" + "\n".join(r.problems))
