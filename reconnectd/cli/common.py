@@ -12,6 +12,7 @@ import click
 from reconnectd.calendar.embedded import embedded_url
 from reconnectd.daemon.runtime import read_config
 from reconnectd.errors import UsageError
+from reconnectd.policy.bounds import OUTSIDE, within
 from reconnectd.policy.settings import Config
 from reconnectd.state import Store
 
@@ -45,6 +46,8 @@ def parse_moment(text: str, config: Config) -> datetime:
             moment = datetime.fromisoformat(text)
     except ValueError:
         raise UsageError(f'"{text}" is not a date or time (write it like 2026-12-01 or 2026-12-01T18:00)') from None
+    if not within(moment):
+        raise UsageError(OUTSIDE.format(text=text))
     return moment if moment.tzinfo else moment.replace(tzinfo=config.timezone)
 
 

@@ -7,18 +7,41 @@ Rows are never deleted: history is the product.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any, TypeVar
 
 from reconnectd.errors import StateError
+from reconnectd.policy.bounds import SPAN, within
 from reconnectd.policy.ledger import Ledger
 from reconnectd.policy.model import CheckIn, CheckInStatus, Contact, Nudge, Outcome, Owned, Repair, Standing, fold
 from reconnectd.policy.plan import Plan
 from reconnectd.state.schema import migrate
+
+T = TypeVar("T")
+Row = tuple[Any, ...]
+log = logging.getLogger(__name__)
+_warned: set[tuple[str, str, object]] = set()  # rows already reported as unreadable, once per process
+
+
+def moment(text: str) -> datetime:
+    """A moment as stored; ValueError when it does not read or lies outside the years we plan in."""
+    value = datetime.fromisoformat(text)
+    if not within(value):
+        raise ValueError(f"outside {SPAN}")
+    return value
+
+
+def day(text: str) -> date:
+    value = date.fromisoformat(text)
+    if not within(value):
+        raise ValueError(f"outside {SPAN}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -33,6 +56,7 @@ class Store:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(path, timeout=10, isolation_level=None)
+            self.db.create_function("fold", 1, _fold, deterministic=True)  # the one way names compare, in SQL too
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")
             migrate(self.db, path)
@@ -45,6 +69,17 @@ class Store:
 
     def close(self) -> None:
         self.db.close()
+
+    def _readable(self, table: str, key: object, build: Callable[[Row], T], row: Row) -> T | None:
+        """One row as a value, or None (warned about once) when it does not read: a far date, a NUL, a
+        broken offset written by an older version. Such a row stays in the store, for `undo` to withdraw."""
+        try:
+            return build(row)
+        except (ValueError, TypeError, OverflowError) as error:
+            if (str(self.path), table, key) not in _warned:
+                _warned.add((str(self.path), table, key))
+                log.warning("skipping an unreadable row in %s (%s %r): %s", self.path.name, table, key, error)
+            return None
 
     def __enter__(self) -> Store:
         return self
@@ -73,13 +108,14 @@ class Store:
             _insert_contact(db, contact, recorded_at)
 
     def contacts(self, person: str | None = None) -> list[Contact]:
-        query = "SELECT person, at, outcome, note, source FROM contacts"
+        query = "SELECT id, person, at, outcome, note, source FROM contacts"
         args: tuple[str, ...] = ()
         if person is not None:
-            query += " WHERE person = ? COLLATE NOCASE"
-            args = (person,)
+            query += " WHERE fold(person) = ?"
+            args = (fold(person),)
         rows = self.db.execute(query + " ORDER BY at, id", args).fetchall()
-        return [Contact(p, datetime.fromisoformat(a), Outcome(o), n, s) for p, a, o, n, s in rows]
+        read = (self._readable("contacts", row[0], _contact, row[1:]) for row in rows)
+        return [c for c in read if c is not None]
 
     # -- check-ins ---------------------------------------------------------
 
@@ -94,14 +130,13 @@ class Store:
         rows = self.db.execute(
             "SELECT person, seq, start, end, basis, status, pinned, label FROM checkins ORDER BY start, uid"
         ).fetchall()
-        checkins = tuple(
-            CheckIn(p, seq, datetime.fromisoformat(s), datetime.fromisoformat(e), b, CheckInStatus(st), bool(pin), lab)
-            for p, seq, s, e, b, st, pin, lab in rows
-        )
-        standings = {
-            fold(p): (Standing(st), date.fromisoformat(u) if u else None)
-            for p, st, u in self.db.execute("SELECT person, status, until FROM standings").fetchall()
-        }
+        read = (self._readable("checkins", (row[0], row[1]), _checkin, row) for row in rows)
+        checkins = tuple(c for c in read if c is not None)
+        standings: dict[str, tuple[Standing, date | None]] = {}
+        for p, st, u in self.db.execute("SELECT person, status, until FROM standings").fetchall():
+            found = self._readable("standings", p, _standing, (st, u))
+            if found is not None:
+                standings[fold(p)] = found
         return Ledger(contacts=tuple(self.contacts()), checkins=checkins, standings=standings)
 
     def record_standing(self, person: str, status: Standing | None, until: date | None, at: datetime) -> None:
@@ -243,8 +278,10 @@ class Store:
             delivered = self.db.execute(
                 "SELECT target FROM deliveries WHERE key = ? AND delivered_at IS NOT NULL", (key,)
             ).fetchall()
-            nudge = Nudge(key, person, datetime.fromisoformat(due), title, body)
-            pending.append(PendingNudge(nudge, frozenset(t for (t,) in delivered), datetime.fromisoformat(created)))
+            sent = frozenset(t for (t,) in delivered)
+            read = self._readable("nudges", key, _pending, (key, person, due, title, body, created, sent))
+            if read is not None:
+                pending.append(read)
         return pending
 
     def record_delivery(self, keys: list[str], target: str, at: datetime) -> None:
@@ -299,6 +336,30 @@ class Store:
                 "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 (key, value),
             )
+
+
+def _contact(row: Row) -> Contact:
+    person, at, outcome, note, source = row
+    return Contact(person, moment(at), Outcome(outcome), note, source)
+
+
+def _checkin(row: Row) -> CheckIn:
+    person, seq, start, end, basis, status, pinned, label = row
+    return CheckIn(person, seq, moment(start), moment(end), basis, CheckInStatus(status), bool(pinned), label)
+
+
+def _standing(row: Row) -> tuple[Standing, date | None]:
+    status, until = row
+    return Standing(status), day(until) if until else None
+
+
+def _pending(row: Row) -> PendingNudge:
+    key, person, due, title, body, created, sent = row
+    return PendingNudge(Nudge(key, person, moment(due), title, body), sent, moment(created))
+
+
+def _fold(name: str | None) -> str | None:
+    return fold(name) if isinstance(name, str) else name
 
 
 def _insert_contact(db: sqlite3.Connection, contact: Contact, recorded_at: datetime) -> None:
