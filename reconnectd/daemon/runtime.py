@@ -14,6 +14,7 @@ from reconnectd.calendar.embedded import PASSWORD, USERNAME, EmbeddedCalendar
 from reconnectd.config import credentials
 from reconnectd.config.load import load_config
 from reconnectd.daemon.cycle import calendar_url_key
+from reconnectd.daemon.rehearsal import rehearse
 from reconnectd.errors import CalendarError, ConfigError, Problem
 from reconnectd.logs import REDACTOR, password_forms
 from reconnectd.notify.notifier import Notifier
@@ -75,6 +76,7 @@ def read_config(path: Path) -> Config:
             for i in invalid
         ]
         raise ConfigError(problems)
+    rehearse(config)
     return config
 
 
