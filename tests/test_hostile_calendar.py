@@ -30,6 +30,7 @@ from reconnectd.calendar.reconcile import Update, reconcile
 from reconnectd.config.load import parse_config
 from reconnectd.daemon.cycle import CycleReport, run_cycle
 from reconnectd.notify.notifier import Notifier
+from reconnectd.policy.bounds import within
 from reconnectd.policy.ledger import Ledger
 from reconnectd.policy.model import CheckIn, CheckInStatus, Owned, Repair
 from reconnectd.policy.plan import plan
@@ -113,7 +114,7 @@ def _sane(found: ical.RemoteObject | None) -> None:
     assert isinstance(found, ical.RemoteObject)
     assert found.uid
     for moment in (found.start, found.end, found.completed_at):
-        assert moment is None or (moment.utcoffset() is not None and ical.EARLIEST <= moment.year <= ical.LATEST)
+        assert moment is None or (moment.utcoffset() is not None and within(moment))
 
 
 def _zone(tzid: bytes, offset: bytes) -> bytes:

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 
 from reconnectd import __version__
+from reconnectd.policy.bounds import within
 from reconnectd.policy.model import UID_PREFIX
 from reconnectd.policy.plan import Planned
 from reconnectd.policy.settings import Component
@@ -122,9 +123,6 @@ class Unreadable:
     reason: str
 
 
-EARLIEST, LATEST = 1900, 2999  # years outside these are garbage, and would overflow date arithmetic
-
-
 def read(data: str | bytes, zone: tzinfo = UTC) -> RemoteObject | None:
     """Parse an object from the server; None when it is not an iCalendar we can read.
 
@@ -209,7 +207,7 @@ def _moment(item: icalendar.Component, name: str, zone: tzinfo, own: dict[str, t
             moment = datetime(value.year, value.month, value.day, tzinfo=zone)
         else:
             return None
-        if not EARLIEST <= moment.year <= LATEST:
+        if not within(moment):
             return None
         return moment.astimezone(zone)  # a broken VTIMEZONE fails here, not later in a comparison
     except Exception:  # missing (KeyError), repeated (a list), garbled (BrokenCalendarProperty)

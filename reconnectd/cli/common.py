@@ -14,6 +14,7 @@ from reconnectd.calendar.embedded import embedded_url
 from reconnectd.daemon.runtime import read_config
 from reconnectd.errors import UsageError
 from reconnectd.logs import Redactor
+from reconnectd.policy.bounds import OUTSIDE, within
 from reconnectd.policy.settings import Config
 from reconnectd.state import Store
 
@@ -50,8 +51,14 @@ def parse_moment(text: str, config: Config, now: datetime | None = None) -> date
     offset = _OFFSET.fullmatch(text.strip())
     if offset and now is not None:
         sign, count, unit = offset.groups()
-        step = timedelta(**{_UNITS[unit]: int(count)})
-        return now + step if sign == "+" else now - step
+        try:
+            step = timedelta(**{_UNITS[unit]: int(count)})
+            moment = now + step if sign == "+" else now - step
+        except OverflowError:
+            raise UsageError(OUTSIDE.format(text=text)) from None
+        if not within(moment):
+            raise UsageError(OUTSIDE.format(text=text))
+        return moment
     try:
         if len(text) == 10:
             moment = datetime.combine(date.fromisoformat(text), time(12, 0))
@@ -62,6 +69,8 @@ def parse_moment(text: str, config: Config, now: datetime | None = None) -> date
         raise UsageError(
             f'"{text}" is not a date or time (write it like 2026-12-01 or 2026-12-01T18:00{relative})'
         ) from None
+    if not within(moment):
+        raise UsageError(OUTSIDE.format(text=text))
     return moment if moment.tzinfo else moment.replace(tzinfo=config.timezone)
 
 

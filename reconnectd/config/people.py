@@ -23,7 +23,10 @@ from reconnectd.config.values import (
     parse_channel,
     parse_date,
     parse_duration,
+    parse_line,
     parse_month_day,
+    parse_name,
+    parse_notes,
     parse_standing,
     parse_style,
 )
@@ -85,18 +88,18 @@ def _person(reader: Reader, node: Node, path: str) -> tuple[str | None, Person |
         elif required not in keys:
             reader.problem(node, join(path, required), f"is missing (write, for example, {required}: {example})")
             ok = False
-    name = reader.text(keys["name"], join(path, "name")) if "name" in keys else None
+    name = reader.parsed(keys["name"], join(path, "name"), parse_name) if "name" in keys else None
     every = reader.parsed(keys["every"], join(path, "every"), parse_cadence) if "every" in keys else None
     values: dict[str, Any] = {}
     if "prefers" in keys:
         values["prefers"] = reader.parsed(keys["prefers"], join(path, "prefers"), parse_channel)
     if "notes" in keys:
-        values["notes"] = reader.text(keys["notes"], join(path, "notes"))
+        values["notes"] = reader.parsed(keys["notes"], join(path, "notes"), parse_notes)
     if "last_contact" in keys:
         values["last_contact"] = reader.parsed(keys["last_contact"], join(path, "last_contact"), parse_date)
     if "interests" in keys:
         found = [
-            reader.text(n, join(path, f"interests[{i}]"))
+            reader.parsed(n, join(path, f"interests[{i}]"), parse_line)
             for i, n in enumerate(reader.sequence(keys["interests"], join(path, "interests")))
         ]
         values["interests"] = tuple(f for f in found if f) if all(found) else None
@@ -124,7 +127,7 @@ def _person(reader: Reader, node: Node, path: str) -> tuple[str | None, Person |
         values["dates"] = tuple(d for d in dates if d) if all(dates) else None
     if not ok or name is None or every is None or any(v is None for v in values.values()):
         return name, None
-    return name, Person(name=name, every=every, **values)
+    return name, Person(name=name, every=every, line=reader.line(node), **values)
 
 
 def _old_names(reader: Reader, node: Node, path: str, name: str | None) -> tuple[str, ...] | None:
@@ -160,6 +163,11 @@ def _milestone(reader: Reader, node: Node, path: str) -> Milestone | None:
         DATE_OPTION_KEYS,
     )
     day = reader.parsed(date_node, join(path, label), parse_month_day)
+    try:
+        parse_line(label)
+    except ValueError as error:
+        reader.problem(label_node, path, f"the label {error}")
+        return None
     remind = (
         reader.parsed(options["remind"], join(path, "remind"), parse_duration) if "remind" in options else timedelta(0)
     )
@@ -190,14 +198,22 @@ def read_library(reader: Reader, node: Node) -> Library | None:
         for channel_node, items in reader.mapping(keys["actions"], "library.actions", LIBRARY_ACTION_KEYS).items():
             path = join("library.actions", channel_node)
             actions[channel_node] = [
-                t for t in (reader.text(n, join(path, i)) for i, n in enumerate(reader.sequence(items, path))) if t
+                t
+                for t in (
+                    reader.parsed(n, join(path, i), parse_line) for i, n in enumerate(reader.sequence(items, path))
+                )
+                if t
             ]
     lists: dict[str, list[str]] = {}
     for key in ("questions", "openers", "reflections"):
         if key in keys:
             path = join("library", key)
             lists[key] = [
-                t for t in (reader.text(n, join(path, i)) for i, n in enumerate(reader.sequence(keys[key], path))) if t
+                t
+                for t in (
+                    reader.parsed(n, join(path, i), parse_line) for i, n in enumerate(reader.sequence(keys[key], path))
+                )
+                if t
             ]
     try:
         return default_library().extended(

@@ -60,6 +60,15 @@ def read_calendar(reader: Reader, node: Node) -> CalendarSettings:
             "calendar.url",
             f'"{values["url"]}" is not an http(s) URL (write it like "https://dav.example.com/")',
         )
+    elif values.get("url") is not None and "@" in values["url"].split("://", 1)[-1].split("/", 1)[0]:
+        scheme, _, rest = values["url"].partition("://")
+        values["url"] = None  # never shown, logged or stored: it holds a password
+        reader.problem(
+            keys["url"],
+            "calendar.url",
+            "holds a user name (and maybe a password) before the @; write the URL without it, like "
+            f'"{scheme}://{rest.split("/", 1)[0].rpartition("@")[2]}/", and put them in username: and password_file:',
+        )
     if "password" in keys:
         password = reader.text(keys["password"], "calendar.password")
         values["password"] = Secret(password) if password is not None else None

@@ -8,19 +8,20 @@ user sees (what is wrong, and what to write instead); `Reader.parsed` adds the f
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from datetime import date, time, timedelta
 from pathlib import Path
 
 from reconnectd.config.nodes import INT_TAG, Node, Reader, suggest
 from reconnectd.policy import grammar
+from reconnectd.policy.bounds import EARLIEST_YEAR, LATEST_YEAR, OUTSIDE, within
 from reconnectd.policy.cadence import Cadence
 from reconnectd.policy.english import one_of
 from reconnectd.policy.grammar import CadenceError, DurationError
 from reconnectd.policy.model import CHANNEL_ALIASES, CHANNELS, STYLES, Standing
 from reconnectd.policy.settings import CalendarSettings, Component
 
-EARLIEST_YEAR, LATEST_YEAR = 1900, 2200
 APPRISE_URL = re.compile(r"[a-zA-Z][\w+.-]*://")  # how every Apprise URL starts: a scheme
 APPRISE_EXAMPLE = "ntfy://ntfy.sh/my-topic"
 NOT_APPRISE = f'is not an Apprise URL (write it like "{APPRISE_EXAMPLE}")'
@@ -156,10 +157,8 @@ def parse_date(text: str) -> date:
         day = date.fromisoformat(text)
     except ValueError:
         raise ValueError(f'"{text}" is not a real date (check the month and day)') from None
-    if day.year > LATEST_YEAR:
-        raise ValueError(f'"{text}" is too far in the future (write the day you were last in touch)')
-    if day.year < EARLIEST_YEAR:
-        raise ValueError(f'"{text}" is too long ago (write a year after {EARLIEST_YEAR})')
+    if not within(day):
+        raise ValueError(OUTSIDE.format(text=text))
     return day
 
 
@@ -175,5 +174,40 @@ def parse_month_day(text: str) -> tuple[int | None, int, int]:
     except ValueError:
         raise ValueError(f'"{text}" is not a real date (check the month and day)') from None
     if year is not None and not EARLIEST_YEAR <= year <= LATEST_YEAR:
-        raise ValueError(f'"{text}" is not a plausible year (write a year from {EARLIEST_YEAR} to {LATEST_YEAR})')
+        raise ValueError(OUTSIDE.format(text=text))
     return year, month, day
+
+
+# Text goes into iCalendar, titles, logs and Apprise bodies: it must be printable, and most of it on one line.
+BIDI_OVERRIDES = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")  # can disguise text
+NAME_LIMIT, LINE_LIMIT, NOTES_LIMIT = 100, 300, 2000
+
+
+def parse_text(what: str, limit: int, *, lines: bool = False) -> Callable[[str], str]:
+    """A parser for `what` (a name, a label...): no control characters, lone surrogates or bidi overrides,
+    at most `limit` characters, and one line unless `lines` (notes may hold line breaks and tabs)."""
+
+    def parse(text: str) -> str:
+        for char in text:
+            if lines and char in "\n\t\u2028\u2029":
+                continue
+            code = f"U+{ord(char):04X}"
+            if char in "\r\n\x85\u2028\u2029":
+                raise ValueError(f"contains a line break ({code}); {what} must fit on one line")
+            category = unicodedata.category(char)
+            if category == "Cs":
+                raise ValueError(f"contains a broken character ({code}, half of a surrogate pair); retype it")
+            if category == "Cc":
+                raise ValueError(f"contains a control character ({code}); remove it")
+            if char in BIDI_OVERRIDES:
+                raise ValueError(f"contains a bidi override ({code}), which can disguise text; remove it")
+        if len(text) > limit:
+            raise ValueError(f"is {len(text)} characters long; keep {what} to {limit} at most")
+        return text
+
+    return parse
+
+
+parse_name = parse_text("a name", NAME_LIMIT)
+parse_line = parse_text("it", LINE_LIMIT)
+parse_notes = parse_text("notes", NOTES_LIMIT, lines=True)

@@ -14,6 +14,7 @@ from reconnectd.calendar.embedded import PASSWORD, USERNAME, EmbeddedCalendar
 from reconnectd.config import credentials
 from reconnectd.config.load import load_config
 from reconnectd.daemon.cycle import calendar_url_key
+from reconnectd.daemon.rehearsal import rehearse
 from reconnectd.errors import CalendarError, ConfigError, Problem
 from reconnectd.logs import Redactor, password_forms
 from reconnectd.notify.notifier import Notifier
@@ -76,6 +77,7 @@ def read_config(path: Path, redactor: Redactor) -> Config:
             for i in invalid
         ]
         raise ConfigError(problems)
+    rehearse(config)
     return config
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import socket
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,10 +121,23 @@ def _connection_failure(plugin: Any) -> str:
 
 
 def _service_and_host(private: str) -> str:
-    """'ntfy://ntfy.sh' from 'ntfy://ntfy.sh/topic?priority=default' (Apprise has masked any password)."""
+    """'ntfy://ntfy.sh' from 'ntfy://ntfy.sh/topic?priority=default', and just 'pover://' from a Pushover URL.
+
+    The host is shown only when it is a host name or address: many services (Pushover, Discord, Telegram)
+    put a token where the host goes, and Apprise's privacy form would still show its first and last characters.
+    """
     scheme, _, rest = private.partition("://")
     host = rest.split("/", 1)[0].split("?", 1)[0].rpartition("@")[2]
-    return f"{scheme}://{host}"
+    return f"{scheme}://{host}" if _is_host(host) else f"{scheme}://"
+
+
+def _is_host(text: str) -> bool:
+    name = text.rsplit(":", 1)[0] if text.count(":") == 1 else text
+    if "..." in name or "*" in name:  # masked by Apprise: a secret
+        return False
+    if name.startswith("[") or name == "localhost":
+        return True
+    return "." in name and all(re.fullmatch(r"[A-Za-z0-9-]{1,63}", label) for label in name.split("."))
 
 
 def _service(url: Secret) -> apprise.Apprise | None:

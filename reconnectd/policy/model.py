@@ -7,7 +7,7 @@ import functools
 import hashlib
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
@@ -86,6 +86,7 @@ class Person:
     route: str | None = None  # nudges go to the notify URLs carrying this tag
     dates: tuple[Milestone, ...] = ()
     was: tuple[str, ...] = ()  # old names: the history recorded under them is this person's
+    line: int | None = field(default=None, compare=False)  # where the YAML names them, for problems found later
 
     def standing_on(self, day: date) -> Standing:
         if self.status is Standing.PAUSED and self.until is not None and day >= self.until:
@@ -106,7 +107,7 @@ def slug(text: str) -> str:
 
 @functools.lru_cache(maxsize=65536)
 def person_key(name: str) -> str:
-    digest = hashlib.sha256(name.casefold().encode()).hexdigest()[:8]
+    digest = hashlib.sha256(fold(name).encode()).hexdigest()[:8]
     return f"{slug(name) or 'person'}-{digest}"
 
 

@@ -7,19 +7,42 @@ Rows are never deleted: history is the product.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from reconnectd.errors import StateError
+from reconnectd.policy.bounds import SPAN, within
 from reconnectd.policy.ledger import Ledger
 from reconnectd.policy.model import CheckIn, CheckInStatus, Contact, Nudge, Outcome, Owned, Repair, Standing, fold
 from reconnectd.policy.plan import Plan
 from reconnectd.state.schema import migrate
+
+T = TypeVar("T")
+Row = tuple[Any, ...]
+log = logging.getLogger(__name__)
+_warned: set[tuple[str, str, object]] = set()  # rows already reported as unreadable, once per process
+
+
+def moment(text: str) -> datetime:
+    """A moment as stored; ValueError when it does not read or lies outside the years we plan in."""
+    value = datetime.fromisoformat(text)
+    if not within(value):
+        raise ValueError(f"outside {SPAN}")
+    return value
+
+
+def day(text: str) -> date:
+    value = date.fromisoformat(text)
+    if not within(value):
+        raise ValueError(f"outside {SPAN}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -34,6 +57,7 @@ class Store:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(path, timeout=10, isolation_level=None)
+            self.db.create_function("fold", 1, _fold, deterministic=True)  # the one way names compare, in SQL too
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")
             migrate(self.db, path)
@@ -46,6 +70,17 @@ class Store:
 
     def close(self) -> None:
         self.db.close()
+
+    def _readable(self, table: str, key: object, build: Callable[[Row], T], row: Row) -> T | None:
+        """One row as a value, or None (warned about once) when it does not read: a far date, a NUL, a
+        broken offset written by an older version. Such a row stays in the store, for `undo` to withdraw."""
+        try:
+            return build(row)
+        except (ValueError, TypeError, OverflowError) as error:
+            if (str(self.path), table, key) not in _warned:
+                _warned.add((str(self.path), table, key))
+                log.warning("skipping an unreadable row in %s (%s %r): %s", self.path.name, table, key, error)
+            return None
 
     def __enter__(self) -> Store:
         return self
@@ -75,27 +110,25 @@ class Store:
 
     def contacts(self, person: str | None = None, *, withdrawn: bool = False) -> list[Contact]:
         """The contact log, oldest first; `withdrawn`: with the entries taken back by `undo` too."""
-        query = "SELECT person, at, outcome, note, source, withdrawn_at FROM contacts WHERE 1"
+        query = "SELECT id, person, at, outcome, note, source, withdrawn_at FROM contacts WHERE 1"
         args: tuple[str, ...] = ()
         if person is not None:
-            query += " AND person = ? COLLATE NOCASE"
-            args = (person,)
+            query += " AND fold(person) = ?"
+            args = (fold(person),)
         if not withdrawn:
             query += " AND withdrawn_at IS NULL"
         rows = self.db.execute(query + " ORDER BY at, id", args).fetchall()
-        return [
-            Contact(p, datetime.fromisoformat(a), Outcome(o), n, s, datetime.fromisoformat(w) if w else None)
-            for p, a, o, n, s, w in rows
-        ]
+        read = (self._readable("contacts", row[0], _contact, row[1:]) for row in rows)
+        return [c for c in read if c is not None]
 
     def withdraw_last_contact(self, person: str, now: datetime) -> Contact | None:
         """Mark the person's latest contact not yet withdrawn as withdrawn (the row stays). A tick it came
         from is history again: a check-in whose time has come counts as passed, as if never ticked."""
         with self.transaction() as db:
             row = db.execute(
-                "SELECT id, checkin FROM contacts WHERE person = ? COLLATE NOCASE AND withdrawn_at IS NULL"
+                "SELECT id, checkin FROM contacts WHERE fold(person) = ? AND withdrawn_at IS NULL"
                 " ORDER BY at DESC, id DESC LIMIT 1",
-                (person,),
+                (fold(person),),
             ).fetchone()
             if row is None:
                 return None
@@ -103,10 +136,10 @@ class Store:
             ticked = row[1] and db.execute("SELECT start, status FROM checkins WHERE uid = ?", (row[1],)).fetchone()
             if ticked and ticked[1] == CheckInStatus.DONE.value and datetime.fromisoformat(ticked[0]) <= now:
                 db.execute("UPDATE checkins SET status = ? WHERE uid = ?", (CheckInStatus.PASSED.value, row[1]))
-            p, a, o, n, s, w = db.execute(
+            found = db.execute(
                 "SELECT person, at, outcome, note, source, withdrawn_at FROM contacts WHERE id = ?", (row[0],)
             ).fetchone()
-        return Contact(p, datetime.fromisoformat(a), Outcome(o), n, s, datetime.fromisoformat(w))
+        return self._readable("contacts", row[0], _contact, found)
 
     # -- check-ins ---------------------------------------------------------
 
@@ -121,19 +154,13 @@ class Store:
         rows = self.db.execute(
             "SELECT person, seq, start, end, basis, status, pinned, label, uid FROM checkins ORDER BY start, uid"
         ).fetchall()
-        checkins = tuple(
-            _named(
-                CheckIn(
-                    p, seq, datetime.fromisoformat(s), datetime.fromisoformat(e), b, CheckInStatus(st), bool(pin), lab
-                ),
-                uid,
-            )
-            for p, seq, s, e, b, st, pin, lab, uid in rows
-        )
-        standings = {
-            fold(p): (Standing(st), date.fromisoformat(u) if u else None)
-            for p, st, u in self.db.execute("SELECT person, status, until FROM standings").fetchall()
-        }
+        read = (self._readable("checkins", (row[0], row[1]), _checkin, row) for row in rows)
+        checkins = tuple(c for c in read if c is not None)
+        standings: dict[str, tuple[Standing, date | None]] = {}
+        for p, st, u in self.db.execute("SELECT person, status, until FROM standings").fetchall():
+            found = self._readable("standings", p, _standing, (st, u))
+            if found is not None:
+                standings[fold(p)] = found
         nudged = frozenset(
             key for (key,) in self.db.execute("SELECT key FROM nudges WHERE key LIKE 'digest-%' OR key LIKE '%@day'")
         )
@@ -349,8 +376,10 @@ class Store:
             delivered = self.db.execute(
                 "SELECT target FROM deliveries WHERE key = ? AND delivered_at IS NOT NULL", (key,)
             ).fetchall()
-            nudge = Nudge(key, person, datetime.fromisoformat(due), title, body)
-            pending.append(PendingNudge(nudge, frozenset(t for (t,) in delivered), datetime.fromisoformat(created)))
+            sent = frozenset(t for (t,) in delivered)
+            read = self._readable("nudges", key, _pending, (key, person, due, title, body, created, sent))
+            if read is not None:
+                pending.append(read)
         return pending
 
     def record_delivery(self, keys: list[str], target: str, at: datetime) -> None:
@@ -411,6 +440,31 @@ def _named(checkin: CheckIn, uid: str) -> CheckIn:
 
 def _same_wall_time(moment: datetime, before: ZoneInfo, after: ZoneInfo) -> datetime:
     return moment.astimezone(before).replace(tzinfo=after)
+
+
+def _contact(row: Row) -> Contact:
+    person, at, outcome, note, source, withdrawn = row
+    return Contact(person, moment(at), Outcome(outcome), note, source, moment(withdrawn) if withdrawn else None)
+
+
+def _checkin(row: Row) -> CheckIn:
+    person, seq, start, end, basis, status, pinned, label, uid = row
+    checkin = CheckIn(person, seq, moment(start), moment(end), basis, CheckInStatus(status), bool(pinned), label)
+    return _named(checkin, uid)
+
+
+def _standing(row: Row) -> tuple[Standing, date | None]:
+    status, until = row
+    return Standing(status), day(until) if until else None
+
+
+def _pending(row: Row) -> PendingNudge:
+    key, person, due, title, body, created, sent = row
+    return PendingNudge(Nudge(key, person, moment(due), title, body), sent, moment(created))
+
+
+def _fold(name: str | None) -> str | None:
+    return fold(name) if isinstance(name, str) else name
 
 
 def _put_meta(db: sqlite3.Connection, key: str, value: str) -> None:
