@@ -29,12 +29,12 @@ def render(planned: Planned, stamp: datetime, alarm: timedelta = timedelta(0), c
     item = icalendar.Event() if component == "event" else icalendar.Todo()
     item.add("uid", checkin.uid)
     item.add("dtstamp", stamp)
-    item.add("dtstart", checkin.start)
+    item.add("dtstart", _writable(checkin.start))
     if component == "event":
-        item.add("dtend", checkin.end)
+        item.add("dtend", _writable(checkin.end))
         item.add("transp", "TRANSPARENT")
     else:
-        item.add("due", checkin.end)
+        item.add("due", _writable(checkin.end))
         item.add("status", "NEEDS-ACTION")
     item.add("summary", words.summary)
     item.add("description", words.description)
@@ -54,6 +54,14 @@ def render(planned: Planned, stamp: datetime, alarm: timedelta = timedelta(0), c
         calendar.add_component(_vtimezone(zone, checkin.start.year))
     calendar.add_component(item)
     return bytes(calendar.to_ical())
+
+
+def _writable(moment: datetime) -> datetime:
+    """The moment as a local time a reader takes back to the same instant: a local time happens
+    twice and a reader takes the first (RFC 5545, 3.3.5), so the second one is written in UTC."""
+    if moment.fold and moment.replace(fold=0).utcoffset() != moment.utcoffset():
+        return moment.astimezone(UTC)
+    return moment
 
 
 @functools.lru_cache(maxsize=64)
