@@ -11,7 +11,7 @@ import click
 from reconnectd import __version__
 from reconnectd.cli.common import Options, describe_calendar, pass_options
 from reconnectd.daemon.cycle import run_cycle
-from reconnectd.daemon.loop import Daemon
+from reconnectd.daemon.loop import Daemon, Requests
 from reconnectd.daemon.runtime import open_runtime
 from reconnectd.daemon.sdnotify import SystemdNotifier
 from reconnectd.errors import EXIT_RUNTIME
@@ -51,6 +51,8 @@ def run(options: Options) -> None:
     Example:
       reconnectd --config config.example.yaml run
     """
+    requests = Requests()
+    requests.install()  # first: a SIGHUP while starting up is a reload once started, not the end
     config = options.config()
     log.info("reconnectd %s: %d people, calendar: %s", __version__, len(config.people), describe_calendar(config))
     with open_runtime(config, options.state_dir) as runtime:
@@ -60,6 +62,7 @@ def run(options: Options) -> None:
             SystemdNotifier.from_environment(),
             reload_config=options.config,
             progress=terminal_progress(),
+            requests=requests,
         )
         daemon.run()
 

@@ -36,6 +36,32 @@ LONGEST_CALENDAR_RETRY = timedelta(minutes=30)
 RETRY_AFTER_FAILURE = timedelta(minutes=1)
 
 
+class Requests:
+    """What signals ask of the daemon: stop, reload, wake. Installed first thing in `run`, before
+    the config is read or the calendar reached, so a SIGHUP during start-up is a reload done
+    once start-up is over (not the default action, which ends the process)."""
+
+    def __init__(self) -> None:
+        self.wake = threading.Event()
+        self.stopping = threading.Event()
+        self.reload_requested = threading.Event()
+
+    def install(self) -> None:
+        def stop(signum: int, _frame: FrameType | None) -> None:
+            log.info("received %s; stopping", signal.Signals(signum).name)
+            self.stopping.set()
+            self.wake.set()
+
+        def reload(_signum: int, _frame: FrameType | None) -> None:
+            log.info("received SIGHUP; reloading the config")
+            self.reload_requested.set()
+            self.wake.set()
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGHUP, reload)
+
+
 class Daemon:
     def __init__(
         self,
@@ -46,6 +72,7 @@ class Daemon:
         reload_config: Callable[[], Config] | None = None,
         rng: random.Random | None = None,
         progress: Callable[[int, int], None] | None = None,
+        requests: Requests | None = None,
     ) -> None:
         self.runtime = runtime
         self.clock = clock
@@ -53,9 +80,10 @@ class Daemon:
         self.reload_config = reload_config
         self.rng = rng or random.Random()
         self.progress = progress
-        self.wake = threading.Event()
-        self.stopping = threading.Event()
-        self.reload_requested = threading.Event()
+        self.requests = requests or Requests()
+        self.wake = self.requests.wake
+        self.stopping = self.requests.stopping
+        self.reload_requested = self.requests.reload_requested
         self.ready = False
         self.calendar_failures = 0
         self.calendar_retry_at: datetime | None = None
@@ -171,7 +199,7 @@ class Daemon:
     # -- the real loop -----------------------------------------------------------
 
     def run(self) -> None:
-        self._install_signals()
+        self.requests.install()
         listener = WakeListener(wake_address(self.runtime.state_dir), self.wake)
         listener.start()
         try:
@@ -206,20 +234,6 @@ class Daemon:
     def stop(self) -> None:
         self.stopping.set()
         self.wake.set()
-
-    def _install_signals(self) -> None:
-        def stop(signum: int, _frame: FrameType | None) -> None:
-            log.info("received %s; stopping", signal.Signals(signum).name)
-            self.stop()
-
-        def reload(_signum: int, _frame: FrameType | None) -> None:
-            log.info("received SIGHUP; reloading the config")
-            self.reload_requested.set()
-            self.wake.set()
-
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
-        signal.signal(signal.SIGHUP, reload)
 
 
 def wake_address(state_dir: object) -> str:
