@@ -143,11 +143,14 @@ def examine(data: str | bytes, zone: tzinfo = UTC) -> RemoteObject | Unreadable:
     """read(), saying why when it can't. Never raises, whatever the server sends.
 
     Unreadable: not iCalendar, no VEVENT or VTODO, no UID, or a VEVENT without a usable DTSTART.
+    Of a recurring object the master is read, not an override of one of its instances.
     A garbled DTEND, DUE or COMPLETED only reads as missing.
     """
     try:
         calendar = icalendar.Calendar.from_ical(data)
-        item = next((c for c in calendar.walk() if c.name in ("VEVENT", "VTODO")), None)
+        items = [c for c in calendar.walk() if c.name in ("VEVENT", "VTODO")]
+        # The master, whatever the order: an override of one instance (RECURRENCE-ID) may come first.
+        item = next((c for c in items if "recurrence-id" not in c), items[0] if items else None)
         if item is None:
             return Unreadable("no VEVENT or VTODO in it")
         return _read_item(item, zone, _own_zones(calendar))
