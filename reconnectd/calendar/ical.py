@@ -30,12 +30,12 @@ def render(planned: Planned, stamp: datetime, alarm: timedelta = timedelta(0), c
     item = icalendar.Event() if component == "event" else icalendar.Todo()
     item.add("uid", checkin.uid)
     item.add("dtstamp", stamp)
-    item.add("dtstart", checkin.start)
+    item.add("dtstart", _writable(checkin.start))
     if component == "event":
-        item.add("dtend", checkin.end)
+        item.add("dtend", _writable(checkin.end))
         item.add("transp", "TRANSPARENT")
     else:
-        item.add("due", checkin.end)
+        item.add("due", _writable(checkin.end))
         item.add("status", "NEEDS-ACTION")
     item.add("summary", words.summary)
     item.add("description", words.description)
@@ -55,6 +55,14 @@ def render(planned: Planned, stamp: datetime, alarm: timedelta = timedelta(0), c
         calendar.add_component(_vtimezone(zone, checkin.start.year))
     calendar.add_component(item)
     return bytes(calendar.to_ical())
+
+
+def _writable(moment: datetime) -> datetime:
+    """The moment as a local time a reader takes back to the same instant: a local time happens
+    twice and a reader takes the first (RFC 5545, 3.3.5), so the second one is written in UTC."""
+    if moment.fold and moment.replace(fold=0).utcoffset() != moment.utcoffset():
+        return moment.astimezone(UTC)
+    return moment
 
 
 @functools.lru_cache(maxsize=64)
@@ -136,11 +144,14 @@ def examine(data: str | bytes, zone: tzinfo = UTC) -> RemoteObject | Unreadable:
     """read(), saying why when it can't. Never raises, whatever the server sends.
 
     Unreadable: not iCalendar, no VEVENT or VTODO, no UID, or a VEVENT without a usable DTSTART.
+    Of a recurring object the master is read, not an override of one of its instances.
     A garbled DTEND, DUE or COMPLETED only reads as missing.
     """
     try:
         calendar = icalendar.Calendar.from_ical(data)
-        item = next((c for c in calendar.walk() if c.name in ("VEVENT", "VTODO")), None)
+        items = [c for c in calendar.walk() if c.name in ("VEVENT", "VTODO")]
+        # The master, whatever the order: an override of one instance (RECURRENCE-ID) may come first.
+        item = next((c for c in items if "recurrence-id" not in c), items[0] if items else None)
         if item is None:
             return Unreadable("no VEVENT or VTODO in it")
         return _read_item(item, zone, _own_zones(calendar))

@@ -11,7 +11,7 @@ import click
 from reconnectd import __version__
 from reconnectd.cli.common import Options, describe_calendar, pass_options
 from reconnectd.daemon.cycle import run_cycle
-from reconnectd.daemon.loop import Daemon
+from reconnectd.daemon.loop import Daemon, Requests
 from reconnectd.daemon.runtime import open_runtime
 from reconnectd.daemon.sdnotify import SystemdNotifier
 from reconnectd.errors import EXIT_RUNTIME
@@ -57,6 +57,8 @@ def run(options: Options) -> None:
     Example:
       reconnectd --config config.example.yaml run
     """
+    requests = Requests()
+    requests.install()  # first: a SIGHUP while starting up is a reload once started, not the end
     config = options.config()
     people = plural(len(config.people), "person", "people")
     log.info("reconnectd %s: %s, calendar: %s", __version__, people, describe_calendar(config))
@@ -67,6 +69,7 @@ def run(options: Options) -> None:
             SystemdNotifier.from_environment(),
             reload_config=options.config,
             progress=terminal_progress(),
+            requests=requests,
         )
         daemon.run()
 

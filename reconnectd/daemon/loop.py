@@ -39,6 +39,45 @@ LONGEST_CALENDAR_RETRY = timedelta(minutes=30)
 RETRY_AFTER_FAILURE = timedelta(minutes=1)
 
 
+class Requests:
+    """What signals ask of the daemon: stop, reload, wake. Installed first thing in `run`, before
+    the config is read or the calendar reached, so a SIGHUP during start-up is a reload done
+    once start-up is over (not the default action, which ends the process)."""
+
+    def __init__(self) -> None:
+        self.wake = threading.Event()
+        self.stopping = threading.Event()
+        self.reload_requested = threading.Event()
+        self._previous: dict[signal.Signals, SignalHandler] | None = None
+
+    def install(self) -> None:
+        """SIGTERM and SIGINT stop, SIGHUP reloads; `restore` puts back the handlers they replaced."""
+        if self._previous is not None:  # installed already
+            return
+
+        def stop(signum: int, _frame: FrameType | None) -> None:
+            log.info("received %s; stopping", signal.Signals(signum).name)
+            self.stopping.set()
+            self.wake.set()
+
+        def reload(_signum: int, _frame: FrameType | None) -> None:
+            log.info("received SIGHUP; reloading the config")
+            self.reload_requested.set()
+            self.wake.set()
+
+        mine = {signal.SIGTERM: stop, signal.SIGINT: stop, signal.SIGHUP: reload}
+        previous = {signum: signal.getsignal(signum) for signum in mine}
+        for signum, handler in mine.items():
+            signal.signal(signum, handler)
+        # None is a handler set outside Python, which cannot be put back from here.
+        self._previous = {signum: handler for signum, handler in previous.items() if handler is not None}
+
+    def restore(self) -> None:
+        for signum, handler in (self._previous or {}).items():
+            signal.signal(signum, handler)
+        self._previous = None
+
+
 class Daemon:
     def __init__(
         self,
@@ -49,6 +88,7 @@ class Daemon:
         reload_config: Callable[[], Config] | None = None,
         rng: random.Random | None = None,
         progress: Callable[[int, int], None] | None = None,
+        requests: Requests | None = None,
     ) -> None:
         self.runtime = runtime
         self.clock = clock
@@ -56,9 +96,10 @@ class Daemon:
         self.reload_config = reload_config
         self.rng = rng or random.Random()
         self.progress = progress
-        self.wake = threading.Event()
-        self.stopping = threading.Event()
-        self.reload_requested = threading.Event()
+        self.requests = requests or Requests()
+        self.wake = self.requests.wake
+        self.stopping = self.requests.stopping
+        self.reload_requested = self.requests.reload_requested
         self.ready = False
         self.calendar_failures = 0
         self.calendar_retry_at: datetime | None = None
@@ -175,12 +216,11 @@ class Daemon:
 
     def run(self) -> None:
         """Loop until stopped. The signal handlers it installs are put back as they were when it returns."""
-        previous = self._install_signals()
+        self.requests.install()  # a no-op when `run` (the command) installed them first
         try:
             self._loop()
         finally:
-            for signum, handler in previous.items():
-                signal.signal(signum, handler)
+            self.requests.restore()
 
     def _loop(self) -> None:
         listener = WakeListener(wake_address(self.runtime.state_dir), self.wake)
@@ -219,25 +259,6 @@ class Daemon:
     def stop(self) -> None:
         self.stopping.set()
         self.wake.set()
-
-    def _install_signals(self) -> dict[signal.Signals, SignalHandler]:
-        """SIGTERM and SIGINT stop, SIGHUP reloads; returns the handlers they replace."""
-
-        def stop(signum: int, _frame: FrameType | None) -> None:
-            log.info("received %s; stopping", signal.Signals(signum).name)
-            self.stop()
-
-        def reload(_signum: int, _frame: FrameType | None) -> None:
-            log.info("received SIGHUP; reloading the config")
-            self.reload_requested.set()
-            self.wake.set()
-
-        mine = {signal.SIGTERM: stop, signal.SIGINT: stop, signal.SIGHUP: reload}
-        previous = {signum: signal.getsignal(signum) for signum in mine}
-        for signum, handler in mine.items():
-            signal.signal(signum, handler)
-        # None is a handler set outside Python, which cannot be put back from here.
-        return {signum: handler for signum, handler in previous.items() if handler is not None}
 
 
 def wake_address(state_dir: object) -> str:

@@ -45,7 +45,7 @@ from reconnectd.policy.library import Library
 from reconnectd.policy.milestones import Occurrence
 from reconnectd.policy.model import CheckIn, CheckInStatus, Contact, Nudge, Outcome, Person, Standing, fold
 from reconnectd.policy.settings import SELF, Config, Patience
-from reconnectd.policy.slots import Slots
+from reconnectd.policy.slots import Slots, later
 from reconnectd.policy.suggest import Gap, Wording, reflection_wording, wording
 
 
@@ -121,7 +121,7 @@ def _plan(config: Config, ledger: Ledger, now: datetime) -> Plan:
     placed: dict[str, CheckIn] = dict(kept)
     for earliest, order, person, basis, seq in sorted(needed, key=lambda n: (n[0], n[1])):
         start = slots.take(earliest)
-        end = start + config.schedule.duration
+        end = later(start, config.schedule.duration)
         placed[names[order]] = CheckIn(person.name, seq, start, end, basis)
 
     upcoming = tuple(

@@ -1,27 +1,51 @@
-"""Where check-ins go in the day: free slots at the schedule's time, one event length apart. Pure."""
+"""Where check-ins go in the day: free slots at the schedule's time, one event length apart. Pure.
+
+Local times are resolved by one rule (`local_time`): a time that does not exist (the clocks
+jump forward over it) is shifted forward by the gap; a time that happens twice (the clocks go
+back) is its first occurrence. Lengths are absolute: `later` adds real minutes, so an event
+always ends after it starts and slots keep their order across a change of the clocks.
+"""
 
 from __future__ import annotations
 
+import bisect
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from reconnectd.policy.settings import Schedule
 
 
+def local_time(day: date, at: time, tz: ZoneInfo) -> datetime:
+    """`at` on `day` in `tz`: a skipped time moves forward by the gap, a doubled time is the first."""
+    return datetime.combine(day, at, tzinfo=tz).replace(fold=0).astimezone(UTC).astimezone(tz)
+
+
+def later(start: datetime, length: timedelta) -> datetime:
+    """`length` of real time after `start`, in start's zone (not wall-clock arithmetic)."""
+    return (start.astimezone(UTC) + length).astimezone(start.tzinfo)
+
+
+def _skipped(day: date, at: time, tz: ZoneInfo) -> bool:
+    """True on a day the zone skipped altogether (Pacific/Apia, 2011-12-30)."""
+    resolved = local_time(day, at, tz)
+    return resolved.replace(tzinfo=None) - datetime.combine(day, at) >= timedelta(days=1)
+
+
 class Slots:
     """Free times: `schedule.time` plus k event lengths (k < max_per_day, inside the window if one is
-    set), on allowed weekdays, after `now`."""
+    set), on allowed weekdays, after `now`. No two taken times overlap, even across midnight."""
 
     def __init__(self, schedule: Schedule, tz: ZoneInfo, now: datetime, taken: Iterable[datetime]) -> None:
         self.schedule = schedule
         self.tz = tz
         self.now = now
-        self.taken: dict[date, set[datetime]] = defaultdict(set)
+        self.taken: dict[date, int] = defaultdict(int)  # slots taken per schedule day
+        self.starts: list[datetime] = []  # every taken start, in UTC, sorted
         self.full: dict[date, date] = {}
         for start in taken:
-            self.taken[start.astimezone(tz).date()].add(start)
+            self._mark(self._day_of(start), start)
 
     def take(self, earliest: date) -> datetime:
         day = max(earliest, self.now.astimezone(self.tz).date())
@@ -29,9 +53,24 @@ class Slots:
             day = self._first_open(day)
             start = self._free_on(day)
             if start is not None:
-                self.taken[day].add(start)
+                self._mark(day, start)
                 return start
             self.full[day] = day + timedelta(days=1)  # never look at this day again
+
+    def _day_of(self, start: datetime) -> date:
+        """The schedule day a start belongs to: the last day whose first slot is not after it."""
+        day = start.astimezone(self.tz).date()
+        return day if local_time(day, self.schedule.time, self.tz) <= start else day - timedelta(days=1)
+
+    def _mark(self, day: date, start: datetime) -> None:
+        self.taken[day] += 1
+        bisect.insort(self.starts, start.astimezone(UTC))
+
+    def _clashes(self, start: datetime) -> bool:
+        """Whether an event of the schedule's length at `start` overlaps a taken one."""
+        moment, length = start.astimezone(UTC), self.schedule.duration
+        index = bisect.bisect_right(self.starts, moment - length)
+        return index < len(self.starts) and self.starts[index] < moment + length
 
     def _first_open(self, day: date) -> date:
         """The first day from `day` not known to be full (path-compressed, so filling is linear)."""
@@ -44,15 +83,17 @@ class Slots:
         return day
 
     def _free_on(self, day: date) -> datetime | None:
-        taken = self.taken[day]
-        if len(taken) >= self.schedule.max_per_day or day.weekday() not in self.schedule.days:
+        schedule = self.schedule
+        if self.taken[day] >= schedule.max_per_day or day.weekday() not in schedule.days:
             return None
-        first = datetime.combine(day, self.schedule.time, tzinfo=self.tz)
-        last = datetime.combine(day, self.schedule.until, tzinfo=self.tz) if self.schedule.until else None
-        for k in range(self.schedule.max_per_day):
-            start = first + k * self.schedule.duration
-            if last is not None and start + self.schedule.duration > last:
+        if _skipped(day, schedule.time, self.tz):
+            return None
+        first = local_time(day, schedule.time, self.tz)
+        last = local_time(day, schedule.until, self.tz) if schedule.until else None
+        for k in range(schedule.max_per_day):
+            start = later(first, k * schedule.duration)
+            if last is not None and later(start, schedule.duration) > last:
                 return None
-            if start > self.now and start not in taken:
+            if start > self.now and not self._clashes(start):
                 return start
         return None
