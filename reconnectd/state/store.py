@@ -11,53 +11,40 @@ import logging
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from reconnectd.errors import StateError
-from reconnectd.policy.bounds import SPAN, within
 from reconnectd.policy.ledger import Ledger
-from reconnectd.policy.model import CheckIn, CheckInStatus, Contact, Nudge, Outcome, Owned, Repair, Standing, fold
+from reconnectd.policy.model import CheckInStatus, Contact, Owned, Repair, Standing, fold
 from reconnectd.policy.plan import Plan
+from reconnectd.state.outbox import OutboxRecords
+from reconnectd.state.rows import (
+    Row,
+    T,
+    fold_or_none,
+    insert_contact,
+    put_meta,
+    read_checkin,
+    read_contact,
+    read_standing,
+    same_wall_time,
+)
 from reconnectd.state.schema import migrate
 
-T = TypeVar("T")
-Row = tuple[Any, ...]
 log = logging.getLogger(__name__)
 _warned: set[tuple[str, str, object]] = set()  # rows already reported as unreadable, once per process
 
 
-def moment(text: str) -> datetime:
-    """A moment as stored; ValueError when it does not read or lies outside the years we plan in."""
-    value = datetime.fromisoformat(text)
-    if not within(value):
-        raise ValueError(f"outside {SPAN}")
-    return value
-
-
-def day(text: str) -> date:
-    value = date.fromisoformat(text)
-    if not within(value):
-        raise ValueError(f"outside {SPAN}")
-    return value
-
-
-@dataclass(frozen=True)
-class PendingNudge:
-    nudge: Nudge
-    delivered: frozenset[str]
-    queued_at: datetime
-
-
-class Store:
+class Store(OutboxRecords):
     def __init__(self, path: Path) -> None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(path, timeout=10, isolation_level=None)
-            self.db.create_function("fold", 1, _fold, deterministic=True)  # the one way names compare, in SQL too
+            self.db.create_function(
+                "fold", 1, fold_or_none, deterministic=True
+            )  # the one way names compare, in SQL too
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")
             migrate(self.db, path)
@@ -106,7 +93,7 @@ class Store:
 
     def record_contact(self, contact: Contact, recorded_at: datetime) -> None:
         with self.transaction() as db:
-            _insert_contact(db, contact, recorded_at)
+            insert_contact(db, contact, recorded_at)
 
     def contacts(self, person: str | None = None, *, withdrawn: bool = False) -> list[Contact]:
         """The contact log, oldest first; `withdrawn`: with the entries taken back by `undo` too."""
@@ -118,7 +105,7 @@ class Store:
         if not withdrawn:
             query += " AND withdrawn_at IS NULL"
         rows = self.db.execute(query + " ORDER BY at, id", args).fetchall()
-        read = (self._readable("contacts", row[0], _contact, row[1:]) for row in rows)
+        read = (self._readable("contacts", row[0], read_contact, row[1:]) for row in rows)
         return [c for c in read if c is not None]
 
     def withdraw_last_contact(self, person: str, now: datetime) -> Contact | None:
@@ -139,7 +126,7 @@ class Store:
             found = db.execute(
                 "SELECT person, at, outcome, note, source, withdrawn_at FROM contacts WHERE id = ?", (row[0],)
             ).fetchone()
-        return self._readable("contacts", row[0], _contact, found)
+        return self._readable("contacts", row[0], read_contact, found)
 
     # -- check-ins ---------------------------------------------------------
 
@@ -154,11 +141,11 @@ class Store:
         rows = self.db.execute(
             "SELECT person, seq, start, end, basis, status, pinned, label, uid FROM checkins ORDER BY start, uid"
         ).fetchall()
-        read = (self._readable("checkins", (row[0], row[1]), _checkin, row) for row in rows)
+        read = (self._readable("checkins", (row[0], row[1]), read_checkin, row) for row in rows)
         checkins = tuple(c for c in read if c is not None)
         standings: dict[str, tuple[Standing, date | None]] = {}
         for p, st, u in self.db.execute("SELECT person, status, until FROM standings").fetchall():
-            found = self._readable("standings", p, _standing, (st, u))
+            found = self._readable("standings", p, read_standing, (st, u))
             if found is not None:
                 standings[fold(p)] = found
         nudged = frozenset(
@@ -263,7 +250,7 @@ class Store:
             if undone:
                 return False
             db.execute("UPDATE checkins SET status = ? WHERE uid = ?", (CheckInStatus.DONE.value, uid))
-            _insert_contact(db, contact, now, checkin=uid)
+            insert_contact(db, contact, now, checkin=uid)
         return True
 
     def record_broken(self, uid: str, href: str, etag: str, *, repair: bool) -> None:
@@ -300,7 +287,7 @@ class Store:
             db.execute("UPDATE checkins SET href = NULL, etag = NULL, fingerprint = NULL")
             db.execute("DELETE FROM foreign_objects")
             db.executemany("DELETE FROM meta WHERE key = ?", [(key,) for key in forget])
-            _put_meta(db, identity_key, identity)
+            put_meta(db, identity_key, identity)
         return int(upcoming)
 
     def rezone(self, before: ZoneInfo, after: ZoneInfo, zone_key: str) -> int:
@@ -313,14 +300,14 @@ class Store:
                 (CheckInStatus.SCHEDULED.value,),
             ).fetchall()
             for uid, start, end in rows:
-                new_start, new_end = (_same_wall_time(datetime.fromisoformat(t), before, after) for t in (start, end))
+                new_start, new_end = (same_wall_time(datetime.fromisoformat(t), before, after) for t in (start, end))
                 db.execute(
                     "UPDATE checkins SET start = ?, end = ?,"
                     " repair = CASE WHEN pinned = 1 AND href IS NOT NULL AND repair IS NULL THEN ? ELSE repair END"
                     " WHERE uid = ?",
                     (new_start.isoformat(), new_end.isoformat(), Repair.REZONED, uid),
                 )
-            _put_meta(db, zone_key, after.key)
+            put_meta(db, zone_key, after.key)
         return len(rows)
 
     def names(self) -> set[str]:
@@ -365,59 +352,6 @@ class Store:
             )
             db.executemany("DELETE FROM foreign_objects WHERE href = ?", [(h,) for h in gone])
 
-    # -- the nudge outbox ----------------------------------------------------
-
-    def pending_nudges(self) -> list[PendingNudge]:
-        rows = self.db.execute(
-            "SELECT key, person, due, title, body, created_at FROM nudges WHERE done_at IS NULL ORDER BY due, key"
-        ).fetchall()
-        pending = []
-        for key, person, due, title, body, created in rows:
-            delivered = self.db.execute(
-                "SELECT target FROM deliveries WHERE key = ? AND delivered_at IS NOT NULL", (key,)
-            ).fetchall()
-            sent = frozenset(t for (t,) in delivered)
-            read = self._readable("nudges", key, _pending, (key, person, due, title, body, created, sent))
-            if read is not None:
-                pending.append(read)
-        return pending
-
-    def record_delivery(self, keys: list[str], target: str, at: datetime) -> None:
-        """Delivered to this target: every nudge in one message, and the target's backoff reset."""
-        with self.transaction(ledger=False) as db:
-            db.executemany(
-                "INSERT INTO deliveries (key, target, attempts, delivered_at) VALUES (?, ?, 1, ?)"
-                " ON CONFLICT(key, target) DO UPDATE SET attempts = attempts + 1, delivered_at = excluded.delivered_at,"
-                " last_error = NULL",
-                [(key, target, at.isoformat()) for key in keys],
-            )
-            db.execute("DELETE FROM targets WHERE target = ?", (target,))
-
-    def record_failure(self, keys: list[str], target: str, error: str, retry_at: datetime) -> int:
-        """Not delivered: note it, and when to try this target again. Returns its failures in a row."""
-        with self.transaction(ledger=False) as db:
-            db.executemany(
-                "INSERT INTO deliveries (key, target, attempts, last_error) VALUES (?, ?, 1, ?)"
-                " ON CONFLICT(key, target) DO UPDATE SET attempts = attempts + 1, last_error = excluded.last_error",
-                [(key, target, error) for key in keys],
-            )
-            db.execute(
-                "INSERT INTO targets (target, failures, retry_at) VALUES (?, 1, ?)"
-                " ON CONFLICT(target) DO UPDATE SET failures = failures + 1, retry_at = excluded.retry_at",
-                (target, retry_at.isoformat()),
-            )
-            (failures,) = db.execute("SELECT failures FROM targets WHERE target = ?", (target,)).fetchone()
-        return int(failures)
-
-    def target_backoff(self) -> dict[str, tuple[int, datetime]]:
-        """Targets that failed last time: failures in a row, and when to try again."""
-        rows = self.db.execute("SELECT target, failures, retry_at FROM targets").fetchall()
-        return {t: (f, datetime.fromisoformat(r)) for t, f, r in rows}
-
-    def finish_nudge(self, key: str, at: datetime) -> None:
-        with self.transaction(ledger=False) as db:
-            db.execute("UPDATE nudges SET done_at = ? WHERE key = ?", (at.isoformat(), key))
-
     # -- small facts ---------------------------------------------------------
 
     def get_meta(self, key: str) -> str | None:
@@ -430,62 +364,4 @@ class Store:
 
     def set_meta(self, key: str, value: str) -> None:
         with self.transaction(ledger=False) as db:
-            _put_meta(db, key, value)
-
-
-def _named(checkin: CheckIn, uid: str) -> CheckIn:
-    """A check-in written before its person was renamed keeps the UID it was written under."""
-    return checkin if checkin.uid == uid else replace(checkin, named_uid=uid)
-
-
-def _same_wall_time(moment: datetime, before: ZoneInfo, after: ZoneInfo) -> datetime:
-    return moment.astimezone(before).replace(tzinfo=after)
-
-
-def _contact(row: Row) -> Contact:
-    person, at, outcome, note, source, withdrawn = row
-    return Contact(person, moment(at), Outcome(outcome), note, source, moment(withdrawn) if withdrawn else None)
-
-
-def _checkin(row: Row) -> CheckIn:
-    person, seq, start, end, basis, status, pinned, label, uid = row
-    checkin = CheckIn(person, seq, moment(start), moment(end), basis, CheckInStatus(status), bool(pinned), label)
-    return _named(checkin, uid)
-
-
-def _standing(row: Row) -> tuple[Standing, date | None]:
-    status, until = row
-    return Standing(status), day(until) if until else None
-
-
-def _pending(row: Row) -> PendingNudge:
-    key, person, due, title, body, created, sent = row
-    return PendingNudge(Nudge(key, person, moment(due), title, body), sent, moment(created))
-
-
-def _fold(name: str | None) -> str | None:
-    return fold(name) if isinstance(name, str) else name
-
-
-def _put_meta(db: sqlite3.Connection, key: str, value: str) -> None:
-    db.execute(
-        "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        (key, value),
-    )
-
-
-def _insert_contact(
-    db: sqlite3.Connection, contact: Contact, recorded_at: datetime, *, checkin: str | None = None
-) -> None:
-    db.execute(
-        "INSERT INTO contacts (person, at, outcome, note, source, recorded_at, checkin) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (
-            contact.person,
-            contact.at.isoformat(),
-            contact.outcome.value,
-            contact.note,
-            contact.source,
-            recorded_at.isoformat(),
-            checkin,
-        ),
-    )
+            put_meta(db, key, value)
