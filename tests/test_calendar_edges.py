@@ -163,11 +163,6 @@ def test_a_calendar_that_cannot_be_created_is_explained_and_nudges_still_go_out(
     assert len(http_receiver.requests) == 1  # and nothing nudged twice
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a 403 on MKCALENDAR is reported as 'refused the login (check calendar.username and the password)', "
-    "though the login worked: caldav raises AuthorizationError for any 403 and CalendarClient._call maps it",
-)
 def test_a_refused_creation_does_not_blame_the_login(proxied: Proxied, capsys: pytest.CaptureFixture[str]) -> None:
     proxied.proxy.inject(Fault("status", 2, status=403, methods=frozenset({"MKCALENDAR", "MKCOL"})))
     capsys.readouterr()
