@@ -126,7 +126,8 @@ def test_resume_cannot_undo_a_pause_written_in_the_yaml_or_find_a_stranger(
 ) -> None:
     code, out, err = cli(embedded_config, state, "resume", "Jonah", capsys=capsys)
     assert (code, out) == (2, "")
-    assert err == f"reconnectd: Jonah is paused in {embedded_config}; change their status there\n"
+    assert err.startswith(f"reconnectd: Jonah is paused in {embedded_config}, line ")
+    assert "change that line to `status: active`" in err
     code, _, err = cli(embedded_config, state, "resume", "Jonas", capsys=capsys)
     assert code == 2
     assert err == f'reconnectd: nobody called "Jonas" in {embedded_config} (did you mean "Jonah"?)\n'

@@ -23,6 +23,7 @@ from test_cli import reconnectd
 
 from reconnectd.cli.common import parse_moment
 from reconnectd.daemon.runtime import read_config
+from reconnectd.logs import Redactor
 from reconnectd.policy.grammar import parse_duration
 
 
@@ -132,7 +133,7 @@ def test_init_on_a_terminal_asks_the_time_zone_first_and_writes_the_password_bes
 )
 def test_an_offset_counts_from_the_given_now(text: str, step: timedelta) -> None:
     now = datetime(2026, 12, 2, 9, 30, tzinfo=UTC)
-    assert parse_moment(text, read_config(EXAMPLE), now) == now + step
+    assert parse_moment(text, read_config(EXAMPLE, Redactor()), now) == now + step
 
 
 def test_now_takes_an_offset_from_the_clock(tmp_path: Path) -> None:
