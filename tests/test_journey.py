@@ -91,7 +91,13 @@ def test_embedded_then_radicale_then_xandikos_under_another_name_is_a_move_each_
     assert "to 'Friends' on " + xandikos.url.rstrip("/") in to_xandikos.stderr
     assert "deleted" not in to_xandikos.stderr and "skipped" not in to_xandikos.stderr
     assert reconnectd(config, state, "plan", "--days", "45", "--now", now).stdout == before
-    on_xandikos = ours(Peer(xandikos.url, None, None), "Friends")
+    peer = Peer(xandikos.url, None, None)
+    try:
+        on_xandikos = ours(peer, "Friends")
+    finally:
+        peer.close()
     assert on_xandikos == on_radicale  # the same UIDs, the same words
-    assert ours(radicale, "Reconnect") == on_radicale  # the calendar moved away from is left as it was
-    radicale.close()
+    try:
+        assert ours(radicale, "Reconnect") == on_radicale  # the calendar moved away from is left as it was
+    finally:
+        radicale.close()

@@ -136,6 +136,6 @@ def test_a_running_daemon_masks_the_secrets_of_a_config_reloaded_on_sighup(
         join()
         notify.close()
     err = capfd.readouterr().err
-    assert "config reloaded: 1 people" in err
+    assert "config reloaded: 1 person" in err
     assert "a library, after the reload: ****" in err
     assert later not in err
