@@ -129,8 +129,13 @@ def test_the_handlers_are_put_back_when_run_ends_by_an_exception(life: Life) -> 
 
 def test_the_default_handlers_are_back_after_run(life: Life, notify: NotifySocket) -> None:
     """As `reconnectd run` leaves a process, or pytest's main thread: SIGINT raises KeyboardInterrupt again."""
-    before = handlers()
-    life.daemon.systemd = SystemdNotifier(str(notify.path))
-    drive(life.daemon, notify, signal.SIGTERM)
-    assert handlers() == before
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    # A shell starts a background job with SIGINT ignored; give this test the handler a terminal's process has.
+    inherited = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        before = handlers()
+        life.daemon.systemd = SystemdNotifier(str(notify.path))
+        drive(life.daemon, notify, signal.SIGTERM)
+        assert handlers() == before
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, inherited)
