@@ -29,6 +29,13 @@ preload_apprise_plugins()
 settings.register_profile("reconnectd", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("reconnectd")
 
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The longest tests go first, so that with workers (`scripts/test` runs `-n`) they overlap all the others."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 EXAMPLE = Path(__file__).parent.parent / "config.example.yaml"
 RADICALE_USER = "sam"
 RADICALE_PASSWORD = "correct horse"
