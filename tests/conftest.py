@@ -30,7 +30,6 @@ settings.register_profile("reconnectd", deadline=None, suppress_health_check=[He
 settings.load_profile("reconnectd")
 
 
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The longest tests go first, so that with workers (`scripts/test` runs `-n`) they overlap all the others."""
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
