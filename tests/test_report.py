@@ -373,6 +373,7 @@ def test_a_new_users_scale_is_a_few_weeks_each_named_by_its_monday() -> None:
     page = read(render_report(config, ledger, NOW))
     weeks = page.anywhere("week")
     assert [e.text for e in weeks if e.tag == "text"] == [
+        "26 Oct",
         "2 Nov",
         "9 Nov",
         "16 Nov",

@@ -88,8 +88,11 @@ def test_the_window_ends_at_the_week_of_the_last_next_check_in_at_most_eight_wee
 
 def test_the_weeks_of_a_window_are_its_mondays() -> None:
     window = Window(date(2026, 10, 26), date(2026, 12, 13), TODAY)
-    assert window.week_starts() == [date(2026, 11, d) for d in (2, 9, 16, 23, 30)] + [date(2026, 12, 7)]
+    assert window.week_starts() == [date(2026, 10, 26)] + [date(2026, 11, d) for d in (2, 9, 16, 23, 30)] + [
+        date(2026, 12, 7)
+    ]
     assert Window(date(2026, 10, 28), date(2026, 11, 1), TODAY).week_starts() == []
+    assert Window(date(2026, 10, 28), date(2026, 11, 2), TODAY).week_starts() == [date(2026, 11, 2)]
 
 
 def test_a_day_sits_at_its_middle_on_the_scale_and_days_outside_are_clamped_to_the_ends() -> None:

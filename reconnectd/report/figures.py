@@ -98,8 +98,8 @@ class Window:
         return starts
 
     def week_starts(self) -> list[date]:
-        """The Mondays after the window's first day, up to its last."""
-        monday = self.start + timedelta(days=7 - self.start.weekday())
+        """The Mondays from the window's first day to its last."""
+        monday = self.start + timedelta(days=-self.start.weekday() % 7)
         return [monday + timedelta(weeks=n) for n in range((self.end - monday).days // 7 + 1)]
 
     @property
