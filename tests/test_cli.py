@@ -402,3 +402,18 @@ def test_a_url_without_caldav_is_explained_without_any_library_traceback(
     assert "has no CalDAV service at that URL (check calendar.url)" in done.stderr
     assert "Traceback" not in done.stderr
     assert "Expected some valid XML" not in done.stderr
+
+
+def test_a_sync_ahead_of_the_clock_says_it_is_recorded_and_how_to_look_ahead_without(
+    embedded_config: Path, tmp_path: Path
+) -> None:
+    state = str(tmp_path / "state")
+    ahead = reconnectd("--config", str(embedded_config), "--state-dir", state, "sync", "--now", "+3d")
+    assert ahead.returncode == 0, ahead.stderr
+    (line,) = [line for line in ahead.stderr.splitlines() if "ahead of the clock" in line]
+    assert "WARNING --now +3d (" in line
+    assert "recorded as if that time had come" in line
+    assert line.endswith("use `reconnectd plan` or `reconnectd status --now +3d`")
+    past = reconnectd("--config", str(embedded_config), "--state-dir", state, "sync", "--now", "-1d")
+    assert past.returncode == 0, past.stderr
+    assert "ahead of the clock" not in past.stderr

@@ -12,7 +12,7 @@ import subprocess
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -21,7 +21,7 @@ import pytest
 
 from reconnectd.config.load import parse_config
 from reconnectd.policy.ledger import Ledger
-from reconnectd.policy.model import CheckIn, CheckInStatus, Contact, Outcome
+from reconnectd.policy.model import CheckIn, CheckInStatus, Contact, Outcome, Standing
 from reconnectd.policy.settings import Config
 from reconnectd.policy.status import summarize
 from reconnectd.report import render_report
@@ -358,6 +358,76 @@ def test_an_empty_list_of_people_gets_a_friendly_page() -> None:
     (empty,) = page.anywhere("empty")
     assert "No one is listed yet" in empty.text
     assert "my.yaml" in empty.text
+
+
+def test_the_scale_shows_the_months_that_have_data_not_a_whole_empty_year(page: Page) -> None:
+    # The earliest mark of the last year is Grandma Rose's skipped check-in on 10 August; Priya's
+    # contact of October 2025 is older than a year. The last next check-in is Jonah's, 18 December.
+    assert [e.text for e in page.anywhere("month")] == ["Aug", "Sep", "Oct", "Nov", "Dec"]
+    assert page.anywhere("week") == []
+
+
+def test_a_new_users_scale_is_a_few_weeks_each_named_by_its_monday() -> None:
+    config = parse_config("timezone: Europe/London\npeople:\n  - name: Sam\n    every: monthly\n", "t.yaml")
+    ledger = Ledger(contacts=(contact("Sam", evening(2026, 11, 20)),))
+    page = read(render_report(config, ledger, NOW))
+    weeks = page.anywhere("week")
+    assert [e.text for e in weeks if e.tag == "text"] == [
+        "26 Oct",
+        "2 Nov",
+        "9 Nov",
+        "16 Nov",
+        "23 Nov",
+        "30 Nov",
+        "7 Dec",
+        "14 Dec",
+    ]  # to the week of 20 Dec, his next
+    assert page.anywhere("month") == []
+    assert page.dates("contact", person="Sam") == ["2026-11-20"]
+    assert page.text("count", person="Sam") == "1 contact"
+
+
+def test_each_row_counts_the_persons_contacts_and_a_pause_names_its_end() -> None:
+    config, ledger = a_year_with_friends()
+    paused = Ledger(ledger.contacts, ledger.checkins, {"sam": (Standing.PAUSED, date(2027, 1, 10))})
+    page = read(render_report(config, paused, NOW))
+    counts = {name: page.text("count", person=name) for name in page.rows}
+    # Priya's contact of October 2025 is older than the timeline but still hers; Rose's and
+    # Zoë's YAML dates count as one each.
+    assert counts == {
+        "Priya": "6 contacts",
+        "Sam": "3 contacts",
+        "Grandma Rose": "3 contacts",
+        "Jonah": "1 contact",
+        ZOE: "1 contact",
+    }
+    assert page.text("chip", person="Sam") == "paused until 10 Jan"
+
+
+def test_a_contact_dated_ahead_is_not_drawn_and_counted_nowhere_but_named_with_its_undo() -> None:
+    # `done` refuses a date in the future; a store from an older version may hold one (a typo for 2026).
+    config = parse_config(
+        "timezone: Europe/London\npeople:\n  - name: Sam\n    every: monthly\n"
+        "  - name: Ana\n    every: weekly\n    last_contact: 2026-12-24\n",
+        "t.yaml",
+    )
+    ahead = Ledger(
+        contacts=(contact("Sam", evening(2026, 11, 1)), contact("Sam", evening(2027, 5, 1), Outcome.NO_REPLY))
+    )
+    page = read(render_report(config, ahead, NOW))
+    assert page.dates("contact", person="Sam") == ["2026-11-01"]
+    assert page.dates("contact", person="Ana") == []
+    assert page.text("count", person="Sam") == "1 contact"
+    assert page.text("count", person="Ana") == "0 contacts"
+    assert page.text("streak", person="Sam") == "replied last time"
+    assert next(e.text for e in page.anywhere("figure")) == "1contact this year"
+    assert page.text("ahead", person="Sam") == (
+        "a contact dated Sat 1 May 2027 is after today: not shown (`reconnectd undo Sam` takes it back)"
+    )
+    assert page.text("ahead", person="Ana") == (
+        "last_contact 2026-12-24 in t.yaml is after today: not shown; correct it there"
+    )
+    assert page.find("ahead", person="Priya") == []
 
 
 def test_now_must_be_timezone_aware() -> None:

@@ -51,14 +51,48 @@ def row_of(people: str, ledger: Ledger, now: datetime = NOW) -> Row:
 # --- the window and its scale ------------------------------------------------------------
 
 
-def test_the_window_runs_from_a_year_back_to_eight_weeks_ahead_in_the_configured_zone() -> None:
+def test_a_new_users_window_is_four_weeks_back_and_two_ahead_in_whole_weeks_in_the_configured_zone() -> None:
     figures = figures_for(config("- name: Sam\n  every: monthly\n"), Ledger(), NOW.astimezone(UTC))
-    assert figures.window == Window(date(2025, 11, 28), date(2027, 1, 23), TODAY)
+    # Nothing recorded: from the Monday of the week four weeks back to the Sunday two weeks ahead.
+    assert figures.window == Window(date(2026, 10, 26), date(2026, 12, 13), TODAY)
+    assert figures.window.weeks == 7
     assert figures.now == NOW
     assert str(figures.now.tzinfo) == "Europe/London"
     # 00:30 in London on 1 December is still 30 November in UTC: the window follows London.
     late = datetime(2026, 11, 30, 0, 30, tzinfo=UTC)
     assert figures_for(config("- name: Sam\n  every: monthly\n"), Ledger(), late).window.today == date(2026, 11, 30)
+
+
+def test_the_window_starts_at_the_week_of_the_first_contact_or_check_in_of_the_last_year() -> None:
+    people = "- name: Sam\n  every: monthly\n- name: Ana\n  every: weekly\n"
+    contact = Ledger(contacts=(Contact("Sam", evening(2026, 9, 10)),))  # a Thursday
+    assert figures_for(config(people), contact, NOW).window.start == date(2026, 9, 7)
+    skipped = Ledger(checkins=(checkin("Ana", 1, evening(2026, 8, 2), CheckInStatus.SKIPPED),))  # a Sunday
+    assert figures_for(config(people), skipped, NOW).window.start == date(2026, 7, 27)
+    from_yaml = config("- name: Sam\n  every: monthly\n  last_contact: 2026-06-01\n")
+    assert figures_for(from_yaml, Ledger(), NOW).window.start == date(2026, 6, 1)
+    # The window reaches back a year and no further (the Monday of 29 Nov 2025 is a year and 4 days
+    # ago), and a contact older than that sets nothing.
+    old = Ledger(contacts=(Contact("Sam", evening(2024, 3, 1)), Contact("Sam", evening(2025, 11, 29))))
+    assert figures_for(config(people), old, NOW).window.start == date(2025, 11, 28)
+    only_ancient = Ledger(contacts=(Contact("Sam", evening(2024, 3, 1)),))
+    assert figures_for(config(people), only_ancient, NOW).window.start == date(2026, 10, 26)
+
+
+def test_the_window_ends_at_the_week_of_the_last_next_check_in_at_most_eight_weeks_ahead() -> None:
+    people = "- name: Sam\n  every: monthly\n  last_contact: 2026-11-20\n"  # next check-in on 20 December
+    assert figures_for(config(people), Ledger(), NOW).window.end == date(2026, 12, 20)
+    yearly = "- name: Sam\n  every: yearly\n  last_contact: 2026-11-20\n"  # next check-in in November 2027
+    assert figures_for(config(yearly), Ledger(), NOW).window.end == date(2027, 1, 24)
+
+
+def test_the_weeks_of_a_window_are_its_mondays() -> None:
+    window = Window(date(2026, 10, 26), date(2026, 12, 13), TODAY)
+    assert window.week_starts() == [date(2026, 10, 26)] + [date(2026, 11, d) for d in (2, 9, 16, 23, 30)] + [
+        date(2026, 12, 7)
+    ]
+    assert Window(date(2026, 10, 28), date(2026, 11, 1), TODAY).week_starts() == []
+    assert Window(date(2026, 10, 28), date(2026, 11, 2), TODAY).week_starts() == [date(2026, 11, 2)]
 
 
 def test_a_day_sits_at_its_middle_on_the_scale_and_days_outside_are_clamped_to_the_ends() -> None:
@@ -176,6 +210,26 @@ def test_an_overdue_person_is_overdue_by_the_days_since_the_cadence_ran_out() ->
     row = row_of("- name: Sam\n  every: monthly\n", Ledger(contacts=(Contact("Sam", evening(2026, 10, 10)),)))
     assert row.standing is Standing.OVERDUE
     assert row.status.overdue_days == 18  # due on 10 November
+
+
+# --- a contact dated ahead ----------------------------------------------------------------------
+
+
+def test_a_contact_dated_after_today_is_not_drawn_and_counted_nowhere() -> None:
+    # `done` refuses a future date; a store written by an older version may still hold one.
+    ledger = Ledger(
+        contacts=(
+            Contact("Sam", evening(2026, 11, 1)),
+            Contact("Sam", datetime(2026, 11, 28, 20, 0, tzinfo=LONDON), Outcome.NO_REPLY),  # tonight: today
+            Contact("Sam", evening(2027, 5, 1), Outcome.NO_REPLY),  # a typo for 2026
+        )
+    )
+    figures = figures_for(config("- name: Sam\n  every: monthly\n  last_contact: 2026-12-24\n"), ledger, NOW)
+    (row,) = figures.rows
+    assert [m.day for m in row.contacts] == [date(2026, 11, 1), TODAY]
+    assert row.streak == Streak(Outcome.NO_REPLY, 1)  # tonight's, not May's
+    assert figures.totals.contacts == 2
+    assert figures.window.end <= TODAY + timedelta(days=62)
 
 
 # --- streaks -----------------------------------------------------------------------------------

@@ -217,7 +217,9 @@ def test_nudges_go_out_even_when_the_calendar_is_down(
     assert setup.sync("2026-11-16T18:00") == 1
     err = capsys.readouterr().err
     assert "reconnectd: calendar unavailable: cannot reach the calendar server" in err
-    assert err.rstrip().endswith(": connection refused")
+    assert err.rstrip().endswith(
+        ": connection refused (is the server running? check the host and port in calendar.url)"
+    )
     assert "Traceback" not in err
     assert len(http_receiver.wait_for(1)) == 1
     setup.server.server.start()

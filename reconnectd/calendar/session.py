@@ -151,14 +151,14 @@ class Session:
 
     def _short(self, failure: BaseException) -> str:
         """The root cause in a few words: 'connection refused', not a page of urllib3."""
-        text = str(failure)
+        text, url = str(failure), f"{self.words.setting}.url"
         for needle, plain in (
-            ("Connection refused", "connection refused"),
+            ("Connection refused", f"connection refused (is the server running? check the host and port in {url})"),
             ("WRONG_VERSION_NUMBER", self._plain_http()),
             ("wrong version number", self._plain_http()),
             ("record layer failure", self._plain_http()),
-            ("Name or service not known", "the host name does not resolve"),
-            ("nodename nor servname", "the host name does not resolve"),
+            ("Name or service not known", f"the host name does not resolve (check the host in {url})"),
+            ("nodename nor servname", f"the host name does not resolve (check the host in {url})"),
             ("Temporary failure in name resolution", "the host name does not resolve (no DNS?)"),
             ("timed out", "the request timed out"),
             ("CERTIFICATE_VERIFY_FAILED", f"its TLS certificate is not trusted (see {self.words.setting}.verify_tls)"),

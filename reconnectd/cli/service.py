@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable
+from datetime import timedelta
 
 import click
 
@@ -19,13 +20,15 @@ from reconnectd.policy.english import plural
 
 log = logging.getLogger("reconnectd")
 
+AHEAD_OF_CLOCK = timedelta(minutes=5)  # a --now further ahead than this is time travel, not clock skew
+
 
 @click.command()
 @click.option(
     "--now",
     "now_text",
     metavar="WHEN",
-    help="Act as if it were this moment (preview): 2026-12-01T18:00, or +3d, +2h, +1w, -1d.",
+    help="Act as if it were this moment (recorded as if it had come): 2026-12-01T18:00, or +3d, +2h, +1w, -1d.",
 )
 @pass_options
 def sync(options: Options, now_text: str | None) -> None:
@@ -36,11 +39,21 @@ def sync(options: Options, now_text: str | None) -> None:
       reconnectd sync --now +2d
     """
     config = options.config()
+    clock = options.clock()
     now = options.now(config, now_text)
     with open_runtime(config, options.state_dir) as runtime:
         report = run_cycle(config, runtime.store, runtime.calendar, runtime.notifier, now, progress=terminal_progress())
         log.info(report.summary())
         error = report.calendar_error or runtime.calendar_error
+    if now - clock > AHEAD_OF_CLOCK:
+        log.warning(
+            "--now %s (%s) is ahead of the clock: this sync is recorded as if that time had come (the check-ins "
+            "and dates before it passed, their nudges sent); to look ahead without recording anything, use "
+            "`reconnectd plan` or `reconnectd status --now %s`",
+            now_text,
+            f"{now.astimezone(config.timezone):%a %d %b %H:%M}",
+            now_text,
+        )
     if error:
         click.echo(f"reconnectd: calendar unavailable: {error}", err=True)
         sys.exit(EXIT_RUNTIME)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -79,7 +80,11 @@ def status_table(rows: list[PersonStatus], tz: ZoneInfo, *, color: bool) -> list
         lines.append(line.rstrip())
     for r in rows:
         for label, day in r.missed:
-            lines.append(f"Missed: {label} on {day:%a %d %b}; no nudge could go out in time.")
+            done = f"reconnectd done {shlex.quote(r.name)}"
+            lines.append(
+                f"Missed: {label} on {day:%a %d %b}; no nudge could go out in time"
+                f" (in touch anyway? `{done}` records it)."
+            )
     return lines
 
 

@@ -17,8 +17,11 @@ from reconnectd.policy.model import CheckInStatus, Outcome, Person, fold
 from reconnectd.policy.settings import Config
 from reconnectd.policy.status import PersonStatus, summarize
 
-PAST_DAYS = 365  # the timeline shows the year up to today...
-FUTURE_DAYS = 56  # ...and eight weeks ahead, where the next check-ins sit
+PAST_DAYS = 365  # the timeline reaches back at most a year, to the first week with something on it...
+MIN_PAST_DAYS = 28  # ...but at least four weeks, so a new user's first contacts have room
+FUTURE_DAYS = 56  # ahead, it reaches to the week of the last next check-in, at most eight weeks...
+MIN_FUTURE_DAYS = 14  # ...and at least two
+WEEKS_LABELLED = 12  # a timeline of up to this many weeks labels each week, not only the months
 DUE_SOON_DAYS = 7  # "due this week": due within the next 7 days, today included
 
 # The timeline's scale, in SVG user units. Every row and the month axis share one viewBox width,
@@ -56,7 +59,8 @@ class Row:
     index: int
     person: Person
     status: PersonStatus
-    contacts: tuple[ContactMark, ...]  # every known contact, oldest first
+    contacts: tuple[ContactMark, ...]  # every known contact up to today, oldest first
+    ahead: tuple[ContactMark, ...]  # contacts dated after today: named on the page, drawn and counted nowhere
     passed: tuple[date, ...]  # check-ins whose time came without being ticked off
     skipped: tuple[date, ...]  # check-ins the user deleted from the calendar
     due: date | None  # when the next contact is expected (see `_due_day`)
@@ -93,6 +97,15 @@ class Window:
             first = date(first.year + first.month // 12, first.month % 12 + 1, 1)
         return starts
 
+    def week_starts(self) -> list[date]:
+        """The Mondays from the window's first day to its last."""
+        monday = self.start + timedelta(days=-self.start.weekday() % 7)
+        return [monday + timedelta(weeks=n) for n in range((self.end - monday).days // 7 + 1)]
+
+    @property
+    def weeks(self) -> int:
+        return -(-((self.end - self.start).days + 1) // 7)
+
     def __contains__(self, day: object) -> bool:
         return isinstance(day, date) and self.start <= day <= self.end
 
@@ -126,11 +139,23 @@ def figures_for(config: Config, ledger: Ledger, now: datetime) -> Figures:
         raise ValueError(f"need a timezone-aware datetime, got {now!r}")
     tz = config.timezone
     today = now.astimezone(tz).date()
-    window = Window(today - timedelta(days=PAST_DAYS), today + timedelta(days=FUTURE_DAYS), today)
     statuses = summarize(config, ledger, now)
     pairs = zip(config.people, statuses, strict=True)
     rows = tuple(_row(i, person, status, ledger, tz, now=now) for i, (person, status) in enumerate(pairs))
+    window = _window(rows, today)
     return Figures(now.astimezone(tz), window, rows, _totals(rows, window))
+
+
+def _window(rows: tuple[Row, ...], today: date) -> Window:
+    """The weeks that have something to show: from the week of the first contact or check-in of the
+    last year, to the week of the last next check-in, within the bounds above (whole weeks, Monday first)."""
+    year_ago = today - timedelta(days=PAST_DAYS)
+    past = [d for r in rows for d in (*(m.day for m in r.contacts), *r.passed, *r.skipped) if d >= year_ago]
+    first = min([*past, today - timedelta(days=MIN_PAST_DAYS)])
+    start = max(first - timedelta(days=first.weekday()), year_ago)
+    ahead = [r.next_checkin.date() for r in rows if r.next_checkin is not None]
+    last = min(max([*ahead, today + timedelta(days=MIN_FUTURE_DAYS)]), today + timedelta(days=FUTURE_DAYS))
+    return Window(start, last + timedelta(days=6 - last.weekday()), today)
 
 
 def _totals(rows: tuple[Row, ...], window: Window) -> Totals:
@@ -148,10 +173,15 @@ def _totals(rows: tuple[Row, ...], window: Window) -> Totals:
 
 def _row(index: int, person: Person, status: PersonStatus, ledger: Ledger, tz: ZoneInfo, *, now: datetime) -> Row:
     folded = fold(person.name)
+    today = now.astimezone(tz).date()
     recorded = sorted((c for c in ledger.contacts if fold(c.person) == folded), key=lambda c: c.at)
     marks = [ContactMark(c.at.astimezone(tz).date(), c.outcome, c.note, c.source) for c in recorded]
     if person.last_contact is not None and all(m.day != person.last_contact for m in marks):
         marks.append(ContactMark(person.last_contact, None, None, None))
+    # A contact dated after today (`done` refuses them; an older version or a hand-edited YAML did
+    # not) has not happened yet: it is not drawn, and counted nowhere (row, streak or totals).
+    ahead = tuple(m for m in marks if m.day > today)
+    marks = [m for m in marks if m.day <= today]
     marks.sort(key=lambda m: m.day)  # stable: recorded contacts keep their order within a day
     theirs = [c for c in ledger.checkins if fold(c.person) == folded and not c.is_milestone]
     # A scheduled check-in whose time has come is passed, whether or not a sync has said so yet.
@@ -162,10 +192,20 @@ def _row(index: int, person: Person, status: PersonStatus, ledger: Ledger, tz: Z
     )
     skipped = sorted(c.start.astimezone(tz).date() for c in theirs if c.status is CheckInStatus.SKIPPED)
     due = _due_day(status, tz)
-    standing = _standing(status, due, now.astimezone(tz).date())
+    standing = _standing(status, due, today)
     upcoming = status.next_checkin.astimezone(tz) if status.next_checkin is not None else None
     return Row(
-        index, person, status, tuple(marks), tuple(passed), tuple(skipped), due, standing, _streak(marks), upcoming
+        index,
+        person,
+        status,
+        tuple(marks),
+        ahead,
+        tuple(passed),
+        tuple(skipped),
+        due,
+        standing,
+        _streak(marks),
+        upcoming,
     )
 
 

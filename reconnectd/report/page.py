@@ -7,6 +7,7 @@ shows is worked out in figures.py; this module only puts it into words and draws
 
 from __future__ import annotations
 
+import shlex
 from datetime import date, datetime
 from html import escape
 
@@ -19,6 +20,7 @@ from reconnectd.report.figures import (
     DUE_SOON_DAYS,
     LEFT,
     RIGHT,
+    WEEKS_LABELLED,
     WIDTH,
     ContactMark,
     Figures,
@@ -52,7 +54,11 @@ def draw(figures: Figures, config: Config) -> str:
     rows, window = figures.rows, figures.window
     body = (
         _header(figures)
-        + (_legend() + _axis(window) + "".join(_person(row, window) for row in rows) if rows else _empty(config))
+        + (
+            _legend() + _axis(window) + "".join(_person(row, window, config.file) for row in rows)
+            if rows
+            else _empty(config)
+        )
         + _footer(config, figures.now)
     )
     return _page(body)
@@ -108,6 +114,14 @@ def _streak_text(streak: Streak) -> str:
     if streak.outcome is Outcome.REPLIED:
         return "replied last time" if streak.count == 1 else f"{streak.count} replied in a row"
     return "last one unanswered" if streak.count == 1 else f"{streak.count} unanswered in a row"
+
+
+def _ahead_text(mark: ContactMark, row: Row, config_file: str) -> str:
+    """A contact dated after today: not drawn, so said in words, with how to take it back."""
+    if mark.outcome is None:
+        return f"last_contact {mark.day.isoformat()} in {config_file} is after today: not shown; correct it there"
+    undo = f"reconnectd undo {shlex.quote(row.person.name)}"
+    return f"a contact dated {_day(mark.day)} is after today: not shown (`{undo}` takes it back)"
 
 
 def _tooltip(mark: ContactMark) -> str:
@@ -172,14 +186,24 @@ def _axis(window: Window) -> str:
     starts = window.month_starts()
     edges = [window.edge(first) for first in starts]
     bounds = [LEFT, *edges, RIGHT]
-    for first, left, right in zip([window.start, *starts], bounds[:-1], bounds[1:], strict=True):
-        if right - left >= 26:  # a month cut short at either end gets a label only if it fits
-            centre = (left + right) / 2
+    if window.weeks <= WEEKS_LABELLED:  # a short timeline names each week by its Monday, "9 Nov"
+        for monday in window.week_starts():
+            x = window.edge(monday)
             parts.append(
-                f'<text class="month" x="{centre:.1f}" y="31" text-anchor="middle">{MONTHS[first.month - 1]}</text>'
+                f'<line class="tick week" x1="{x:.1f}" y1="26" x2="{x:.1f}" y2="{AXIS_HEIGHT:g}"/>'
+                f'<text class="week" x="{x + 3:.1f}" y="35" data-date="{monday.isoformat()}">'
+                f"{monday.day} {MONTHS[monday.month - 1]}</text>"
             )
-    for first, x in zip(starts, edges, strict=True):
+    else:
+        for first, left, right in zip([window.start, *starts], bounds[:-1], bounds[1:], strict=True):
+            if right - left >= 26:  # a month cut short at either end gets a label only if it fits
+                centre = (left + right) / 2
+                parts.append(
+                    f'<text class="month" x="{centre:.1f}" y="31" text-anchor="middle">{MONTHS[first.month - 1]}</text>'
+                )
+    for x in edges:
         parts.append(f'<line class="tick" x1="{x:.1f}" y1="18" x2="{x:.1f}" y2="{AXIS_HEIGHT:g}"/>')
+    for first, x in zip(starts, edges, strict=True):
         if first.month == 1 and abs(x - today) > 40:
             parts.append(f'<text class="year" x="{x + 2:.1f}" y="11">{first.year}</text>')
     parts.append(f'<text class="today-label" x="{today:.1f}" y="11" text-anchor="middle">today</text>')
@@ -188,7 +212,7 @@ def _axis(window: Window) -> str:
     return f'<div class="row axis-row"><div></div>{"".join(parts)}<div></div></div>'
 
 
-def _person(row: Row, window: Window) -> str:
+def _person(row: Row, window: Window, config_file: str) -> str:
     person, status = row.person, row.status
     rhythm = " · ".join(escape(p) for p in (str(person.every), person.prefers) if p)
     notes = f'<p class="notes" title="{escape(person.notes)}">{escape(person.notes)}</p>' if person.notes else ""
@@ -222,7 +246,11 @@ def _person(row: Row, window: Window) -> str:
         f"{streak}"
         f'<p class="upcoming">{escape(upcoming)}</p>'
         f'<p class="count" data-contacts="{len(row.contacts)}">{escape(plural(len(row.contacts), "contact"))}</p>'
-        "</div>"
+        + "".join(
+            f'<p class="ahead" data-date="{m.day.isoformat()}">{escape(_ahead_text(m, row, config_file))}</p>'
+            for m in row.ahead
+        )
+        + "</div>"
         "</section>"
     )
 
@@ -230,13 +258,14 @@ def _person(row: Row, window: Window) -> str:
 def _timeline(row: Row, window: Window, shown: list[ContactMark]) -> str:
     status = row.status
     replied = sum(m.outcome is Outcome.REPLIED for m in shown)
-    label = f"{row.person.name}: {plural(len(shown), 'contact')} in the last year, {replied} replied"
+    label = f"{row.person.name}: {plural(len(shown), 'contact')} shown, {replied} replied"
     today = window.x(window.today)
     parts = [
         f'<svg class="timeline" viewBox="0 0 {WIDTH:g} {ROW_HEIGHT:g}" role="img" aria-label="{escape(label)}">',
         f'<rect class="future" x="{today:.1f}" y="2" width="{RIGHT - today:.1f}" height="{ROW_HEIGHT - 4:g}" rx="6"/>',
     ]
-    for first in window.month_starts():
+    lines = window.week_starts() if window.weeks <= WEEKS_LABELLED else window.month_starts()
+    for first in lines:
         x = window.edge(first)
         parts.append(f'<line class="grid" x1="{x:.1f}" y1="6" x2="{x:.1f}" y2="{ROW_HEIGHT - 6:g}"/>')
     parts.append(f'<line class="track" x1="{LEFT:g}" y1="{MID:g}" x2="{RIGHT:g}" y2="{MID:g}"/>')

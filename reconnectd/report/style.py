@@ -69,7 +69,8 @@ svg.axis, svg.timeline { display: block; width: 100%; height: auto; overflow: vi
   background: var(--tint); color: var(--hue); font-weight: 700; font-size: 16px;
 }
 .name { margin: 0; font-size: 16px; font-weight: 650; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
-.rhythm, .notes, .upcoming, .streak { margin: 0; font-size: 12.5px; color: var(--muted); }
+.rhythm, .notes, .upcoming, .streak, .count { margin: 0; font-size: 12.5px; color: var(--muted); }
+.ahead { margin: 4px 0 0; font-size: 11.5px; color: var(--ink); }
 .notes {
   font-style: italic; overflow: hidden; display: -webkit-box; -webkit-line-clamp: 2; -webkit-box-orient: vertical;
 }
@@ -85,6 +86,8 @@ svg.axis, svg.timeline { display: block; width: 100%; height: auto; overflow: vi
 .streak.replied::before { content: "♥ "; color: var(--hue); }
 .streak.unanswered::before { content: "○ "; color: var(--hue); }
 .month { font-size: 11px; fill: var(--muted); }
+.week { font-size: 10px; fill: var(--muted); }
+.tick.week { stroke: var(--grid); }
 .year { font-size: 11px; font-weight: 600; fill: var(--ink); opacity: .7; }
 .tick { stroke: var(--line); stroke-width: 1; }
 .today-label { font-size: 11px; font-weight: 600; fill: var(--today); }
