@@ -11,13 +11,13 @@ from __future__ import annotations
 import bisect
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from reconnectd.policy.settings import Schedule
 
 
-def local_time(day: date, at: time, tz: ZoneInfo) -> datetime:
+def local_time(day: date, at: time, tz: tzinfo) -> datetime:
     """`at` on `day` in `tz`: a skipped time moves forward by the gap, a doubled time is the first."""
     return datetime.combine(day, at, tzinfo=tz).replace(fold=0).astimezone(UTC).astimezone(tz)
 
