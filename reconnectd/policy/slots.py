@@ -47,6 +47,16 @@ class Slots:
         for start in taken:
             self._mark(self._day_of(start), start)
 
+    def move_to(self, now: datetime) -> None:
+        """Go on to a later `now`, as if built afresh then: no day is known to be full any more."""
+        self.now = now
+        self.full.clear()
+
+    def release(self, start: datetime) -> None:
+        """Give back a taken start (its check-in came due): as if it had never been taken."""
+        self.taken[self._day_of(start)] -= 1
+        del self.starts[bisect.bisect_left(self.starts, start.astimezone(UTC))]
+
     def take(self, earliest: date) -> datetime:
         day = max(earliest, self.now.astimezone(self.tz).date())
         while True:
