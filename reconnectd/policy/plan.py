@@ -70,12 +70,12 @@ class Plan:
 
 
 def plan(config: Config, ledger: Ledger, now: datetime) -> Plan:
-    with _collector_paused():
+    with collector_paused():
         return _plan(config, ledger, now)
 
 
 @contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Planning makes many objects that live on and no reference cycles. Pausing the cycle collector
     spares its full passes, which scan every live object and made big plans grow faster than linear."""
     running = gc.isenabled()

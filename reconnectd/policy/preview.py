@@ -13,13 +13,13 @@ from __future__ import annotations
 import heapq
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from reconnectd.policy import milestones
 from reconnectd.policy.ledger import Ledger
 from reconnectd.policy.milestones import Occurrence
 from reconnectd.policy.model import CheckIn, CheckInStatus, Milestone, Person, Standing, fold
-from reconnectd.policy.plan import Basis, Plan, next_seq, plan, standing, words_for
+from reconnectd.policy.plan import Basis, Plan, collector_paused, next_seq, plan, standing, words_for
 from reconnectd.policy.settings import SELF, Config
 from reconnectd.policy.slots import Slots, later
 from reconnectd.policy.suggest import Wording
@@ -47,6 +47,11 @@ class Preview:
 
 def preview(config: Config, ledger: Ledger, now: datetime, until: datetime) -> list[Preview]:
     """Every check-in from now until `until`, as the daemon would go through them. Writes nothing."""
+    with collector_paused():  # as plan() does: many objects that live on, no reference cycles
+        return _preview(config, ledger, now, until)
+
+
+def _preview(config: Config, ledger: Ledger, now: datetime, until: datetime) -> list[Preview]:
     seen: dict[str, Preview] = {}
     moment, steps = now, 0
     while True:  # full plans, until the ledger holds exactly what the last one planned (once, as a rule)
@@ -54,14 +59,14 @@ def preview(config: Config, ledger: Ledger, now: datetime, until: datetime) -> l
         steps += 1
         for planned in result.upcoming:
             _record(seen, planned.checkin, planned.wording, until)
-        ledger = advance(ledger, result)
         ahead = [p.checkin.start for p in result.upcoming if p.checkin.start > moment]
         if not ahead or min(ahead) > until or steps >= STEPS:
             return _in_order(seen)
         if _settled(ledger, result):
             break
+        ledger = advance(ledger, result)
         moment = min(ahead)
-    walk = _Walk(config, ledger, moment)
+    walk = _Walk(config, ledger, result, moment)
     while steps < STEPS:
         following = walk.next_moment()
         if following is None or following > until:
@@ -81,23 +86,31 @@ def _in_order(seen: dict[str, Preview]) -> list[Preview]:
 
 
 def _settled(ledger: Ledger, result: Plan) -> bool:
-    """Whether the ledger's scheduled rows are exactly what `result` planned: one check-in per active
-    person, and the dates. A store's leftovers (a row under an old name, a duplicate) take another plan."""
-    scheduled = [c.uid for c in ledger.checkins if c.status is CheckInStatus.SCHEDULED]
-    return len(scheduled) == len(result.upcoming) and set(scheduled) == {p.checkin.uid for p in result.upcoming}
+    """Whether, once `result` is recorded, the ledger's scheduled rows are exactly what it planned: one
+    check-in per active person, and the dates. A store's leftovers (a row under an old name) take another plan."""
+    planned = {p.checkin.uid for p in result.upcoming}
+    if len(planned) != len(result.upcoming):
+        return False
+    closed = {c.uid for c in result.closed}
+    return all(c.uid in planned or c.uid in closed for c in ledger.checkins if c.status is CheckInStatus.SCHEDULED)
 
 
 class _Walk:
     """The state a settled ledger is in, carried from one moment to the next (see the module's rule)."""
 
-    def __init__(self, config: Config, ledger: Ledger, last: datetime) -> None:
+    def __init__(self, config: Config, ledger: Ledger, result: Plan, last: datetime) -> None:
+        """`result`: the plan of `ledger` at `last`, settled (see _settled); the rows are as `advance` leaves them."""
         self.config, self.ledger, self.tz = config, ledger, config.timezone
         self.today = last.astimezone(self.tz).date()
         everyone = config.everyone
         self.order = {fold(p.name): i for i, p in enumerate(everyone)}
+        planned = {p.checkin.uid: p.checkin for p in result.upcoming}
+        changed = {c.uid: c for c in result.closed}
+        rows = [changed.get(c.uid, c) for c in ledger.checkins if c.uid not in planned]
+        rows += planned.values()
         self.history: dict[str, list[CheckIn]] = defaultdict(list)  # each person's check-ins, any status
         self.ahead: list[tuple[datetime, int, CheckIn]] = []  # the scheduled check-ins, soonest first
-        for checkin in ledger.checkins:
+        for checkin in rows:
             if checkin.is_milestone:
                 continue
             self.history[fold(checkin.person)].append(checkin)
@@ -105,7 +118,8 @@ class _Walk:
                 self.ahead.append((checkin.start, len(self.ahead), checkin))
         heapq.heapify(self.ahead)
         self.placed = len(self.ahead)  # numbers the check-ins, so that equal starts never compare check-ins
-        self.slots = Slots(config.schedule, self.tz, last, (c.start for _, _, c in self.ahead))
+        starts = sorted((c.start for _, _, c in self.ahead), key=lambda s: s.astimezone(UTC))  # each one appended
+        self.slots = Slots(config.schedule, self.tz, last, starts)
         # Pauses that end: standing only ever turns active as days pass.
         self.waking: list[tuple[date, int, Person]] = []
         for i, person in enumerate(everyone):
@@ -116,9 +130,9 @@ class _Walk:
         heapq.heapify(self.waking)
         # Dates: each one's current occurrence, by day, and the starts of those planned.
         self.keep = config.milestones.keep_when_paused
-        self.finished = {c.uid for c in ledger.checkins if c.is_milestone and c.status in milestones.FINISHED}
+        self.finished = {c.uid for c in rows if c.is_milestone and c.status in milestones.FINISHED}
         self.dates: list[tuple[date, int, int, Person, Milestone]] = []
-        self.date_starts = [c.start for c in ledger.checkins if c.is_milestone and c.status is CheckInStatus.SCHEDULED]
+        self.date_starts = [c.start for c in rows if c.is_milestone and c.status is CheckInStatus.SCHEDULED]
         heapq.heapify(self.date_starts)
         for i, person in enumerate(config.people):
             if self.keep or standing(person, ledger, self.today) is Standing.ACTIVE:

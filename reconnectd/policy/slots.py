@@ -9,6 +9,7 @@ always ends after it starts and slots keep their order across a change of the cl
 from __future__ import annotations
 
 import bisect
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
@@ -48,9 +49,14 @@ class Slots:
             self._mark(self._day_of(start), start)
 
     def move_to(self, now: datetime) -> None:
-        """Go on to a later `now`, as if built afresh then: no day is known to be full any more."""
+        """Go on to a later `now`, taking what `take` gives as if built afresh then. The days near now
+        are looked at again (slots have passed, starts given back may free some); a day further on that
+        was full stays full: its count only grows, and no start given back (all before now) reaches it."""
         self.now = now
-        self.full.clear()
+        today = now.astimezone(self.tz).date()
+        reach = 2 + math.ceil(self.schedule.duration / timedelta(days=1))  # a day's slots, an event's length
+        for offset in range(-1, reach + 1):
+            self.full.pop(today + timedelta(days=offset), None)
 
     def release(self, start: datetime) -> None:
         """Give back a taken start (its check-in came due): as if it had never been taken."""
