@@ -7,6 +7,9 @@ has: what reconnectd keeps between plans (each person's suggestion orders, their
 already there. `fresh_first` times a first plan in a new process, with nothing kept yet: what
 the daemon's very first cycle pays.
 
+`measure_preview` times `reconnectd plan --days 30` (the preview walk, in-process) against one
+cycle's plan of the same people: the walk must cost a small factor of that, at any size.
+
 Everyone has dates (`workload.people_yaml(dates=True)`): a birthday each, an anniversary for
 one in four, a one-off event for one in ten; so the plan holds about 1.35 all-day events per
 person beside the check-ins, and a few of those dates' nudges are due.
@@ -26,7 +29,10 @@ from bench.report import ROOT
 from bench.workload import NOW, config
 from reconnectd.policy.ledger import Ledger
 from reconnectd.policy.plan import plan
+from reconnectd.policy.preview import preview
 from reconnectd.policy.settings import Config
+
+PREVIEW_DAYS = 30  # as `reconnectd plan` shows by default
 
 
 @dataclass(frozen=True)
@@ -80,3 +86,19 @@ def measure(cfg: Config, ledger: Ledger, *, memory: bool) -> PlanRun:
     if not memory:
         return PlanRun(_timed(cfg, empty), _timed(cfg, ledger))
     return PlanRun(_timed(cfg, empty), _timed(cfg, ledger), _peak(cfg, empty), _peak(cfg, ledger))
+
+
+@dataclass(frozen=True)
+class PreviewRun:
+    walk: float  # seconds of preview() over PREVIEW_DAYS days
+    cycle: float  # seconds of one cycle's plan() of the same people and ledger
+
+
+def measure_preview(cfg: Config, ledger: Ledger) -> PreviewRun:
+    """`plan --days 30` as a running daemon's user sees it (everyone's check-in in the ledger), and one cycle."""
+    moment = NOW + timedelta(minutes=5)
+    gc.collect()
+    start = time.perf_counter()
+    preview(cfg, ledger, moment, moment + timedelta(days=PREVIEW_DAYS))
+    walk = time.perf_counter() - start
+    return PreviewRun(walk, _timed(cfg, ledger))

@@ -32,6 +32,8 @@ from bench.workload import (
     rendered_events,
     running,
 )
+from reconnectd.policy.ledger import Ledger
+from reconnectd.policy.settings import Config
 
 SECTIONS = ("planning", "local", "distant", "daemon")
 REQUEST_SLACK = 10  # the "small constant" allowed on top of one request per event created
@@ -43,6 +45,7 @@ class Settings:
     people: int  # for the sync, poll and daemon sections
     distant_people: int
     plan_sizes: tuple[int, int, int]
+    preview_sizes: tuple[int, int]  # people for `plan --days 30`
     polls: int
     idle: float  # seconds
     latency: float  # seconds per round trip through the proxy
@@ -77,6 +80,7 @@ def parse_args(argv: list[str] | None) -> tuple[Settings, Path, bool]:
         people=people,
         distant_people=min(people, 30) if args.quick else people,
         plan_sizes=(100, 300, 1000) if args.quick else (100, 1000, 10000),
+        preview_sizes=(100, 400) if args.quick else (1000, 4000),
         polls=3 if args.quick else 5,
         idle=args.idle if args.idle is not None else (5.0 if args.quick else 60.0),
         latency=args.latency / 1000,
@@ -155,6 +159,48 @@ def bench_planning(results: Results, s: Settings, say: Progress) -> None:
         + ". Plans run in a process that has planned the same people before, as a running daemon has;"
         " 'in a fresh process' is the daemon's very first plan, before anything is kept"
         + ". Peak memory is measured in the first run only: it is the same every run, and tracing is slow"
+    )
+    bench_preview(results, s, say, {n: prepared[n] for n in s.preview_sizes if n in prepared})
+
+
+PREVIEW_FACTOR = 3  # `plan --days 30` may cost this many cycles' plans, at any size
+
+
+def bench_preview(results: Results, s: Settings, say: Progress, prepared: dict[int, tuple[Config, Ledger]]) -> None:
+    """`reconnectd plan --days 30`: the preview walk against one cycle's plan, and how it grows."""
+    section = "1. Planning (plan() only: people with their dates)"
+    sizes = s.preview_sizes
+    for n in sizes:
+        if n not in prepared:
+            prepared[n] = planning.prepare(n)
+    runs: dict[int, list[planning.PreviewRun]] = {n: [] for n in sizes}
+    for run in range(s.runs):
+        for n in sizes:
+            runs[n].append(planning.measure_preview(*prepared[n]))
+            got = runs[n][-1]
+            say(
+                f"preview run {run + 1}/{s.runs}: {n:,} people, plan --days {planning.PREVIEW_DAYS}"
+                f" {got.walk:.3f} s (one cycle {got.cycle:.3f} s)"
+            )
+    days = planning.PREVIEW_DAYS
+    factor = Target("<=", PREVIEW_FACTOR, f"<= {PREVIEW_FACTOR}x one cycle")
+    for n in sizes:
+        results.add(section, f"plan --days {days}, {n:,} people: time", "s", [r.walk for r in runs[n]])
+        results.add(
+            section,
+            f"plan --days {days} / one cycle's plan, {n:,} people",
+            "x",
+            [r.walk / r.cycle for r in runs[n]],
+            target=factor,
+        )
+    small, large = sizes
+    linear = large / small
+    growth = Target("<=", linear * 1.25, f"<= {linear * 1.25:.3g}x (linear: {linear:.3g}x)")
+    ratios = [b.walk / a.walk for a, b in zip(runs[small], runs[large], strict=True)]
+    results.add(section, f"growth {small:,} -> {large:,} people, plan --days {days} time", "x", ratios, target=growth)
+    results.notes.append(
+        f"plan --days {days}: the preview walk in-process (no config loading, no store), from a ledger that holds"
+        " everyone's check-in, as a running daemon leaves it; 'one cycle' is the re-plan of the same people"
     )
 
 

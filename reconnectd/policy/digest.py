@@ -15,11 +15,12 @@ from reconnectd.policy.english import plural
 from reconnectd.policy.milestones import Occurrence
 from reconnectd.policy.model import CheckIn, Nudge
 from reconnectd.policy.settings import Config
+from reconnectd.policy.slots import local_time
 
 
 def digest_moment(config: Config, day: date) -> datetime | None:
     at = config.notify.digest
-    return datetime.combine(day, at, tzinfo=config.timezone) if at is not None else None
+    return local_time(day, at, config.timezone) if at is not None else None
 
 
 def digest_nudge(
@@ -36,7 +37,7 @@ def digest_nudge(
     zone = config.timezone
     today = now.astimezone(zone).date()
     moment = digest_moment(config, today)
-    if moment is None or not moment <= now < datetime.combine(today + timedelta(days=1), time(0), tzinfo=zone):
+    if moment is None or not moment <= now < local_time(today + timedelta(days=1), time(0), zone):
         return None
     dates = list(dates)
     celebrated = {o.person.name for o in dates if o.day == today}  # their date says it better

@@ -19,6 +19,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 
 from reconnectd.policy.model import CheckIn, CheckInStatus, Milestone, Nudge, Person, milestone_uid
 from reconnectd.policy.settings import Config
+from reconnectd.policy.slots import local_time
 from reconnectd.policy.suggest import Wording, late_milestone_wording, milestone_description, milestone_wording
 
 FINISHED = frozenset({CheckInStatus.SKIPPED, CheckInStatus.DONE, CheckInStatus.PASSED, CheckInStatus.WITHDRAWN})
@@ -37,8 +38,8 @@ class Occurrence:
         object.__setattr__(self, "uid", milestone_uid(self.person.name, self.milestone.label, self.day.year))
 
     def as_checkin(self, zone: tzinfo) -> CheckIn:
-        start = datetime.combine(self.day, time(0), tzinfo=zone)
-        end = datetime.combine(self.day + timedelta(days=1), time(0), tzinfo=zone)
+        start = local_time(self.day, time(0), zone)
+        end = local_time(self.day + timedelta(days=1), time(0), zone)
         return CheckIn(
             self.person.name, self.day.year, start, end, f"milestone|{self.day.isoformat()}", label=self.milestone.label
         )
@@ -68,10 +69,10 @@ class Occurrence:
 
     def nudge_moments(self, at: time, zone: tzinfo) -> list[tuple[str, datetime]]:
         """(key suffix, moment): ahead of the day when it has a lead time, and on the day."""
-        on_the_day = datetime.combine(self.day, at, tzinfo=zone)
+        on_the_day = local_time(self.day, at, zone)
         moments = [("day", on_the_day)]
         if self.milestone.remind > timedelta(0):
-            moments.insert(0, ("ahead", datetime.combine(self.day - self.milestone.remind, at, tzinfo=zone)))
+            moments.insert(0, ("ahead", local_time(self.day - self.milestone.remind, at, zone)))
         return moments
 
 
@@ -100,11 +101,11 @@ def late_nudges(config: Config, late: Iterable[Occurrence], now: datetime) -> li
     today = now.astimezone(zone).date()
     nudges = []
     for occurrence in late:
-        day_ends = datetime.combine(occurrence.day + timedelta(days=1), time(0), tzinfo=zone)
+        day_ends = local_time(occurrence.day + timedelta(days=1), time(0), zone)
         if not now < day_ends + LATE_WINDOW:
             continue
         words = occurrence.wording(today)
-        moment = datetime.combine(occurrence.day, config.milestones.time, tzinfo=zone)
+        moment = local_time(occurrence.day, config.milestones.time, zone)
         nudges.append(Nudge(occurrence.nudge_key, occurrence.person.name, moment, words.summary, words.description))
     return nudges
 
@@ -118,7 +119,7 @@ def missed(
     today = now.astimezone(zone).date()
     gone = []
     for occurrence in recent(people, today, LATE_WINDOW + MISSED_SHOWN):
-        window_ends = datetime.combine(occurrence.day + timedelta(days=1), time(0), tzinfo=zone) + LATE_WINDOW
+        window_ends = local_time(occurrence.day + timedelta(days=1), time(0), zone) + LATE_WINDOW
         digests = {f"digest-{occurrence.day + timedelta(days=d)}" for d in (0, 1)}  # a digest that named it
         if now >= window_ends and occurrence.uid in known and not ({occurrence.nudge_key, *digests} & nudged):
             gone.append(occurrence)
@@ -135,7 +136,7 @@ def due_nudges(config: Config, upcoming: Iterable[Occurrence], finished: set[str
             continue  # its first nudge is on a later day (the usual case: a cheap date comparison)
         if occurrence.uid in finished:
             continue  # deleted in the calendar: skipped
-        day_ends = datetime.combine(occurrence.day + timedelta(days=1), time(0), tzinfo=zone)
+        day_ends = local_time(occurrence.day + timedelta(days=1), time(0), zone)
         for suffix, moment in occurrence.nudge_moments(config.milestones.time, zone):
             if moment <= now < day_ends and (suffix == "day" or today < occurrence.day):
                 words = occurrence.wording(today)

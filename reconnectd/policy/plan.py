@@ -70,12 +70,12 @@ class Plan:
 
 
 def plan(config: Config, ledger: Ledger, now: datetime) -> Plan:
-    with _collector_paused():
+    with collector_paused():
         return _plan(config, ledger, now)
 
 
 @contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Planning makes many objects that live on and no reference cycles. Pausing the cycle collector
     spares its full passes, which scan every live object and made big plans grow faster than linear."""
     running = gc.isenabled()
@@ -99,23 +99,18 @@ def _plan(config: Config, ledger: Ledger, now: datetime) -> Plan:
     active_people = [p for p in active if p.name != SELF]  # a reserved name: no configured person has it
     names = [fold(p.name) for p in active]
     for order, (person, folded) in enumerate(zip(active, names, strict=True)):
-        anchor = _anchor(person, _contacts_of(ledger, folded), history.get(folded, ()), tz)
-        factor = patience_factor(config.patience, _contacts_of(ledger, folded))
-        basis = f"{person.every}|{anchor.isoformat() if anchor else 'first'}|x{factor:g}"
+        decided = Basis.of(config, person, _contacts_of(ledger, folded), history.get(folded, ()))
         existing = current.get(folded)
         if existing is not None and (
-            existing.basis == basis or (existing.pinned and _same_anchor(existing.basis, basis))
+            existing.basis == decided.text or (existing.pinned and _same_anchor(existing.basis, decided.text))
         ):
             kept[folded] = replace(existing, start=existing.start.astimezone(tz), end=existing.end.astimezone(tz))
             continue
         if existing is not None and existing.pinned:
             fulfilled.append(replace(existing, status=CheckInStatus.DONE))
             existing = None
-        earliest = interval_after(person, anchor, factor) if anchor else today
-        if person.until is not None:
-            earliest = max(earliest, person.until)  # a pause that ended: not before its last day
-        seq = existing.seq if existing else _next_seq(history.get(folded, ()))
-        needed.append((earliest, order, person, basis, seq))
+        seq = existing.seq if existing else next_seq(history.get(folded, ()))
+        needed.append((decided.earliest(person, today), order, person, decided.text, seq))
 
     slots = Slots(config.schedule, tz, now, (c.start for c in kept.values()))
     placed: dict[str, CheckIn] = dict(kept)
@@ -125,7 +120,7 @@ def _plan(config: Config, ledger: Ledger, now: datetime) -> Plan:
         placed[names[order]] = CheckIn(person.name, seq, start, end, basis)
 
     upcoming = tuple(
-        Planned(placed[folded], _words(person, placed[folded], ledger, tz, config.library))
+        Planned(placed[folded], words_for(person, placed[folded], ledger, tz, config.library))
         for person, folded in zip(active, names, strict=True)
     )
     dates = _milestones(config, ledger, now, active_people)
@@ -155,6 +150,33 @@ def _plan(config: Config, ledger: Ledger, now: datetime) -> Plan:
         tuple(fulfilled),
         sent,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Basis:
+    """What a person's next check-in is decided by (rule 2): while it holds, the check-in stays."""
+
+    every: str
+    anchor: date | None  # the day the cadence counts from; None: nothing known yet
+    factor: float  # patience: how many cadences to wait
+
+    @classmethod
+    def of(cls, config: Config, person: Person, contacts: list[Contact], history: Iterable[CheckIn]) -> Basis:
+        """`history`: the person's check-ins (not dates), any status."""
+        anchor = _anchor(person, contacts, history, config.timezone)
+        return cls(str(person.every), anchor, patience_factor(config.patience, contacts))
+
+    @property
+    def text(self) -> str:
+        """As a check-in remembers it: a change of this string moves the check-in."""
+        return f"{self.every}|{self.anchor.isoformat() if self.anchor else 'first'}|x{self.factor:g}"
+
+    def earliest(self, person: Person, today: date) -> date:
+        """The first day the next check-in may take."""
+        earliest = interval_after(person, self.anchor, self.factor) if self.anchor else today
+        if person.until is not None:
+            earliest = max(earliest, person.until)  # a pause that ended: not before its last day
+        return earliest
 
 
 def _one_a_day(nudges: Iterable[Nudge], ledger: Ledger, tz: tzinfo) -> tuple[Nudge, ...]:
@@ -345,17 +367,18 @@ def _anchor(person: Person, contacts: list[Contact], history: Iterable[CheckIn],
 _FINISHED = frozenset({CheckInStatus.PASSED, CheckInStatus.SKIPPED})
 
 
-def _next_seq(history: Iterable[CheckIn]) -> int:
+def next_seq(history: Iterable[CheckIn]) -> int:
+    """The seq of a person's next new check-in, after every one in `history`."""
     return max((c.seq for c in history), default=0) + 1
 
 
 def _nudge(person: Person, checkin: CheckIn, ledger: Ledger, library: Library) -> Nudge:
-    words = _words(person, checkin, ledger, checkin.start.tzinfo or UTC, library)
+    words = words_for(person, checkin, ledger, checkin.start.tzinfo or UTC, library)
     key = f"{checkin.uid}@{checkin.start.astimezone(UTC):%Y%m%dT%H%M%SZ}"  # a moved check-in is due anew
     return Nudge(key=key, person=person.name, due=checkin.start, title=words.summary, body=words.description)
 
 
-def _words(person: Person, checkin: CheckIn, ledger: Ledger, tz: tzinfo, library: Library) -> Wording:
+def words_for(person: Person, checkin: CheckIn, ledger: Ledger, tz: tzinfo, library: Library) -> Wording:
     """What the check-in says. The gap is measured to the check-in's own day, so the text is stable."""
     last = last_contact_day(person, ledger, tz)
     since = (checkin.start.astimezone(tz).date() - last).days if last else None

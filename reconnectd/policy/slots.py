@@ -9,15 +9,16 @@ always ends after it starts and slots keep their order across a change of the cl
 from __future__ import annotations
 
 import bisect
+import math
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from reconnectd.policy.settings import Schedule
 
 
-def local_time(day: date, at: time, tz: ZoneInfo) -> datetime:
+def local_time(day: date, at: time, tz: tzinfo) -> datetime:
     """`at` on `day` in `tz`: a skipped time moves forward by the gap, a doubled time is the first."""
     return datetime.combine(day, at, tzinfo=tz).replace(fold=0).astimezone(UTC).astimezone(tz)
 
@@ -46,6 +47,21 @@ class Slots:
         self.full: dict[date, date] = {}
         for start in taken:
             self._mark(self._day_of(start), start)
+
+    def move_to(self, now: datetime) -> None:
+        """Go on to a later `now`, taking what `take` gives as if built afresh then. The days near now
+        are looked at again (slots have passed, starts given back may free some); a day further on that
+        was full stays full: its count only grows, and no start given back (all before now) reaches it."""
+        self.now = now
+        today = now.astimezone(self.tz).date()
+        reach = 2 + math.ceil(self.schedule.duration / timedelta(days=1))  # a day's slots, an event's length
+        for offset in range(-1, reach + 1):
+            self.full.pop(today + timedelta(days=offset), None)
+
+    def release(self, start: datetime) -> None:
+        """Give back a taken start (its check-in came due): as if it had never been taken."""
+        self.taken[self._day_of(start)] -= 1
+        del self.starts[bisect.bisect_left(self.starts, start.astimezone(UTC))]
 
     def take(self, earliest: date) -> datetime:
         day = max(earliest, self.now.astimezone(self.tz).date())
