@@ -28,7 +28,7 @@ from reconnectd.notify.outbox import catch_up_line
 from reconnectd.policy.model import Nudge
 
 ZONE = ZoneInfo("Europe/London")
-TRIALS = 20
+TRIALS = 12
 PROCESSES = 3
 PEOPLE = (
     "schedule:\n  max_per_day: 3\n"
@@ -86,21 +86,27 @@ def queued(state: Path) -> list[tuple[str, str, str, str, str]]:
     return rows
 
 
+def planned(tmp_path: Path, radicale: RadicaleServer, trial: int, phones: list[str]) -> tuple[list[str], Path]:
+    """A config and a state directory of their own, with three check-ins planned; the arguments for them."""
+    config, state = tmp_path / f"config-{trial}.yaml", tmp_path / f"state-{trial}"
+    config.write_text(
+        f"timezone: Europe/London\ncalendar:\n  url: {radicale.url}\n  username: me\n  password: x\n"
+        f"  name: Trial {trial}\nnotify:\n  urls:\n" + "".join(f"    - {u}\n" for u in phones) + PEOPLE
+    )
+    config.chmod(0o600)
+    base = ["--config", str(config), "--state-dir", str(state)]
+    with pytest.raises(SystemExit) as done:
+        main([*base, "sync", "--now", PLANNED])
+    assert done.value.code in (0, None)
+    return base, state
+
+
 def test_parallel_syncs_deliver_each_nudge_exactly_once(
     tmp_path: Path, radicale: RadicaleServer, phone: HttpReceiver
 ) -> None:
     phones = {"/a": phone.json_url("/a"), "/b": phone.json_url("/b")}
     for trial in range(TRIALS):
-        config, state = tmp_path / f"config-{trial}.yaml", tmp_path / f"state-{trial}"
-        config.write_text(
-            f"timezone: Europe/London\ncalendar:\n  url: {radicale.url}\n  username: me\n  password: x\n"
-            f"  name: Trial {trial}\nnotify:\n  urls:\n" + "".join(f"    - {u}\n" for u in phones.values()) + PEOPLE
-        )
-        config.chmod(0o600)
-        base = ["--config", str(config), "--state-dir", str(state)]
-        with pytest.raises(SystemExit) as planned:
-            main([*base, "sync", "--now", PLANNED])
-        assert planned.value.code in (0, None)
+        base, state = planned(tmp_path, radicale, trial, list(phones.values()))
         phone.clear()
         syncs = [reconnectd(*base, "sync", "--now", DUE) for _ in range(PROCESSES)]
         for sync in syncs:
@@ -112,6 +118,53 @@ def test_parallel_syncs_deliver_each_nudge_exactly_once(
         for path in phones:
             got = carried([r for r in phone.requests if r.path == path], nudges)
             assert got == Counter({key: 1 for key, *_ in nudges}), f"trial {trial}, phone {path}: {got}"
+
+
+def test_a_sync_killed_while_it_delivers_holds_nothing_up(
+    tmp_path: Path, radicale: RadicaleServer, phone: HttpReceiver
+) -> None:
+    base, state = planned(tmp_path, radicale, 0, [phone.json_url("/a"), phone.json_url("/b")])
+    phone.clear()
+    victim = reconnectd(*base, "sync", "--now", DUE)
+
+    def kill_the_sender(request: RecordedRequest, failure: int | None) -> None:
+        if victim.poll() is None:
+            victim.kill()  # SIGKILL, while it holds the delivery lock and before it records the send
+            victim.wait()
+
+    phone.on_request = kill_the_sender
+    victim.communicate(timeout=HANG_GUARD)
+    assert victim.returncode == -signal.SIGKILL
+    phone.on_request = None
+    after = reconnectd(*base, "sync", "--now", DUE)
+    _, err = after.communicate(timeout=HANG_GUARD)
+    assert after.returncode == 0, err
+    nudges = queued(state)
+    assert len(nudges) == 3  # all of them finished
+    for path in ("/a", "/b"):
+        got = carried([r for r in phone.requests if r.path == path], nudges)
+        assert set(got) == {key for key, *_ in nudges}
+        assert max(got.values()) <= 2  # the send the crash cut off may come again, nothing else
+
+
+def ready(daemon: subprocess.Popen[str]) -> None:
+    """Wait until `reconnectd run` says it is ready (it logs to stderr)."""
+    assert daemon.stderr is not None
+    for line in daemon.stderr:
+        if "ready: " in line:
+            return
+    raise AssertionError(f"the daemon ended before it was ready (exit code {daemon.wait()})")
+
+
+def stop(daemon: subprocess.Popen[str]) -> int:
+    if daemon.poll() is None:
+        daemon.send_signal(signal.SIGTERM)
+    try:
+        daemon.communicate(timeout=HANG_GUARD)
+    except subprocess.TimeoutExpired:
+        daemon.kill()
+        daemon.communicate()
+    return daemon.returncode
 
 
 def test_a_second_run_on_the_same_state_directory_refuses_and_names_the_first(
@@ -126,31 +179,25 @@ def test_a_second_run_on_the_same_state_directory_refuses_and_names_the_first(
     base = ["--config", str(config), "--state-dir", str(state)]
     first = reconnectd(*base, "run")
     try:
-        assert first.stderr is not None
-        for line in first.stderr:  # wait for it to be running
-            if "ready: " in line:
-                break
+        ready(first)
         second = reconnectd(*base, "run")
-        _, err = second.communicate(timeout=HANG_GUARD)
+        try:
+            _, err = second.communicate(timeout=HANG_GUARD)
+        finally:
+            stop(second)
         assert second.returncode == 2, err
-        assert f"pid {first.pid}" in err
-        assert str(state) in err
+        assert err.splitlines()[-1] == (
+            f"reconnectd: another `reconnectd run` (pid {first.pid}) is already running on the state directory"
+            f" {state}; stop it first, or give this one its own --state-dir (`reconnectd sync` beside it is fine)"
+        )
         assert "Traceback" not in err
-        sync = reconnectd(*base, "sync")  # a one-off sync beside it is fine
+        sync = reconnectd(*base, "sync")
         _, err = sync.communicate(timeout=HANG_GUARD)
         assert sync.returncode == 0, err
     finally:
-        first.send_signal(signal.SIGTERM)
-        first.communicate(timeout=HANG_GUARD)
-    assert first.returncode == 0
-    again = reconnectd(*base, "run")  # once it stopped, the state directory is free again
+        assert stop(first) == 0
+    again = reconnectd(*base, "run")  # once the first has stopped, the state directory is free again
     try:
-        assert again.stderr is not None
-        for line in again.stderr:
-            if "ready: " in line:
-                break
-        assert again.poll() is None
+        ready(again)
     finally:
-        again.send_signal(signal.SIGTERM)
-        again.communicate(timeout=HANG_GUARD)
-    assert again.returncode == 0
+        assert stop(again) == 0
