@@ -20,12 +20,14 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from life import Life, london
 from servers import HttpReceiver, RadicaleServer, RecordedRequest
 from waiting import HANG_GUARD
 
 from reconnectd.cli import main
 from reconnectd.notify.outbox import catch_up_line
 from reconnectd.policy.model import Nudge
+from reconnectd.state import Store
 
 ZONE = ZoneInfo("Europe/London")
 TRIALS = 12
@@ -201,3 +203,26 @@ def test_a_second_run_on_the_same_state_directory_refuses_and_names_the_first(
         ready(again)
     finally:
         assert stop(again) == 0
+
+
+def test_while_another_process_sends_a_stopping_daemon_leaves_the_nudges_to_it(
+    tmp_path: Path, radicale: RadicaleServer, phone: HttpReceiver
+) -> None:
+    phone.on_request = None
+    life = Life(tmp_path, radicale, phone)
+    other = Store(tmp_path / "state" / "state.db")  # another process, as far as the lock can tell
+    try:
+        life.run_until(london(2026, 11, 12, 9, 0))
+        assert other.delivery.try_acquire()  # it is sending
+        life.clock.now = london(2026, 11, 12, 18, 0)  # Priya's check-in is due
+        life.daemon.stopping.set()  # and the daemon is asked to stop meanwhile: it does not wait
+        life.daemon.step()
+        assert phone.requests == []
+        assert f"the rest left to another reconnectd process (pid {os.getpid()})" in life.daemon.last_report.summary()
+        other.delivery.release()
+        life.daemon.stopping.clear()
+        life.daemon.step()
+        assert life.titles() == ["Check in with Priya"]
+    finally:
+        other.close()
+        life.runtime.close()

@@ -37,10 +37,13 @@ class DirectoryLock:
         if self._fd is None:
             try:
                 self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-            except OSError as error:
-                raise StateError(
-                    f"cannot lock {self.path}: {error.strerror} (check --state-dir and its permissions)"
-                ) from None
+            except OSError:
+                try:  # a read-only state directory: a lock needs no write, only the pid is left out
+                    self._fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+                except OSError as error:
+                    raise StateError(
+                        f"cannot lock {self.path}: {error.strerror} (check --state-dir and its permissions)"
+                    ) from None
         return self._fd
 
     def try_acquire(self) -> bool:
