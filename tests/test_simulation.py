@@ -18,7 +18,7 @@ SEED = int(os.environ.get("RECONNECTD_SIM_SEED", "20261128"))
 def test_sixty_days_of_crashes_outages_and_edits_lose_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    figures = Simulation(tmp_path, seed=SEED, days=60, people=40, crash_rate=0.06, sync_rate=0.08).run()
+    figures = Simulation(tmp_path, seed=SEED, days=60, people=40, crash_rate=0.06, sync_rate=0.15).run()
     with capsys.disabled():
         print("\n  " + "\n  ".join(figures.lines()))
     assert figures.violations == []

@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_RETRY = timedelta(hours=1)
+MOMENT = 1.0  # seconds: a wait for another sender this short goes unmentioned
 WAIT_FOR_OTHER_SENDER = 120.0  # seconds; a pass to every target, each timing out, is well within it
 
 
@@ -104,7 +105,7 @@ def deliver(
         result.quiet = bool(store.pending_nudges())
         return result
     lock = store.delivery
-    if not lock.try_acquire():
+    if not lock.acquire(patience=MOMENT, interrupted=interrupted):
         holder = lock.holder()
         other = f"another reconnectd process (pid {holder})" if holder else "another reconnectd process"
         log.info("waiting for %s to finish sending nudges", other)
