@@ -70,3 +70,16 @@ class PortTaken(ReconnectdError):
 
 class StateError(ReconnectdError):
     """The state store could not be opened or written."""
+
+
+class AlreadyRunning(StateError):
+    """Another `reconnectd run` uses the same state directory: one daemon per state directory."""
+
+    exit_code = EXIT_USAGE
+
+    def __init__(self, state_dir: object, pid: int | None) -> None:
+        who = f"another `reconnectd run` (pid {pid})" if pid else "another `reconnectd run`"
+        super().__init__(
+            f"{who} is already running on the state directory {state_dir}; stop it first, or give this one"
+            " its own --state-dir (`reconnectd sync` beside it is fine)"
+        )

@@ -63,7 +63,7 @@ def main(config_path: Path, state_dir: Path, start: datetime) -> int:
         print(failure, file=sys.stderr)
         return failure.exit_code
     clock = SimulatedClock(start)
-    with open_runtime(config, state_dir) as runtime:
+    with open_runtime(config, state_dir, service=True) as runtime:
         daemon = LockstepDaemon(
             runtime, clock, SystemdNotifier(None), reload_config=lambda: read_config(config_path, redactor)
         )

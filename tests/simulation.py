@@ -7,7 +7,9 @@ Between moves, the world does its worst, at random from one seeded RNG:
 - the CalDAV server misbehaves through a fault proxy: refused, 503, 412, slow, hung;
 - the phone's notification service goes down for a while;
 - the daemon is killed with SIGKILL: at a random moment, after the server took a write but
-  before the daemon heard back, or while a nudge is being delivered. Then it is restarted.
+  before the daemon heard back, or while a nudge is being delivered. Then it is restarted;
+- the user runs `reconnectd sync` beside the daemon, at the minute a check-in comes due, while
+  the daemon moves through that same minute: the two race to send its nudge.
 
 It checks the invariants as it goes and once more at the end, and reports them as figures.
 """
@@ -19,6 +21,7 @@ import contextlib
 import os
 import queue
 import random
+import re
 import signal
 import sqlite3
 import subprocess
@@ -42,6 +45,7 @@ from servers import HttpReceiver, RadicaleServer, RecordedRequest
 
 from reconnectd.notify.outbox import catch_up_line
 from reconnectd.policy.model import Nudge
+from reconnectd.state.store import DELIVERY_LOCK
 
 ZONE = ZoneInfo("Europe/London")
 START = datetime(2026, 12, 1, 8, 0, tzinfo=ZONE)
@@ -121,8 +125,11 @@ def config_text(people: list[SimPerson], calendar_url: str, phone_url: str) -> s
 class Received:
     title: str
     body: str
-    life: int  # which daemon process was running
+    life: int  # which daemon process sent it (SIDE_SYNC: a `reconnectd sync` beside it)
     idles: int  # how many times that process had reported idle before this arrived
+
+
+SIDE_SYNC = 0  # the life of a message that a `sync` beside the daemon sent
 
 
 @dataclass
@@ -143,6 +150,8 @@ class Figures:
     crashes: Counter[str] = field(default_factory=Counter)
     faults: Counter[str] = field(default_factory=Counter)
     phone_outages: int = 0
+    side_syncs: int = 0
+    sent_by_side_syncs: int = 0
     user_edits: Counter[str] = field(default_factory=Counter)
     reloads: Counter[str] = field(default_factory=Counter)
     contacts: int = 0
@@ -167,6 +176,7 @@ class Figures:
             " delivery and recording)",
             f"crashes (SIGKILL): {sum(self.crashes.values())} ({spread(self.crashes)})",
             f"calendar faults: {sum(self.faults.values())} ({spread(self.faults)}); phone outages: {self.phone_outages}",
+            f"syncs beside the daemon: {self.side_syncs} ({self.sent_by_side_syncs} nudges sent by them)",
             f"user edits: {sum(self.user_edits.values())} ({spread(self.user_edits)})",
             f"config reloads: {spread(self.reloads)}",
             f"duplicate events: {self.duplicate_events}; edits of yours reverted: {self.edits_reverted};"
@@ -241,6 +251,16 @@ class DaemonProcess:
         return self.proc.wait(timeout=30)
 
 
+def _wait_until_open(process: subprocess.Popen[str], path: Path) -> None:
+    """Until `process` has `path` open (or has ended): Linux's /proc lists what a process holds."""
+    fds = Path(f"/proc/{process.pid}/fd")
+    while process.poll() is None:
+        with contextlib.suppress(OSError):
+            if any(os.readlink(fd) == str(path) for fd in fds.iterdir()):
+                return
+        time.sleep(0.02)
+
+
 def _utc(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
 
@@ -297,6 +317,7 @@ class Simulation:
         days: int,
         people: int,
         crash_rate: float = 0.04,
+        sync_rate: float = 0.05,
         progress: Callable[[str], None] | None = None,
     ) -> None:
         self.workdir = workdir
@@ -304,6 +325,9 @@ class Simulation:
         self.rng = random.Random(seed)
         self.days = days
         self.crash_rate = crash_rate
+        self.sync_rate = sync_rate
+        self.side_sync: subprocess.Popen[str] | None = None
+        self.side_pid: int | None = None  # while a side sync runs
         self.figures = Figures(seed, days, people)
         self.now = START
         self.config_path = workdir / "config.yaml"
@@ -353,6 +377,9 @@ class Simulation:
             try:
                 self._live()
             finally:
+                if self.side_sync is not None:
+                    self.side_sync.kill()
+                    self.side_sync.communicate()
                 self.daemon.kill()
                 self.daemon.close()
                 self.peer.close()
@@ -388,6 +415,9 @@ class Simulation:
     def move_to(self, to: datetime) -> None:
         """Advance the daemon's clock, restarting it after each crash, until it is idle at `to`."""
         self.figures.moves += 1
+        due = self._next_due(to)
+        if due is not None and self.rng.random() < self.sync_rate and self.config_broken_until is None:
+            self._start_side_sync(min(due + timedelta(seconds=self.rng.choice([0, 0, 30])), to))
         timer = None
         if self.rng.random() < self.crash_rate / 3:
             timer = threading.Timer(self.rng.uniform(0, 0.4), self._crash, args=("at a random moment",))
@@ -403,6 +433,54 @@ class Simulation:
         if self.daemon.proc.poll() is not None:  # a late timer: killed while idle
             self._restart(to)
             self.daemon.advance(to)
+        self._finish_side_sync()
+
+    def _next_due(self, to: datetime) -> datetime | None:
+        """When the next check-in comes due in this move, if one does."""
+        if not (self.state_dir / "state.db").exists():
+            return None
+        with sqlite3.connect(f"file:{self.state_dir / 'state.db'}?mode=ro", uri=True) as db:
+            rows = db.execute("SELECT start FROM checkins WHERE status = 'scheduled'").fetchall()
+        db.close()
+        starts = [when for (text,) in rows if self.now < (when := datetime.fromisoformat(text)) <= to]
+        return min(starts, default=None)
+
+    def _start_side_sync(self, moment: datetime) -> None:
+        """`reconnectd sync` at the minute a check-in comes due, while the daemon is moved through that
+        same minute: the two race to send its nudge (the phone answers slowly meanwhile)."""
+        self.log.flush()
+        where = ["--config", str(self.config_path), "--state-dir", str(self.state_dir)]
+        self.side_sync = subprocess.Popen(
+            [sys.executable, "-m", "reconnectd", *where, "sync", "--now", _utc(moment)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=HERE.parent,
+        )
+        self.side_pid = self.side_sync.pid
+        self.figures.side_syncs += 1
+        _wait_until_open(self.side_sync, self.state_dir / "state.db")  # past its start-up: now they race
+        time.sleep(self.rng.uniform(0, 1.5))  # and which of the two sends first varies
+
+    def _finish_side_sync(self) -> None:
+        sync = self.side_sync
+        if sync is None:
+            return
+        try:
+            _, err = sync.communicate(timeout=WAIT_FOR_IDLE)
+        except subprocess.TimeoutExpired:
+            sync.kill()
+            _, err = sync.communicate()
+            self.violation("a sync beside the daemon hung")
+        self.side_sync = self.side_pid = None
+        self.log.write(err)
+        self.log.flush()
+        sent = re.search(r"nudges: (\d+) sent", err)
+        self.figures.sent_by_side_syncs += int(sent.group(1)) if sent else 0
+        if sync.returncode == 1 and "calendar unavailable" in err:
+            return  # a calendar fault the sync ran into: its nudges still went out, and it said so
+        if sync.returncode != 0:
+            self.violation(f"a sync beside the daemon exited with {sync.returncode}: {err.strip()[-300:]}")
 
     def _restart(self, at: datetime) -> None:
         """Start the daemon again after it died (it must have been killed)."""
@@ -430,14 +508,23 @@ class Simulation:
         if failure is not None:
             return  # the service is down: nothing reached the phone
         payload = request.json if isinstance(request.json, dict) else {}
+        side = self.side_pid
+        if side is not None:
+            time.sleep(0.3)  # a slow phone while two processes race: the window a duplicate would need
+        sender = SIDE_SYNC if side is not None and self._sender() == side else self.daemon.life
         self.received.append(
-            Received(
-                str(payload.get("title", "")), str(payload.get("message", "")), self.daemon.life, self.daemon.idles
-            )
+            Received(str(payload.get("title", "")), str(payload.get("message", "")), sender, self.daemon.idles)
         )
-        if self.arm_send_crash:
+        if self.arm_send_crash and sender != SIDE_SYNC:
             self.arm_send_crash = False
             self._crash("while a nudge was delivered")
+
+    def _sender(self) -> int | None:
+        """Who sends: the process that holds the delivery lock, by the pid it wrote in it."""
+        try:
+            return int((self.state_dir / DELIVERY_LOCK).read_text())
+        except (OSError, ValueError):
+            return None
 
     # -- the world's doings ------------------------------------------------------------------
 
@@ -812,6 +899,9 @@ def main() -> int:
     parser.add_argument("--people", type=int, default=200)
     parser.add_argument("--seed", type=int, default=random.SystemRandom().randrange(2**32))
     parser.add_argument("--crash-rate", type=float, default=0.04, help="chance of arming a crash per clock move")
+    parser.add_argument(
+        "--sync-rate", type=float, default=0.05, help="chance of a `reconnectd sync` beside the daemon per clock move"
+    )
     parser.add_argument("--keep", type=Path, help="work in this directory and keep it (the daemon's log is there)")
     options = parser.parse_args()
     print(f"seed {options.seed} (rerun with --seed {options.seed})", flush=True)
@@ -824,6 +914,7 @@ def main() -> int:
             days=options.days,
             people=options.people,
             crash_rate=options.crash_rate,
+            sync_rate=options.sync_rate,
             progress=lambda line: print(line, flush=True),
         ).run()
     print("\n".join(figures.lines()))

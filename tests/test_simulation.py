@@ -18,11 +18,12 @@ SEED = int(os.environ.get("RECONNECTD_SIM_SEED", "20261128"))
 def test_sixty_days_of_crashes_outages_and_edits_lose_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    figures = Simulation(tmp_path, seed=SEED, days=60, people=40, crash_rate=0.06).run()
+    figures = Simulation(tmp_path, seed=SEED, days=60, people=40, crash_rate=0.06, sync_rate=0.15).run()
     with capsys.disabled():
         print("\n  " + "\n  ".join(figures.lines()))
     assert figures.violations == []
     assert figures.crashes.total() >= 3
+    assert figures.side_syncs >= 5  # `reconnectd sync` beside the daemon, racing it to each nudge
     assert figures.checkins_due > 100
     assert figures.nudges_delivered == figures.nudges_queued
     assert set(figures.faults) >= {"refused", "503", "412", "timeout"}

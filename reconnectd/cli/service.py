@@ -75,7 +75,7 @@ def run(options: Options) -> None:
     config = options.config()
     people = plural(len(config.people), "person", "people")
     log.info("reconnectd %s: %s, calendar: %s", __version__, people, describe_calendar(config))
-    with open_runtime(config, options.state_dir) as runtime:
+    with open_runtime(config, options.state_dir, service=True) as runtime:
         daemon = Daemon(
             runtime,
             options.clock,

@@ -55,6 +55,7 @@ class CycleReport:
     nudges_sent: int = 0
     delivery_failures: list[str] = field(default_factory=list)
     quiet: bool = False
+    left_to: str | None = None  # another process was still sending nudges: they are left to it
     calendar_error: str | None = None
 
     @property
@@ -77,6 +78,8 @@ class CycleReport:
         if self.calendar_error:
             parts.append(f"calendar unavailable: {self.calendar_error}")
         parts.append(f"nudges: {self.nudges_sent} sent" + (" (quiet hours: the rest wait)" if self.quiet else ""))
+        if self.left_to:
+            parts.append(f"the rest left to {self.left_to}, which is still sending")
         if self.delivery_failures:
             parts.append(f"{len(self.delivery_failures)} failed, will retry")
         return "; ".join(parts)
@@ -120,6 +123,7 @@ def run_cycle(
         store, notifier, now, config.notify, config.timezone, routes=routes, interrupted=interrupted
     )
     report.nudges_sent, report.delivery_failures, report.quiet = delivered.nudges, delivered.failures, delivered.quiet
+    report.left_to = delivered.left_to
     _note_calendar_health(store, calendar, report, now)
     return report
 

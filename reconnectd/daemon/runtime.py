@@ -19,7 +19,7 @@ from reconnectd.errors import CalendarError, ConfigError, Problem
 from reconnectd.logs import Redactor, password_forms
 from reconnectd.notify.notifier import Notifier
 from reconnectd.policy.settings import Config
-from reconnectd.state import Store
+from reconnectd.state import Store, hold_service
 
 log = logging.getLogger(__name__)
 
@@ -121,20 +121,19 @@ class Runtime:
         self.close()
 
 
-def open_runtime(config: Config, state_dir: Path, *, with_calendar: bool = True) -> Runtime:
+def open_runtime(config: Config, state_dir: Path, *, with_calendar: bool = True, service: bool = False) -> Runtime:
+    """`service`: the long-running daemon, one per state directory (AlreadyRunning if another has it)."""
     stack = ExitStack()
-    store = stack.enter_context(Store(state_dir / "state.db"))
-    runtime = Runtime(
-        config,
-        store,
-        Notifier.for_settings(config.notify),
-        None,
-        None,
-        state_dir,
-        stack,
-    )
-    if with_calendar:
-        runtime.connect()
+    try:
+        if service:  # first: before the store, the embedded calendar's port or the network
+            stack.callback(hold_service(state_dir).close)
+        store = stack.enter_context(Store(state_dir / "state.db"))
+        runtime = Runtime(config, store, Notifier.for_settings(config.notify), None, None, state_dir, stack)
+        if with_calendar:
+            runtime.connect()
+    except BaseException:
+        stack.close()  # what was opened so far, the locks with it
+        raise
     return runtime
 
 

@@ -7,6 +7,10 @@
   on its own once `notify.expire` has passed since it was queued; it then rides along in the next
   message that does get through. Nothing is dropped.
 - During `notify.quiet_hours` nothing is sent; what comes due waits until they end.
+- Of any number of processes on one state directory (`run`, and a `sync` beside it), one sends at
+  a time: it holds the store's delivery lock from reading what is due to recording what it sent,
+  so the next one finds it sent. A crash lets go of the lock; at worst it repeats the one delivery
+  it made and had not yet recorded.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ log = logging.getLogger(__name__)
 
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_RETRY = timedelta(hours=1)
+MOMENT = 1.0  # seconds: a wait for another sender this short goes unmentioned
+WAIT_FOR_OTHER_SENDER = 120.0  # seconds; a pass to every target, each timing out, is well within it
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,7 @@ class Delivered:
     nudges: int = 0
     failures: list[str] = field(default_factory=list)
     quiet: bool = False
+    left_to: str | None = None  # another process kept on sending: what is due is left to it
 
 
 def compose(nudges: Sequence[Nudge], zone: ZoneInfo) -> Message:
@@ -97,9 +104,47 @@ def deliver(
     if settings.quiet_at(now.astimezone(zone).time()):
         result.quiet = bool(store.pending_nudges())
         return result
+    lock = store.delivery
+    if not lock.acquire(patience=MOMENT, interrupted=interrupted):
+        holder = lock.holder()
+        other = f"another reconnectd process (pid {holder})" if holder else "another reconnectd process"
+        log.info("waiting for %s to finish sending nudges", other)
+        if not lock.acquire(patience=WAIT_FOR_OTHER_SENDER, interrupted=interrupted):
+            result.left_to = other
+            return result
+    try:
+        _deliver(
+            store,
+            notifier,
+            now,
+            settings=settings,
+            zone=zone,
+            routes=routes or {},
+            rng=rng or random.Random(),
+            interrupted=interrupted,
+            result=result,
+        )
+    finally:
+        lock.release()
+    return result
+
+
+def _deliver(
+    store: Store,
+    notifier: Notifier,
+    now: datetime,
+    *,
+    settings: NotifySettings,
+    zone: ZoneInfo,
+    routes: Mapping[str, str],
+    rng: random.Random,
+    interrupted: Callable[[], bool],
+    result: Delivered,
+) -> None:
+    """Under the delivery lock: what is due, read afresh, sent, and recorded before the lock goes."""
     pending = store.pending_nudges()
     backoffs = store.target_backoff()
-    audience = {p.nudge.key: intended((routes or {}).get(fold(p.nudge.person)), notifier.targets) for p in pending}
+    audience = {p.nudge.key: intended(routes.get(fold(p.nudge.person)), notifier.targets) for p in pending}
     for target in notifier.targets:
         if interrupted():
             break
@@ -114,20 +159,17 @@ def deliver(
         if failure is None:
             store.record_delivery(list(message.keys), target.id, now)
             continue
-        jitter = (rng or random.Random()).uniform(-0.2, 0.2)
+        jitter = rng.uniform(-0.2, 0.2)
         failures = store.record_failure(list(message.keys), target.id, failure, now + backoff(failures + 1, jitter))
         log.warning(
             "could not deliver to %s (%s); retrying with backoff (%d failed in a row)", target.label, failure, failures
         )
         result.failures.append(target.label)
     for item in store.pending_nudges():
-        everyone = audience.get(item.nudge.key) or intended(
-            (routes or {}).get(fold(item.nudge.person)), notifier.targets
-        )
+        everyone = audience.get(item.nudge.key) or intended(routes.get(fold(item.nudge.person)), notifier.targets)
         if everyone <= item.delivered:
             store.finish_nudge(item.nudge.key, now)
             result.nudges += 1
-    return result
 
 
 def next_attempt(

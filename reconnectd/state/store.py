@@ -19,6 +19,7 @@ from reconnectd.errors import StateError
 from reconnectd.policy.ledger import Ledger
 from reconnectd.policy.model import CheckInStatus, Contact, Owned, Repair, Standing, fold
 from reconnectd.policy.plan import Plan
+from reconnectd.state.locks import DirectoryLock
 from reconnectd.state.outbox import OutboxRecords
 from reconnectd.state.rows import (
     Row,
@@ -34,6 +35,7 @@ from reconnectd.state.rows import (
 from reconnectd.state.schema import migrate
 
 log = logging.getLogger(__name__)
+DELIVERY_LOCK = "delivery.lock"
 _warned: set[tuple[str, str, object]] = set()  # rows already reported as unreadable, once per process
 
 
@@ -54,8 +56,10 @@ class Store(OutboxRecords):
             ) from None
         self.path = path
         self._ledger: tuple[int, Ledger] | None = None
+        self.delivery = DirectoryLock(path.parent / DELIVERY_LOCK)  # taken by the outbox while it sends
 
     def close(self) -> None:
+        self.delivery.close()
         self.db.close()
 
     def _readable(self, table: str, key: object, build: Callable[[Row], T], row: Row) -> T | None:
