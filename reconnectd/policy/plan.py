@@ -102,6 +102,9 @@ def _plan(config: Config, ledger: Ledger, now: datetime) -> Plan:
         anchor = _anchor(person, _contacts_of(ledger, folded), history.get(folded, ()), tz)
         factor = patience_factor(config.patience, _contacts_of(ledger, folded))
         basis = f"{person.every}|{anchor.isoformat() if anchor else 'first'}|x{factor:g}"
+        meeting = ledger.meeting_ahead(person.name, now)
+        if meeting is not None:  # a meeting ahead is a planned contact: the check-in waits, and follows it
+            basis += f"|meeting {meeting.start.isoformat()}"
         existing = current.get(folded)
         if existing is not None and (
             existing.basis == basis or (existing.pinned and _same_anchor(existing.basis, basis))
@@ -114,6 +117,8 @@ def _plan(config: Config, ledger: Ledger, now: datetime) -> Plan:
         earliest = interval_after(person, anchor, factor) if anchor else today
         if person.until is not None:
             earliest = max(earliest, person.until)  # a pause that ended: not before its last day
+        if meeting is not None:
+            earliest = max(earliest, meeting.start.astimezone(tz).date() + timedelta(days=1))
         seq = existing.seq if existing else _next_seq(history.get(folded, ()))
         needed.append((earliest, order, person, basis, seq))
 
