@@ -143,10 +143,7 @@ def _texts(reader: Reader, node: Node, path: str, *, email: bool) -> tuple[str, 
     found = [reader.text(n, p) for n, p in zip(items, where, strict=True)]
     ok = all(f is not None for f in found)
     for item, at, text in zip(items, where, found, strict=True):
-        if text is not None and not text.strip():
-            reader.problem(item, at, "is empty (write a name, or remove it)")
-            ok = False
-        elif text is not None and email and not re.fullmatch(r"[^@\s]+@[^@\s]+", text.strip().removeprefix("mailto:")):
+        if text is not None and email and not re.fullmatch(r"[^@\s]+@[^@\s]+", text.strip().removeprefix("mailto:")):
             reader.problem(item, at, f'"{text}" is not an email address (write it like "sam@example.com")')
             ok = False
     return tuple(f.strip() for f in found if f) if ok else None

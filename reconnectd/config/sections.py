@@ -101,10 +101,6 @@ def _watch(reader: Reader, node: Node) -> dict[str, Any]:
             )
         return {}
     names = [reader.text(n, join("calendar.watch", i)) for i, n in enumerate(reader.sequence(node, "calendar.watch"))]
-    for i, (item, name) in enumerate(zip(reader.sequence(node, "calendar.watch"), names, strict=True)):
-        if name is not None and not name.strip():
-            reader.problem(item, join("calendar.watch", i), "is empty (write the calendar's display name)")
-            return {}
     return {"watch": tuple(n.strip() for n in names if n)} if all(names) else {}
 
 
