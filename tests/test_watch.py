@@ -203,3 +203,24 @@ def test_a_person_with_watch_false_is_never_matched(watching: Watching, capsys: 
     watching.add("coffee.ics", event("coffee-1", "Coffee with Sam", "20261130T100000Z"))
     assert watching.sync(NOW) == 0
     assert watching.history("Sam", capsys) == ["No contact with Sam recorded yet."]
+
+
+def test_check_connect_status_and_plan_show_the_watched_calendars_and_meetings(
+    watching: Watching, capsys: pytest.CaptureFixture[str]
+) -> None:
+    watching.write(watch="[Work, Holidays]")
+    watching.add("coffee.ics", event("coffee-1", "Coffee with Sam", "20261130T100000Z"))
+    watching.add("dinner.ics", event("dinner-1", "Dinner w/ Ana", "20261207T190000Z"))
+    capsys.readouterr()
+    assert watching.run("check", "--connect") == 0
+    said = capsys.readouterr()
+    assert f'watch: "Work" at {watching.work} (read only)' in said.out
+    assert 'watch: no calendar named "Holidays" on this login (check calendar.watch)' in said.err
+    assert watching.sync(NOW) == 0
+    capsys.readouterr()
+    assert watching.run("status", "--now", NOW) == 0
+    out = capsys.readouterr().out
+    assert "Sam: last seen in Work: Coffee with Sam" in out
+    assert "Ana Lima: Dinner w/ Ana on Mon 07 Dec; no check-in before it" in out
+    assert watching.run("plan", "--days", "10", "--now", NOW) == 0
+    assert "  19:00    Dinner w/ Ana (Work): with Ana Lima" in capsys.readouterr().out
