@@ -104,6 +104,8 @@ def run_cycle(
     read = calendar is not None and _read_back(config, store, calendar, now, report)
     if read and calendar is not None and watched.watching(config.calendar):
         _watch(config, store, calendar, now, report)
+    elif not watched.watching(config.calendar):
+        store.set_meetings_ahead([])  # nothing watched any more: no meeting ahead holds a check-in back
     the_plan = plan(config, store.ledger(), now)
     store.apply_plan(the_plan, now)
     if read and calendar is not None:
