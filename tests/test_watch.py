@@ -224,3 +224,15 @@ def test_check_connect_status_and_plan_show_the_watched_calendars_and_meetings(
     assert "Ana Lima: Dinner w/ Ana on Mon 07 Dec; no check-in before it" in out
     assert watching.run("plan", "--days", "10", "--now", NOW) == 0
     assert "  19:00    Dinner w/ Ana (Work): with Ana Lima" in capsys.readouterr().out
+
+
+def test_an_event_added_by_hand_in_our_own_calendar_counts_too(
+    watching: Watching, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert watching.sync(NOW) == 0
+    ours = watching.peer.calendar_url("Reconnect")
+    assert watching.peer.put(ours, "walk.ics", event("walk-1", "Walk with Sam", "20261201T100000Z")) in (201, 204)
+    assert watching.sync("2026-12-02T10:00") == 0
+    assert watching.history("Sam", capsys) == ["Tue 01 Dec 2026  meeting: Reconnect: Walk with Sam"]
+    assert watching.sync("2026-12-02T11:00") == 0  # our own check-ins there never count
+    assert watching.history("Margaret Rose", capsys) == ["No contact with Margaret Rose recorded yet."]

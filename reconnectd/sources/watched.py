@@ -1,4 +1,5 @@
 """The watched calendars: other calendars of the same login, read by sync token, never written.
+Our own calendar is read the same way, for the events the user added there by hand.
 
 Each calendar's objects are kept in the store (href, ETag and data; only the ETag of a single
 event that is long over), so that a quiet poll costs one sync REPORT per calendar. Their URLs are
@@ -87,9 +88,11 @@ def read(config: Config, store: Store, calendar: CalendarClient, now: datetime) 
     watched = discover(config, store, calendar, now)
     span = lookback(config)
     watched.window = (now - span, now + span)
-    for name, url in watched.found:
+    ours = {o.href for o in store.owned().values() if o.href}
+    # Our own calendar too, for the events the user added there by hand (never our own objects).
+    for name, url in [*watched.found, (config.calendar.name, calendar.url)]:
         try:
-            objects, gone = _sync(store, calendar, url, now - span, config)
+            objects, gone = _sync(store, calendar, url, now - span, config, skip=ours)
         except CalendarError as failure:
             log.warning('could not read the watched calendar "%s": %s', name, failure)
             watched.unreadable.append(name)
@@ -105,7 +108,7 @@ def read(config: Config, store: Store, calendar: CalendarClient, now: datetime) 
 
 
 def _sync(
-    store: Store, calendar: CalendarClient, url: str, since: datetime, config: Config
+    store: Store, calendar: CalendarClient, url: str, since: datetime, config: Config, *, skip: set[str]
 ) -> tuple[dict[str, tuple[str, str | None]], set[str]]:
     """The calendar's objects after this read, and the hrefs that went. Only reads: changes and multiget."""
     key = CACHE + url
@@ -115,7 +118,7 @@ def _sync(
     reader.url, reader.name, reader.sync_supported = url, "", True
     changes = reader.changes(cached.get("token"))
     gone = set(changes.deleted) | ({h for h in objects if h not in changes.changed} if changes.complete else set())
-    wanted = [h for h, e in changes.changed.items() if objects.get(h, ("", None))[0] != e]
+    wanted = [h for h, e in changes.changed.items() if h not in skip and objects.get(h, ("", None))[0] != e]
     fetched = reader.fetch(wanted) if wanted else {}
     for href in gone:
         objects.pop(href, None)
