@@ -236,3 +236,19 @@ def test_an_event_added_by_hand_in_our_own_calendar_counts_too(
     assert watching.history("Sam", capsys) == ["Tue 01 Dec 2026  meeting: Reconnect: Walk with Sam"]
     assert watching.sync("2026-12-02T11:00") == 0  # our own check-ins there never count
     assert watching.history("Margaret Rose", capsys) == ["No contact with Margaret Rose recorded yet."]
+
+
+def test_a_meeting_ahead_moved_later_takes_the_checkin_along_and_deleted_releases_it(watching: Watching) -> None:
+    assert watching.sync(NOW) == 0
+    ana_before = watching.next_checkin("Ana Lima")
+    watching.add("dinner.ics", event("dinner-1", "Dinner with Ana", "20261212T190000Z"))
+    assert watching.sync("2026-12-02T10:00") == 0
+    assert watching.next_checkin("Ana Lima").date() > date(2026, 12, 12)
+    href, stored = next(iter(watching.watched().items()))
+    later = edited(stored.data, dtstart=datetime(2026, 12, 19, 19, 0, tzinfo=LONDON))
+    assert watching.peer.put(watching.work, href.rsplit("/", 1)[-1], later, stored.etag) in (201, 204)
+    assert watching.sync("2026-12-02T11:00") == 0
+    assert watching.next_checkin("Ana Lima").date() > date(2026, 12, 19)
+    assert watching.peer.delete(watching.work, href.rsplit("/", 1)[-1]) in (200, 204)
+    assert watching.sync("2026-12-02T12:00") == 0
+    assert watching.next_checkin("Ana Lima") == ana_before
