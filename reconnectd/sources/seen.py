@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import unquote
 
 from reconnectd.policy.meetings import Matcher, Meeting
 from reconnectd.policy.settings import Config
@@ -40,7 +41,10 @@ def fold_in(config: Config, store: Store, watched: Watched, now: datetime) -> No
             (past if meeting.start <= now else ahead).append(meeting)
 
     def unread(key: str) -> bool:
-        return any(key.startswith(path) for path in watched.unread_paths)
+        return any(unquote(key).startswith(unquote(path)) for path in watched.unread_paths)
+
+    def read(key: str) -> bool:  # a calendar renamed or no longer listed withdraws nothing
+        return any(unquote(key).startswith(unquote(path)) for path in watched.read_paths)
 
     recorded = store.recorded_meetings()
     added = 0
@@ -55,7 +59,7 @@ def fold_in(config: Config, store: Store, watched: Watched, now: datetime) -> No
     since = watched.window[0] if watched.window else now
     withdrawn = 0
     for key, (at, taken_back) in recorded.items():
-        if taken_back or key in current or unread(key):
+        if taken_back or key in current or not read(key):
             continue
         if key.split("|", 1)[0] in watched.gone or at >= since:
             store.withdraw_meeting(key, now)

@@ -39,6 +39,7 @@ class Watched:
     gone: set[str] = field(default_factory=set)  # hrefs deleted since the last read
     unreadable: list[str] = field(default_factory=list)  # calendars that could not be read this time
     unread_paths: list[str] = field(default_factory=list)  # their URL paths: what they held is kept as it was
+    read_paths: list[str] = field(default_factory=list)  # the URL paths of the calendars read this time
     window: tuple[datetime, datetime] | None = None
 
 
@@ -96,9 +97,10 @@ def read(config: Config, store: Store, calendar: CalendarClient, now: datetime) 
         except CalendarError as failure:
             log.warning('could not read the watched calendar "%s": %s', name, failure)
             watched.unreadable.append(name)
-            watched.unread_paths.append(urlsplit(url).path)
+            watched.unread_paths.append(urlsplit(url).path.rstrip("/") + "/")
             continue
         watched.gone |= gone
+        watched.read_paths.append(urlsplit(url).path.rstrip("/") + "/")
         for href, (_, data) in objects.items():
             if data is not None:
                 watched.occurrences += occurrences(
