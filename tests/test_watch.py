@@ -252,3 +252,14 @@ def test_a_meeting_ahead_moved_later_takes_the_checkin_along_and_deleted_release
     assert watching.peer.delete(watching.work, href.rsplit("/", 1)[-1]) in (200, 204)
     assert watching.sync("2026-12-02T12:00") == 0
     assert watching.next_checkin("Ana Lima") == ana_before
+
+
+def test_a_huge_event_is_skipped_and_the_others_still_count(
+    watching: Watching, capsys: pytest.CaptureFixture[str]
+) -> None:
+    notes = "DESCRIPTION:" + "x" * 70 + "".join("\r\n " + "x" * 70 for _ in range(9000)) + "\r\n"
+    watching.add("huge.ics", event("huge-1", "Coffee with Ana", "20261129T100000Z", notes))
+    watching.add("coffee.ics", event("coffee-1", "Coffee with Sam", "20261130T100000Z"))
+    assert watching.sync(NOW) == 0
+    assert watching.history("Sam", capsys) == ["Mon 30 Nov 2026  meeting: Work: Coffee with Sam"]
+    assert watching.history("Ana Lima", capsys) == ["No contact with Ana Lima recorded yet."]

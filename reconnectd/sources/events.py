@@ -25,7 +25,6 @@ def occurrences(
 ) -> list[Occurrence]:
     """The object's events that begin in [start, end); none when it can't be read."""
     if len(data) > MAX_OBJECT:
-        log.info("skipping %s in %s: too big to read (%d bytes)", href, calendar, len(data))
         return []
     try:
         parsed = icalendar.Calendar.from_ical(data)
@@ -39,8 +38,21 @@ def occurrences(
                 break
         return found
     except Exception as failure:  # any object of someone else's may be broken in any way
-        log.info("skipping %s in %s: not readable iCalendar (%s)", href, calendar, str(failure)[:120])
+        log.debug("skipping %s in %s: its events do not expand (%s)", href, calendar, str(failure)[:120])
         return []
+
+
+def readable(data: str, *, calendar: str, href: str) -> bool:
+    """Worth keeping: not huge, and iCalendar that parses. Said once, when it is read; skipped after."""
+    if len(data) > MAX_OBJECT:
+        log.info("skipping %s in %s: too big to read (%d bytes)", href, calendar, len(data))
+        return False
+    try:
+        icalendar.Calendar.from_ical(data)
+    except Exception as failure:  # any object of someone else's may be broken in any way
+        log.info("skipping %s in %s: not readable iCalendar (%s)", href, calendar, str(failure)[:120])
+        return False
+    return True
 
 
 def ends_before(data: str, moment: datetime, zone: tzinfo) -> bool:

@@ -19,7 +19,7 @@ from reconnectd.calendar.client import CalendarClient
 from reconnectd.errors import CalendarError
 from reconnectd.policy.meetings import Occurrence
 from reconnectd.policy.settings import CalendarSettings, Config
-from reconnectd.sources.events import ends_before, occurrences
+from reconnectd.sources.events import ends_before, occurrences, readable
 from reconnectd.state import Store
 
 log = logging.getLogger(__name__)
@@ -93,7 +93,7 @@ def read(config: Config, store: Store, calendar: CalendarClient, now: datetime) 
     # Our own calendar too, for the events the user added there by hand (never our own objects).
     for name, url in [*watched.found, (config.calendar.name, calendar.url)]:
         try:
-            objects, gone = _sync(store, calendar, url, now - span, config, skip=ours)
+            objects, gone = _sync(store, calendar, (name, url), now - span, config, skip=ours)
         except CalendarError as failure:
             log.warning('could not read the watched calendar "%s": %s', name, failure)
             watched.unreadable.append(name)
@@ -110,9 +110,10 @@ def read(config: Config, store: Store, calendar: CalendarClient, now: datetime) 
 
 
 def _sync(
-    store: Store, calendar: CalendarClient, url: str, since: datetime, config: Config, *, skip: set[str]
+    store: Store, calendar: CalendarClient, where: tuple[str, str], since: datetime, config: Config, *, skip: set[str]
 ) -> tuple[dict[str, tuple[str, str | None]], set[str]]:
     """The calendar's objects after this read, and the hrefs that went. Only reads: changes and multiget."""
+    name, url = where
     key = CACHE + url
     cached = json.loads(store.get_meta(key) or "{}")
     objects: dict[str, tuple[str, str | None]] = {h: (e, d) for h, (e, d) in cached.get("objects", {}).items()}
@@ -128,7 +129,9 @@ def _sync(
         if href not in fetched:
             continue
         _, data = fetched[href]
-        keep = None if ends_before(data, since, config.timezone) else data
+        keep = (
+            data if readable(data, calendar=name, href=href) and not ends_before(data, since, config.timezone) else None
+        )
         objects[href] = (changes.changed[href], keep)
     if changes.token != cached.get("token") or gone or wanted or not cached:
         store.set_meta(key, json.dumps({"token": changes.token, "objects": objects}))
