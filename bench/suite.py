@@ -19,7 +19,7 @@ from bench import planning
 from bench.daemon import DaemonProcess, sample
 from bench.proxy import LatencyProxy
 from bench.report import ROOT, Results, Target, describe, load, machine, table
-from bench.sync import BenchError, Reconnectd, SyncResult, edit_remotely, floor_sync, naive_sync
+from bench.sync import BenchError, Reconnectd, SyncResult, add_meeting, edit_remotely, floor_sync, naive_sync
 from bench.workload import (
     NOW,
     SERVER_KINDS,
@@ -218,13 +218,14 @@ class LocalRun:
     poll_requests: list[int]
     edit_wall: float
     edit_requests: int
+    watched_requests: int  # a no-change poll with one watched calendar
 
 
 def local_run(kind: str, n: int, *, polls: int, work: Path, run: int, say: Progress) -> LocalRun:
     """Floor, naive and reconnectd each on a fresh server, in a rotating order; then reconnectd's polls."""
     events = rendered_events(config(n))
     done: dict[str, SyncResult] = {}
-    poll_figures: tuple[float, int, list[float], list[int], float, int] | None = None
+    poll_figures: tuple[float, int, list[float], list[int], float, int, int] | None = None
     for method in rotated(["floor", "naive", "reconnectd"], run):
         root = work / f"{kind}-{method}-{run}"
         with running(kind, root) as server:
@@ -240,6 +241,7 @@ def local_run(kind: str, n: int, *, polls: int, work: Path, run: int, say: Progr
                     quiet = daemon.polls(NOW + timedelta(minutes=1), polls)
                     edit_remotely(calendar_url, daemon.one_owned_href())
                     edited = daemon.poll(NOW + timedelta(minutes=5 * polls + 6))
+                    watched = watched_poll(daemon, server.url, n, NOW + timedelta(minutes=5 * polls + 8))
                     if edited.report.moved_by_user != 1 or any(p.report.wrote for p in (settle, *quiet, edited)):
                         raise BenchError(f"{kind}: polls did not see exactly the one remote edit")
                     poll_figures = (
@@ -249,6 +251,7 @@ def local_run(kind: str, n: int, *, polls: int, work: Path, run: int, say: Progr
                         [p.requests for p in quiet],
                         edited.wall,
                         edited.requests,
+                        watched,
                     )
             stored = count_objects(calendar_url)
             if result.created != n or stored != n:
@@ -257,6 +260,26 @@ def local_run(kind: str, n: int, *, polls: int, work: Path, run: int, say: Progr
         say(f"{kind} run {run + 1}: {method:10} {result.wall:7.2f} s, {result.requests} requests")
     assert poll_figures is not None
     return LocalRun(done["floor"], done["naive"], done["reconnectd"], *poll_figures)
+
+
+def watched_poll(daemon: Reconnectd, server_url: str, n: int, at: datetime) -> int:
+    """Requests of a no-change poll once `calendar.watch` names one other calendar (holding a past
+    meeting and one ahead): the first poll finds and reads it, the next is the quiet one measured."""
+    work = make_calendar(server_url, "Work")
+    add_meeting(work, "coffee", "Coffee with Person 00001", (NOW - timedelta(days=2)).strftime("%Y%m%dT%H%M%SZ"))
+    add_meeting(work, "dinner", "Dinner with Person 00002", (NOW + timedelta(days=3)).strftime("%Y%m%dT%H%M%SZ"))
+    unwatched = daemon.cfg
+    daemon.cfg = config(n, url=server_url, watch="Work")
+    try:
+        first = daemon.poll(at)
+        if first.report.met != 1:
+            raise BenchError(f"the first poll of the watched calendar recorded {first.report.met} meetings, not 1")
+        quiet = daemon.poll(at + timedelta(minutes=2))
+        if quiet.report.wrote:
+            raise BenchError("a no-change poll with a watched calendar wrote to the calendar")
+        return quiet.requests
+    finally:
+        daemon.cfg = unwatched
 
 
 def bench_local(results: Results, s: Settings, work: Path, say: Progress) -> None:
@@ -308,6 +331,13 @@ def bench_local(results: Results, s: Settings, work: Path, say: Progress) -> Non
             target=Target("<=", 2, "<= 2"),
         )
         results.add(poll_section, f"{name}: no-change poll: time", "s", [median(r.poll_walls) for r in runs])
+        results.add(
+            poll_section,
+            f"{name}: no-change poll, one watched calendar: requests beyond the unwatched poll",
+            "count",
+            [r.watched_requests - max(r.poll_requests) for r in runs],
+            target=Target("<=", 2, "<= 2"),
+        )
         results.add(
             poll_section, f"{name}: poll after one remote edit: requests", "count", [r.edit_requests for r in runs]
         )

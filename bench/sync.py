@@ -166,3 +166,23 @@ def edit_remotely(calendar_url: str, href: str) -> None:
             raise BenchError(f"second client: PUT {href} answered {response.status}")
     finally:
         conn.close()
+
+
+def add_meeting(calendar_url: str, name: str, summary: str, start: str) -> None:
+    """An event in a watched calendar, as the user's calendar app would create it."""
+    body = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//The user//Their app//EN\r\nBEGIN:VEVENT\r\n"
+        f"UID:{name}\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:{start}\r\nDURATION:PT1H\r\n"
+        f"SUMMARY:{summary}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    ).encode()
+    url = urljoin(calendar_url if calendar_url.endswith("/") else calendar_url + "/", f"{name}.ics")
+    conn = _connection(url)
+    try:
+        headers = {"Content-Type": _ICS, "If-None-Match": "*", "Authorization": _AUTH}
+        conn.request("PUT", urlsplit(url).path, body, headers)
+        response = conn.getresponse()
+        response.read()
+        if response.status not in (201, 204):
+            raise BenchError(f"second client: PUT {name} into the watched calendar answered {response.status}")
+    finally:
+        conn.close()

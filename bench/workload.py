@@ -73,16 +73,21 @@ def config_yaml(
     poll: str = "5m",
     at: str = "18:00",
     dates: bool = False,
+    watch: str | None = None,
 ) -> str:
-    calendar = f"calendar:\n  name: {name}\n  poll: {poll}\n"
+    calendar = f"calendar:\n  name: {name}\n  poll: {poll}\n" + (f"  watch: [{watch}]\n" if watch else "")
     if url is not None:
         calendar += f"  url: {url}\n  username: {USERNAME}\n  password: {PASSWORD}\n"
     return f'timezone: {ZONE}\n{calendar}schedule:\n  time: "{at}"\npeople:\n{people_yaml(count, today, dates=dates)}'
 
 
-def config(count: int, *, url: str | None = None, name: str = "Reconnect", dates: bool = False) -> Config:
-    """A parsed config for the in-process benchmarks (planned as of NOW); `dates`: with milestones."""
-    return parse_config(config_yaml(count, today=NOW.date(), url=url, name=name, dates=dates), "bench.yaml")
+def config(
+    count: int, *, url: str | None = None, name: str = "Reconnect", dates: bool = False, watch: str | None = None
+) -> Config:
+    """A parsed config for the in-process benchmarks (planned as of NOW); `dates`: with milestones; `watch`:
+    another calendar read for meetings."""
+    text = config_yaml(count, today=NOW.date(), url=url, name=name, dates=dates, watch=watch)
+    return parse_config(text, "bench.yaml")
 
 
 def rendered_events(cfg: Config, now: datetime = NOW) -> list[tuple[str, bytes]]:

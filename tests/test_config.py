@@ -190,3 +190,52 @@ def test_no_text_makes_the_parser_raise_anything_but_config_errors(text: str) ->
         parse_config(text, "fuzz.yaml")
     except ConfigError as error:
         assert error.problems
+
+
+def test_watched_calendars_and_the_matching_fields_are_read() -> None:
+    config = parse_config(
+        textwrap.dedent("""\
+        timezone: UTC
+        calendar:
+          watch: [Work, Family]
+        people:
+          - name: Margaret Rose
+            every: weekly
+            aliases: [Mum, Mom]
+            emails: mum@example.com
+          - name: Sam
+            every: monthly
+            watch: false
+        """),
+        "c.yaml",
+    )
+    assert config.calendar.watch == ("Work", "Family") and not config.calendar.watch_all
+    mum, sam = config.people
+    assert mum.aliases == ("Mum", "Mom") and mum.emails == ("mum@example.com",) and mum.watch
+    assert not sam.watch
+    assert parse_config("timezone: UTC\ncalendar:\n  watch: all\n", "c.yaml").calendar.watch_all
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "timezone: UTC\ncalendar:\n  watch: Work\n",
+            'config.yaml:3: calendar.watch: "Work" is neither all nor a list (write watch: all, or watch: [Work])',
+        ),
+        (
+            "timezone: UTC\ncalendar:\n  watch: [Work, '']\n",
+            "config.yaml:3: calendar.watch[1]: is empty; write a value or remove the key",
+        ),
+        (
+            "timezone: UTC\npeople:\n  - name: Ana\n    every: weekly\n    emails: [ana]\n",
+            'config.yaml:5: people[0].emails[0]: "ana" is not an email address (write it like "sam@example.com")',
+        ),
+        (
+            "timezone: UTC\npeople:\n  - name: Ana\n    every: weekly\n    watch: nope\n",
+            'config.yaml:5: people[0].watch: expected true or false, got "nope"',
+        ),
+    ],
+)
+def test_bad_watch_settings_are_explained(text: str, expected: str) -> None:
+    assert problems(text) == [expected]

@@ -19,6 +19,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"policy"}),
     frozenset({"config", "state"}),
     frozenset({"calendar", "notify"}),
+    frozenset({"sources"}),  # read-only inputs: on the calendar's DAV edge, never writing
     frozenset({"daemon"}),
     frozenset({"report", "reference"}),
     frozenset({"cli"}),

@@ -17,6 +17,7 @@ from reconnectd.errors import EXIT_RUNTIME, CalendarError, UsageError
 from reconnectd.notify.notifier import Notifier
 from reconnectd.policy import identity
 from reconnectd.policy.english import plural
+from reconnectd.sources import watched
 
 
 @click.command()
@@ -48,7 +49,8 @@ def check(options: Options, connect: bool, send_test: bool) -> None:
             client = calendar_client(config, options.state_dir, stack)
             try:
                 found = client.find(config.calendar.name)
-                names = [display for display, _ in client.calendars()]
+                every = client.calendars()
+                names = [display for display, _ in every]
             except CalendarError as error:
                 click.echo(f"calendar: {error}", err=True)
                 failed = True
@@ -61,6 +63,8 @@ def check(options: Options, connect: bool, send_test: bool) -> None:
                         f'calendar: logged in; no calendar named "{config.calendar.name}" yet (it is created on the '
                         f"first sync if the server allows; existing: {others})"
                     )
+                if watched.watching(config.calendar):
+                    _say_watched(watched.choose(config.calendar, every, found or ""))
     if send_test:
         notifier = Notifier.for_settings(config.notify)
         for target in notifier.targets:
@@ -70,6 +74,16 @@ def check(options: Options, connect: bool, send_test: bool) -> None:
             failed = failed or outcome is not None
     if failed:
         sys.exit(EXIT_RUNTIME)
+
+
+def _say_watched(chosen: watched.Watched) -> None:
+    """The watched calendars found, read only, and the ones the config names that the server lacks."""
+    for name, url in chosen.found:
+        click.echo(f'watch: "{name}" at {url} (read only)')
+    if not chosen.found and not chosen.missing:
+        click.echo("watch: no other calendar to watch on this login")
+    for name in chosen.missing:
+        click.echo(f'watch: no calendar named "{name}" on this login (check calendar.watch)', err=True)
 
 
 @click.command()

@@ -79,6 +79,12 @@ def status_table(rows: list[PersonStatus], tz: ZoneInfo, *, color: bool) -> list
             line += note
         lines.append(line.rstrip())
     for r in rows:
+        if r.last_seen:
+            lines.append(f"{r.name}: last seen in {r.last_seen}")
+        if r.meeting_ahead:
+            title, start = r.meeting_ahead
+            lines.append(f"{r.name}: {title} on {start.astimezone(tz):%a %d %b}; no check-in before it")
+    for r in rows:
         for label, day in r.missed:
             done = f"reconnectd done {shlex.quote(r.name)}"
             lines.append(
@@ -103,19 +109,29 @@ def plan_command(options: Options, days: int, now_text: str | None) -> None:
     now = options.now(config, now_text)
     with options.store() as store:
         ledger = store.ledger()
-    items = preview(config, ledger, now, now + timedelta(days=days))
-    if not items:
+    end = now + timedelta(days=days)
+    lines: list[tuple[datetime, str]] = []
+    for item in preview(config, ledger, now, end):
+        local = item.start.astimezone(config.timezone)
+        when = "all day" if item.checkin.is_milestone else f"{local:%H:%M}"
+        lines.append((item.start, f"  {when:<7}  {item.wording.summary}: {item.wording.description.splitlines()[0]}"))
+    for meeting in ledger.ahead:  # a meeting in a watched calendar: a planned contact, read only
+        if now < meeting.start <= end:
+            local = meeting.start.astimezone(config.timezone)
+            lines.append(
+                (meeting.start, f"  {local:%H:%M}    {meeting.title} ({meeting.calendar}): with {meeting.person}")
+            )
+    if not lines:
         click.echo(f"Nothing planned in the next {days} days.")
     day = None
-    for item in items:
-        local = item.start.astimezone(config.timezone)
+    for start, line in sorted(lines, key=lambda pair: pair[0]):
+        local = start.astimezone(config.timezone)
         if local.date() != day:
             day = local.date()
             click.echo(
                 click.style(f"{local:%a %d %b %Y}", bold=True) if sys.stdout.isatty() else f"{local:%a %d %b %Y}"
             )
-        when = "all day" if item.checkin.is_milestone else f"{local:%H:%M}"
-        click.echo(f"  {when:<7}  {item.wording.summary}: {item.wording.description.splitlines()[0]}")
+        click.echo(line)
 
 
 @click.command()

@@ -5,6 +5,7 @@ A person is kept only when every field of theirs is valid; every problem is stil
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -119,6 +120,11 @@ def _person(reader: Reader, node: Node, path: str) -> tuple[str | None, Person |
         values["route"] = reader.text(keys["notify"], join(path, "notify"))
     if "was" in keys:
         values["was"] = _old_names(reader, keys["was"], join(path, "was"), name)
+    for key in ("aliases", "emails"):
+        if key in keys:
+            values[key] = _texts(reader, keys[key], join(path, key), email=key == "emails")
+    if "watch" in keys:
+        values["watch"] = reader.boolean(keys["watch"], join(path, "watch"))
     if "dates" in keys:
         dates = [
             _milestone(reader, n, join(path, f"dates[{i}]"))
@@ -128,6 +134,19 @@ def _person(reader: Reader, node: Node, path: str) -> tuple[str | None, Person |
     if not ok or name is None or every is None or any(v is None for v in values.values()):
         return name, None
     return name, Person(name=name, every=every, line=reader.line(node), **values)
+
+
+def _texts(reader: Reader, node: Node, path: str, *, email: bool) -> tuple[str, ...] | None:
+    """`aliases: Mum` or `aliases: [Mum, Mom]`; `emails:` the same, each an address."""
+    items = reader.sequence(node, path) if isinstance(node, yaml.SequenceNode) else [node]
+    where = [join(path, i) for i in range(len(items))] if isinstance(node, yaml.SequenceNode) else [path]
+    found = [reader.text(n, p) for n, p in zip(items, where, strict=True)]
+    ok = all(f is not None for f in found)
+    for item, at, text in zip(items, where, found, strict=True):
+        if text is not None and email and not re.fullmatch(r"[^@\s]+@[^@\s]+", text.strip().removeprefix("mailto:")):
+            reader.problem(item, at, f'"{text}" is not an email address (write it like "sam@example.com")')
+            ok = False
+    return tuple(f.strip() for f in found if f) if ok else None
 
 
 def _old_names(reader: Reader, node: Node, path: str, name: str | None) -> tuple[str, ...] | None:

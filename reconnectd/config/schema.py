@@ -37,6 +37,7 @@ CALENDAR_KEYS = {
     "component": "event or todo",
     "timeout": "network timeout",
     "concurrency": "writes in flight at once",
+    "watch": "other calendars to read meetings from (display names, or all)",
 }
 PASSWORD_KEYS = ("password", "password_file", "password_command", "password_env")  # at most one is given
 NOTIFY_KEYS = {
@@ -79,6 +80,9 @@ PERSON_KEYS = {
     "notify": "route tag",
     "dates": "birthdays, anniversaries, events",
     "was": "their old name, or a list of them: a rename keeps their history",
+    "aliases": "other names calendar events call them by",
+    "emails": "their addresses, as attendees of events",
+    "watch": "false: meetings in watched calendars never count for them",
 }
 PERSON_REQUIRED = {"name": '"Priya"', "every": '"2 weeks"'}  # each required key, with an example value
 DATE_OPTION_KEYS = {"remind": "lead time", "yearly": "every year"}

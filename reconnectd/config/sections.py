@@ -84,7 +84,24 @@ def read_calendar(reader: Reader, node: Node) -> CalendarSettings:
     for key in ("poll", "full_poll", "timeout"):
         if key in keys:
             values[key] = reader.parsed(keys[key], join("calendar", key), parse_positive_duration)
+    if "watch" in keys:
+        values.update(_watch(reader, keys["watch"]))
     return CalendarSettings(**{k: v for k, v in values.items() if v is not None})
+
+
+def _watch(reader: Reader, node: Node) -> dict[str, Any]:
+    """`watch: all`, or `watch: [Work, Family]`: the other calendars read for meetings."""
+    if isinstance(node, yaml.ScalarNode):
+        value = reader.text(node, "calendar.watch")
+        if value is not None and value.strip().lower() == "all":
+            return {"watch_all": True}
+        if value is not None:
+            reader.problem(
+                node, "calendar.watch", f'"{value}" is neither all nor a list (write watch: all, or watch: [{value}])'
+            )
+        return {}
+    names = [reader.text(n, join("calendar.watch", i)) for i, n in enumerate(reader.sequence(node, "calendar.watch"))]
+    return {"watch": tuple(n.strip() for n in names if n)} if all(names) else {}
 
 
 def _password_source(reader: Reader, keys: dict[str, Node]) -> PasswordSource | None:

@@ -25,6 +25,7 @@ from reconnectd.policy import identity
 from reconnectd.policy.model import CheckInStatus, Owned, Repair, fold
 from reconnectd.policy.plan import Plan, Planned, plan
 from reconnectd.policy.settings import CalendarSettings, Config
+from reconnectd.sources import seen, watched
 from reconnectd.state import Store
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,7 @@ class CycleReport:
     ticked_by_user: int = 0
     moved_by_user: int = 0
     conflicts: int = 0
+    met: int = 0  # past meetings seen in watched calendars, recorded as contacts
     refused: int = 0
     nudges_sent: int = 0
     delivery_failures: list[str] = field(default_factory=list)
@@ -73,6 +75,8 @@ class CycleReport:
                 f"from you: {self.ticked_by_user} ticked off, {self.moved_by_user} moved or edited, "
                 f"{self.skipped_by_user} deleted (skipped)"
             )
+        if self.met:
+            parts.append(f"watched calendars: {self.met} meeting(s) recorded as contact")
         if self.refused:
             parts.append(f"{self.refused} refused by the server (retried next time)")
         if self.calendar_error:
@@ -101,6 +105,10 @@ def run_cycle(
     _follow_identity(config, store)
     _follow_renames(config, store, now)
     read = calendar is not None and _read_back(config, store, calendar, now, report)
+    if read and calendar is not None and watched.watching(config.calendar):
+        _watch(config, store, calendar, now, report)
+    elif not watched.watching(config.calendar):
+        store.set_meetings_ahead([])  # nothing watched any more: no meeting ahead holds a check-in back
     the_plan = plan(config, store.ledger(), now)
     store.apply_plan(the_plan, now)
     if read and calendar is not None:
@@ -126,6 +134,17 @@ def run_cycle(
     report.left_to = delivered.left_to
     _note_calendar_health(store, calendar, report, now)
     return report
+
+
+def _watch(config: Config, store: Store, calendar: CalendarClient, now: datetime, report: CycleReport) -> None:
+    """Meetings in the watched calendars: past ones are contacts, those ahead hold check-ins back."""
+    try:
+        found = watched.read(config, store, calendar, now)
+    except CalendarError as failure:
+        log.warning("could not read the watched calendars: %s", failure)
+        return
+    noticed = seen.fold_in(config, store, found, now)
+    report.met += noticed.recorded
 
 
 def _follow_identity(config: Config, store: Store) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from reconnectd.policy.meetings import Meeting
 from reconnectd.policy.model import CheckIn, CheckInStatus, Contact, Standing, fold
 
 
@@ -19,6 +20,12 @@ class Ledger:
     checkins: tuple[CheckIn, ...] = ()
     standings: Mapping[str, tuple[Standing, date | None]] = field(default_factory=dict)  # from `pause`
     nudged: frozenset[str] = frozenset()  # keys of the date and digest nudges ever queued (to tell what was missed)
+    ahead: tuple[Meeting, ...] = ()  # meetings ahead seen in the watched calendars, soonest first
+
+    def meeting_ahead(self, person: str, now: datetime) -> Meeting | None:
+        """The person's next meeting in a watched calendar, if one is still to come."""
+        folded = fold(person)
+        return next((m for m in self.ahead if fold(m.person) == folded and m.start > now), None)
 
     def upcoming(self, now: datetime) -> list[CheckIn]:
         """Check-ins (not dates) still scheduled after `now`, soonest first."""

@@ -86,6 +86,9 @@ class Person:
     route: str | None = None  # nudges go to the notify URLs carrying this tag
     dates: tuple[Milestone, ...] = ()
     was: tuple[str, ...] = ()  # old names: the history recorded under them is this person's
+    aliases: tuple[str, ...] = ()  # other names a calendar event may call them by ("Mum")
+    emails: tuple[str, ...] = ()  # an event with one of these among its attendees is a meeting with them
+    watch: bool = True  # False: events in watched calendars never count as meeting them
     line: int | None = field(default=None, compare=False)  # where the YAML names them, for problems found later
 
     def standing_on(self, day: date) -> Standing:

@@ -42,6 +42,7 @@ from reconnectd.policy import milestones
 from reconnectd.policy.digest import digest_moment, digest_nudge
 from reconnectd.policy.ledger import Ledger
 from reconnectd.policy.library import Library
+from reconnectd.policy.meetings import Meeting
 from reconnectd.policy.milestones import Occurrence
 from reconnectd.policy.model import CheckIn, CheckInStatus, Contact, Nudge, Outcome, Person, Standing, fold
 from reconnectd.policy.settings import SELF, Config, Patience
@@ -99,7 +100,8 @@ def _plan(config: Config, ledger: Ledger, now: datetime) -> Plan:
     active_people = [p for p in active if p.name != SELF]  # a reserved name: no configured person has it
     names = [fold(p.name) for p in active]
     for order, (person, folded) in enumerate(zip(active, names, strict=True)):
-        decided = Basis.of(config, person, _contacts_of(ledger, folded), history.get(folded, ()))
+        meeting = ledger.meeting_ahead(person.name, now)  # a planned contact: the check-in waits, and follows it
+        decided = Basis.of(config, person, _contacts_of(ledger, folded), history.get(folded, ()), meeting)
         existing = current.get(folded)
         if existing is not None and (
             existing.basis == decided.text or (existing.pinned and _same_anchor(existing.basis, decided.text))
@@ -159,23 +161,35 @@ class Basis:
     every: str
     anchor: date | None  # the day the cadence counts from; None: nothing known yet
     factor: float  # patience: how many cadences to wait
+    meeting: datetime | None = None  # the start of a meeting ahead in a watched calendar, in the user's zone
 
     @classmethod
-    def of(cls, config: Config, person: Person, contacts: list[Contact], history: Iterable[CheckIn]) -> Basis:
+    def of(
+        cls,
+        config: Config,
+        person: Person,
+        contacts: list[Contact],
+        history: Iterable[CheckIn],
+        meeting: Meeting | None = None,
+    ) -> Basis:
         """`history`: the person's check-ins (not dates), any status."""
         anchor = _anchor(person, contacts, history, config.timezone)
-        return cls(str(person.every), anchor, patience_factor(config.patience, contacts))
+        start = meeting.start.astimezone(config.timezone) if meeting is not None else None
+        return cls(str(person.every), anchor, patience_factor(config.patience, contacts), start)
 
     @property
     def text(self) -> str:
         """As a check-in remembers it: a change of this string moves the check-in."""
-        return f"{self.every}|{self.anchor.isoformat() if self.anchor else 'first'}|x{self.factor:g}"
+        text = f"{self.every}|{self.anchor.isoformat() if self.anchor else 'first'}|x{self.factor:g}"
+        return text if self.meeting is None else f"{text}|meeting {self.meeting.astimezone(UTC).isoformat()}"
 
     def earliest(self, person: Person, today: date) -> date:
         """The first day the next check-in may take."""
         earliest = interval_after(person, self.anchor, self.factor) if self.anchor else today
         if person.until is not None:
             earliest = max(earliest, person.until)  # a pause that ended: not before its last day
+        if self.meeting is not None:
+            earliest = max(earliest, self.meeting.date() + timedelta(days=1))  # after the meeting, not before it
         return earliest
 
 

@@ -208,7 +208,8 @@ class _Walk:
         for person in people:
             folded = fold(person.name)
             theirs = self.history[folded]
-            decided = Basis.of(config, person, ledger.contacts_by_person.get(folded, []), theirs)
+            meeting = ledger.meeting_ahead(person.name, self.now)
+            decided = Basis.of(config, person, ledger.contacts_by_person.get(folded, []), theirs, meeting)
             earliest = decided.earliest(person, self.today)
             needed.append((earliest, self.order[folded], person, decided.text, next_seq(theirs)))
         placed = []

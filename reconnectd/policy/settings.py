@@ -66,6 +66,8 @@ class CalendarSettings:
     timeout: timedelta = timedelta(seconds=30)
     component: Component = "event"
     concurrency: int = 4  # writes in flight at once: quick over a slow link, polite to the server
+    watch: tuple[str, ...] = ()  # other calendars read for meetings, by display name (read only)
+    watch_all: bool = False  # `watch: all`: every calendar of the login but ours
 
     @property
     def embedded(self) -> bool:

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from reconnectd.policy.ledger import Ledger
+from reconnectd.policy.meetings import MEETING_SOURCE
 from reconnectd.policy.model import Outcome, Standing, fold
 from reconnectd.policy.plan import interval_after, missed_dates, patience_factor, plan, standing
 from reconnectd.policy.settings import Config
@@ -27,6 +28,8 @@ class PersonStatus:
     due: date | None
     overdue_days: int
     missed: tuple[tuple[str, date], ...] = ()  # ("Priya's birthday", day) of dates whose nudge never went out in time
+    last_seen: str | None = None  # where the last contact was seen, when a watched calendar recorded it
+    meeting_ahead: tuple[str, datetime] | None = None  # (title, start) of the next meeting in a watched calendar
 
     @property
     def slowed(self) -> bool:
@@ -47,6 +50,12 @@ class PersonStatus:
             "due": self.due.isoformat() if self.due else None,
             "overdue_days": self.overdue_days,
             "missed": [{"date": label, "day": day.isoformat()} for label, day in self.missed],
+            "last_seen": self.last_seen,
+            "meeting_ahead": (
+                {"title": self.meeting_ahead[0], "start": self.meeting_ahead[1].isoformat()}
+                if self.meeting_ahead
+                else None
+            ),
         }
 
 
@@ -68,8 +77,9 @@ def summarize(config: Config, ledger: Ledger, now: datetime) -> list[PersonStatu
         last = contacts[-1] if contacts else None
         last_day = last.at.astimezone(config.timezone).date() if last else None
         outcome = last.outcome if last else None
+        seen = last.source if last and last.source.startswith(MEETING_SOURCE + ": ") else None
         if person.last_contact and (last_day is None or person.last_contact > last_day):
-            last_day, outcome = person.last_contact, None
+            last_day, outcome, seen = person.last_contact, None, None
         where = standing(person, ledger, today)
         factor = patience_factor(config.patience, contacts)
         due = interval_after(person, last_day, factor) if last_day else None
@@ -77,6 +87,10 @@ def summarize(config: Config, ledger: Ledger, now: datetime) -> list[PersonStatu
         override = ledger.standings.get(folded)
         until = override[1] if override else person.until
         cadence_days = round(person.every.approx_days())
+        meeting = ledger.meeting_ahead(person.name, now)
+        seen = (
+            last.source.removeprefix(MEETING_SOURCE + ": ") if last and last.source.startswith(MEETING_SOURCE) else None
+        )
         rows.append(
             PersonStatus(
                 name=person.name,
@@ -92,6 +106,8 @@ def summarize(config: Config, ledger: Ledger, now: datetime) -> list[PersonStatu
                 due=due,
                 overdue_days=overdue,
                 missed=tuple(missed.get(folded, ())),
+                last_seen=seen.removeprefix(MEETING_SOURCE + ": ") if seen else None,
+                meeting_ahead=(meeting.title, meeting.start) if meeting else None,
             )
         )
     return rows

@@ -20,6 +20,7 @@ from reconnectd.policy.ledger import Ledger
 from reconnectd.policy.model import CheckInStatus, Contact, Owned, Repair, Standing, fold
 from reconnectd.policy.plan import Plan
 from reconnectd.state.locks import DirectoryLock
+from reconnectd.state.meetings import MeetingRecords
 from reconnectd.state.outbox import OutboxRecords
 from reconnectd.state.rows import (
     Row,
@@ -39,7 +40,7 @@ DELIVERY_LOCK = "delivery.lock"
 _warned: set[tuple[str, str, object]] = set()  # rows already reported as unreadable, once per process
 
 
-class Store(OutboxRecords):
+class Store(OutboxRecords, MeetingRecords):
     def __init__(self, path: Path) -> None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -155,7 +156,13 @@ class Store(OutboxRecords):
         nudged = frozenset(
             key for (key,) in self.db.execute("SELECT key FROM nudges WHERE key LIKE 'digest-%' OR key LIKE '%@day'")
         )
-        return Ledger(contacts=tuple(self.contacts()), checkins=checkins, standings=standings, nudged=nudged)
+        return Ledger(
+            contacts=tuple(self.contacts()),
+            checkins=checkins,
+            standings=standings,
+            nudged=nudged,
+            ahead=self.meetings_ahead(),
+        )
 
     def record_standing(self, person: str, status: Standing | None, until: date | None, at: datetime) -> None:
         """A pause or let-go from the command line (None: forget it, the YAML decides again)."""

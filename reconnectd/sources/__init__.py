@@ -1,0 +1,1 @@
+"""Read-only inputs: the user's watched calendars (later the address book). Nothing here ever writes."""
