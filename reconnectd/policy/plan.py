@@ -12,7 +12,7 @@ The rules, in order:
    free slot from now. Slots sit at `schedule.time` in the user's time zone (or inside its
    window, "18:00-20:00"), one event length apart, at most `schedule.max_per_day` a day, on
    the allowed `schedule.days` (see slots.py).
-4. An upcoming check-in keeps its slot while its basis (cadence, anchor, patience) is unchanged, so
+4. An upcoming check-in keeps its slot while its basis (cadence, anchor, patience, a meeting ahead) holds, so
    planning again never moves it and a new person never reshuffles the others. When the basis
    changes (a contact is recorded, the cadence is edited), the same occurrence moves in place.
 5. A check-in the user moved or edited in their calendar is *pinned*: it stays where they put
@@ -165,16 +165,11 @@ class Basis:
 
     @classmethod
     def of(
-        cls,
-        config: Config,
-        person: Person,
-        contacts: list[Contact],
-        history: Iterable[CheckIn],
-        meeting: Meeting | None = None,
+        cls, config: Config, person: Person, contacts: list[Contact], history: Iterable[CheckIn], ahead: Meeting | None
     ) -> Basis:
-        """`history`: the person's check-ins (not dates), any status."""
+        """`history`: the person's check-ins (not dates), any status; `ahead`: their next meeting, if any."""
         anchor = _anchor(person, contacts, history, config.timezone)
-        start = meeting.start.astimezone(config.timezone) if meeting is not None else None
+        start = ahead.start.astimezone(config.timezone) if ahead is not None else None
         return cls(str(person.every), anchor, patience_factor(config.patience, contacts), start)
 
     @property
