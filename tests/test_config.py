@@ -130,6 +130,16 @@ def test_every_problem_is_reported_at_once_with_its_line() -> None:
             'config.yaml:3: schedule.time: "25:00" is not a time of day (write 24-hour HH:MM, for example "18:00")',
         ),
         (
+            'timezone: UTC\nschedule:\n  time: "20:00-23:59"\n  duration: 10h\n',
+            "config.yaml:4: schedule.duration: an event of 600 minutes does not fit in the window 20:00-23:59"
+            " (make the window longer or schedule.duration shorter)",
+        ),
+        (
+            'timezone: UTC\nschedule:\n  time: "20:00-20:10"\n',
+            "config.yaml:3: schedule.time: an event of 15 minutes does not fit in the window 20:00-20:10"
+            " (make the window longer or schedule.duration shorter)",
+        ),
+        (
             "timezone: UTC\ncalendar:\n  url: dav.example.com\n",
             'config.yaml:3: calendar.url: "dav.example.com" is not an http(s) URL (write it like "https://dav.example.com/")',
         ),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import yaml
@@ -216,7 +217,21 @@ def read_schedule(reader: Reader, node: Node) -> Schedule:
         values["alarm"] = reader.parsed(keys["alarm"], "schedule.alarm", parse_duration)
     if "max_per_day" in keys:
         values["max_per_day"] = reader.integer(keys["max_per_day"], "schedule.max_per_day", 1, 50)
-    return Schedule(**{k: v for k, v in values.items() if v is not None})
+    schedule = Schedule(**{k: v for k, v in values.items() if v is not None})
+    if schedule.until is not None and _span(schedule.time, schedule.until) < schedule.duration:
+        where = keys.get("duration") or keys["time"]
+        reader.problem(
+            where,
+            "schedule.duration" if "duration" in keys else "schedule.time",
+            f"an event of {schedule.duration.total_seconds() / 60:g} minutes does not fit in the window"
+            f" {schedule.time:%H:%M}-{schedule.until:%H:%M} (make the window longer or schedule.duration shorter)",
+        )
+    return schedule
+
+
+def _span(start: time, end: time) -> timedelta:
+    """The length of a window within one day."""
+    return datetime.combine(date.min, end) - datetime.combine(date.min, start)
 
 
 def _weekdays(reader: Reader, node: Node) -> frozenset[int] | None:
