@@ -19,12 +19,13 @@ import logging
 import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from reconnectd.notify.notifier import Notifier, Target
 from reconnectd.policy.model import Nudge, fold
 from reconnectd.policy.settings import NotifySettings
+from reconnectd.policy.slots import local_time
 from reconnectd.policy.suggest import title_for
 from reconnectd.state import PendingNudge, Store
 
@@ -183,9 +184,9 @@ def next_attempt(
         return None
     when = max(min(times), now)
     if settings.quiet_at(when.astimezone(zone).time()) and settings.quiet_hours is not None:
-        local = when.astimezone(zone)
-        end = datetime.combine(local.date(), settings.quiet_hours[1], tzinfo=zone)
-        when = end if end > local else end + timedelta(days=1)
+        day, until = when.astimezone(zone).date(), settings.quiet_hours[1]
+        end = local_time(day, until, zone)
+        when = end if end.astimezone(UTC) > when.astimezone(UTC) else local_time(day + timedelta(days=1), until, zone)
     return when
 
 
