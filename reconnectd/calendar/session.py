@@ -58,10 +58,10 @@ REDIRECTS = (301, 302, 307, 308)
 MAX_REDIRECTS = 5
 XML = "application/xml; charset=utf-8"  # sent with every XML body: Cyrus answers 415 without it
 
-# DAV:error preconditions (RFC 4791, 4918, 6352) in plain words; `{collection}` and `{setting}` from Words.
+# DAV:error preconditions (RFC 4791, 4918, 6352) in plain words.
 _PRECONDITIONS = {
-    "calendar-collection-location-ok": "the server does not allow {collection} here",
-    "addressbook-collection-location-ok": "the server does not allow {collection} here",
+    "calendar-collection-location-ok": "the server does not allow a calendar here",
+    "addressbook-collection-location-ok": "the server does not allow an address book here",
     "resource-must-be-null": "something else already has that name",
     "need-privileges": "this login may not change that",
     "unique-scheduling-object-resource": "it already holds an object with this UID under another name",
@@ -191,6 +191,9 @@ class Session:
         except caldav_error.AuthorizationError as refusal:
             if getattr(refusal, "status", None) == 401:  # the only answer that means the login failed
                 raise CalendarError(self.login_refused()) from None
+            if self.log_in_unasked():  # refused a guest that has a login (Cyrus never asks for it): once more, with it
+                log.info("%s refused a request without the login; sending it", self.words.server)
+                return self.call(function, *args, **kwargs)
             raise self.forbidden(getattr(refusal, "preconditions", None) or []) from None
         except caldav_error.RateLimitError:
             raise Busy(f"{self.where()} asked us to slow down (HTTP 429/503); will retry") from None
@@ -222,10 +225,10 @@ class Session:
         known = [name for name in names if name in _PRECONDITIONS]
         if not known:
             return CalendarError(self.no_access())
-        words = _PRECONDITIONS[known[0]].format(collection=self.words.collection)
+        words = _PRECONDITIONS[known[0]]
         if known[0] in _ONE_OBJECT:
             return Rejected(f"{self.where()} refused {self.words.an_object}: {words} ({known[0]})")
-        return Precondition(f"{self.where()} refused: {words} ({known[0]})")
+        return Precondition(f"{words} ({known[0]})")
 
     def login_refused(self) -> str:
         return f"{self.where()} refused the login (check {self.words.setting}.username and the password)"
