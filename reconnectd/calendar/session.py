@@ -50,7 +50,6 @@ class Words:
     collection: str  # "the calendar"
     an_object: str  # "an event"
     objects: str  # "events"
-    home_set: str = "calendar-home-set"  # the property naming where the collections live
     well_known: str = "/.well-known/caldav"  # RFC 6764's entry point, tried when the URL is no DAV resource
 
 
