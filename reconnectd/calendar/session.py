@@ -7,15 +7,17 @@ missing service, a refusal of one object, or a server that cannot be reached.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import niquests
 from caldav.davclient import DAVClient
 from caldav.lib import error as caldav_error
+from caldav.response import DAVResponse
 
 from reconnectd.errors import CalendarError, CalendarUnreachable
 
@@ -28,6 +30,10 @@ class Conflict(Exception):
 
 class Rejected(CalendarError):
     """The server refused this one object (400, 409, 413, 415, 422); the others may still go."""
+
+
+class Precondition(CalendarError):
+    """A 403 naming a DAV:error precondition: the server will not do this, whatever the name."""
 
 
 class Busy(CalendarUnreachable):
@@ -44,6 +50,26 @@ class Words:
     collection: str  # "the calendar"
     an_object: str  # "an event"
     objects: str  # "events"
+    well_known: str = "/.well-known/caldav"  # RFC 6764's entry point, tried when the URL is no DAV resource
+
+
+REDIRECTS = (301, 302, 307, 308)
+MAX_REDIRECTS = 5
+XML = "application/xml; charset=utf-8"  # sent with every XML body: Cyrus answers 415 without it
+
+# DAV:error preconditions (RFC 4791, 4918, 6352) in plain words.
+_PRECONDITIONS = {
+    "calendar-collection-location-ok": "the server does not allow a calendar here",
+    "addressbook-collection-location-ok": "the server does not allow an address book here",
+    "resource-must-be-null": "something else already has that name",
+    "need-privileges": "this login may not change that",
+    "unique-scheduling-object-resource": "it already holds an object with this UID under another name",
+    "no-uid-conflict": "it already holds an object with this UID under another name",
+    "valid-calendar-data": "it does not accept the data",
+    "max-resource-size": "the object is too large for it",
+}
+# Refusals of one object, which leave the others to go on (as a 409 does).
+_ONE_OBJECT = {"unique-scheduling-object-resource", "no-uid-conflict", "valid-calendar-data", "max-resource-size"}
 
 
 class _Counter:
@@ -76,6 +102,11 @@ class Session:
             enable_rfc6764=False,
         )
         self._settings = (url, username, password, verify_tls, timeout)
+        self._login = (username, password)
+        # Redirects are followed in `request`, method and body kept: niquests would turn a
+        # PROPFIND into a GET after a 301 or 302, and drop its body.
+        plain = self.dav.session.request
+        self.dav.session.request = functools.partial(plain, allow_redirects=False)  # type: ignore[method-assign]
         self._counter = _Counter()
         self.dav.session.hooks["response"].append(self._counter.count)
 
@@ -96,19 +127,73 @@ class Session:
     def close(self) -> None:
         self.dav.close()
 
+    @property
+    def sends_login(self) -> bool:
+        """True once the credentials go with every request (after a 401, or sent unasked)."""
+        return self.dav.auth is not None
+
+    def log_in_unasked(self) -> bool:
+        """Send the credentials from now on without waiting for a 401, as servers like Cyrus
+        never ask (they answer as to a guest). False when there is nothing (new) to send."""
+        username, password = self._login
+        if self.sends_login or not username or password is None:
+            return False
+        self.dav.auth = niquests.auth.HTTPBasicAuth(username, password)
+        self.dav.auth_type = "basic"
+        return True
+
     def request(self, url: str, method: str, body: str, headers: dict[str, str]) -> Any:
-        response = self.call(self.dav.request, url, method, body, headers)
-        log.debug("%s %s -> %s", method, urlsplit(url).path, response.status)
-        return response
+        """One exchange, following redirects with the method, headers and body kept (a PROPFIND
+        stays a PROPFIND after a 301). The answer's `final_url` says where it came from."""
+        if body and "Content-Type" not in headers:
+            headers = {**headers, "Content-Type": XML}
+        for _ in range(MAX_REDIRECTS + 1):
+            if self._in_the_clear_elsewhere(url):
+                response = self._without_login(url, method, body, headers)
+            else:
+                response = self.call(self.dav.request, url, method, body, headers)
+            log.debug("%s %s -> %s", method, urlsplit(url).path, response.status)
+            location = (response.headers or {}).get("Location")
+            if response.status not in REDIRECTS or not location:
+                response.final_url = url
+                return response
+            url = urljoin(url, location)
+            log.info("%s redirected %s to %s", self.words.server, method, url)
+        raise CalendarError(
+            f"{self.where()} redirected more than {MAX_REDIRECTS} times (check {self.words.setting}.url)"
+        )
+
+    def _in_the_clear_elsewhere(self, url: str) -> bool:
+        """True for a plain-HTTP URL on another host than the configured one: no credentials go there."""
+        there, here = urlsplit(url), urlsplit(self.server_url)
+        return there.scheme != "https" and (there.hostname, there.port) != (here.hostname, here.port)
+
+    def _without_login(self, url: str, method: str, body: str, headers: dict[str, str]) -> Any:
+        """An exchange with a host we were redirected to, in the clear: no credentials, so a 401 is final."""
+        try:
+            raw = self.dav.session.request(
+                method, url, data=body.encode("utf-8") if body else None, headers=headers, timeout=self.dav.timeout
+            )
+        except (niquests.exceptions.RequestException, OSError) as failure:
+            raise CalendarUnreachable(f"cannot reach {self._host(url)}: {self._short(failure)}") from None
+        if raw.status_code in (401, 403):
+            raise CalendarError(
+                f"{self.where()} sent us to {self._host(url)}, another host in plain HTTP, which wants a login; "
+                f"the password is not sent there in the clear (write its https:// URL in {self.words.setting}.url)"
+            )
+        return DAVResponse(raw, self.dav)
 
     def call(self, function: Any, *args: Any, **kwargs: Any) -> Any:
         """`function(*args, **kwargs)`, with whatever caldav or the network raises turned into our errors."""
         try:
             return function(*args, **kwargs)
         except caldav_error.AuthorizationError as refusal:
-            if getattr(refusal, "status", None) == 403:  # logged in (or no login needed), but not allowed there
-                raise CalendarError(self.no_access()) from None
-            raise CalendarError(self.login_refused()) from None
+            if getattr(refusal, "status", None) == 401:  # the only answer that means the login failed
+                raise CalendarError(self.login_refused()) from None
+            if self.log_in_unasked():  # refused a guest that has a login (Cyrus never asks for it): once more, with it
+                log.info("%s refused a request without the login; sending it", self.words.server)
+                return self.call(function, *args, **kwargs)
+            raise self.forbidden(getattr(refusal, "preconditions", None) or []) from None
         except caldav_error.RateLimitError:
             raise Busy(f"{self.where()} asked us to slow down (HTTP 429/503); will retry") from None
         except caldav_error.NotFoundError:
@@ -133,6 +218,17 @@ class Session:
             raise CalendarUnreachable(message)
         raise CalendarError(message)
 
+    def forbidden(self, preconditions: list[str]) -> CalendarError:
+        """A 403 in plain words: the precondition it names, or no access at all."""
+        names = [tag.rsplit("}", 1)[-1] for tag in preconditions]
+        known = [name for name in names if name in _PRECONDITIONS]
+        if not known:
+            return CalendarError(self.no_access())
+        words = _PRECONDITIONS[known[0]]
+        if known[0] in _ONE_OBJECT:
+            return Rejected(f"{self.where()} refused {self.words.an_object}: {words} ({known[0]})")
+        return Precondition(f"{words} ({known[0]})")
+
     def login_refused(self) -> str:
         return f"{self.where()} refused the login (check {self.words.setting}.username and the password)"
 
@@ -143,8 +239,12 @@ class Session:
         return f"{self.where()} has no {self.words.service} service at that URL (check {self.words.setting}.url)"
 
     def where(self) -> str:
-        parts = urlsplit(self.server_url)
-        return f"{self.words.server} {parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+        return f"{self.words.server} {self._host(self.server_url)}"
+
+    @staticmethod
+    def _host(url: str) -> str:
+        parts = urlsplit(url)
+        return f"{parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
 
     def _plain_http(self) -> str:
         return f"it speaks plain HTTP, not HTTPS (write http:// in {self.words.setting}.url)"

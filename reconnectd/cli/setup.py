@@ -55,12 +55,14 @@ def check(options: Options, connect: bool, send_test: bool) -> None:
                 click.echo(f"calendar: {error}", err=True)
                 failed = True
             else:
+                # "logged in" only on proof: the server named our principal.
+                where = "logged in" if client.principal else "connected, but the server named no principal for us"
                 if found:
-                    click.echo(f'calendar: logged in; will write to "{config.calendar.name}" at {found}')
+                    click.echo(f'calendar: {where}; will write to "{config.calendar.name}" at {found}')
                 else:
                     others = ", ".join(f'"{n}"' for n in names) or "none"
                     click.echo(
-                        f'calendar: logged in; no calendar named "{config.calendar.name}" yet (it is created on the '
+                        f'calendar: {where}; no calendar named "{config.calendar.name}" yet (it is created on the '
                         f"first sync if the server allows; existing: {others})"
                     )
                 if watched.watching(config.calendar):
