@@ -30,6 +30,15 @@ class Rejected(CalendarError):
     """The server refused this one object (400, 409, 413, 415, 422); the others may still go."""
 
 
+class Forbidden(CalendarError):
+    """HTTP 403: logged in (or no login needed), but not allowed this. `preconditions` names the
+    server's reason when it gives one in a DAV:error body (RFC 4918 section 16), in Clark notation."""
+
+    def __init__(self, message: str, preconditions: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.preconditions = preconditions
+
+
 class Busy(CalendarUnreachable):
     """The server can't take this now (423 Locked, 429, 503): worth a retry, one write at a time."""
 
@@ -107,7 +116,7 @@ class Session:
             return function(*args, **kwargs)
         except caldav_error.AuthorizationError as refusal:
             if getattr(refusal, "status", None) == 403:  # logged in (or no login needed), but not allowed there
-                raise CalendarError(self.no_access()) from None
+                raise Forbidden(self.no_access(), tuple(getattr(refusal, "preconditions", None) or ())) from None
             raise CalendarError(self.login_refused()) from None
         except caldav_error.RateLimitError:
             raise Busy(f"{self.where()} asked us to slow down (HTTP 429/503); will retry") from None
