@@ -40,6 +40,7 @@ class Fault:
     methods: frozenset[str] = frozenset()
     hook: Callable[[], None] | None = None
     body: bytes = b""
+    answer: bytes = b"simulated fault"  # the body of a "status" fault's answer (a DAV:error, say)
 
     def applies(self, method: str, body: bytes = b"") -> bool:
         return self.count > 0 and (not self.methods or method in self.methods) and self.body in body
@@ -60,7 +61,10 @@ class _Handler(BaseHTTPRequestHandler):
             proxy.on_request(self.command, self.path, dict(self.headers.items()))
         fault = proxy.take_fault(self.command, body)
         if fault is not None and fault.kind == "status":
-            self._answer(fault.status, {"Retry-After": "1"} if fault.status == 503 else {}, b"simulated fault")
+            headers = {"Retry-After": "1"} if fault.status == 503 else {}
+            if fault.answer.startswith(b"<?xml"):
+                headers["Content-Type"] = "application/xml; charset=utf-8"
+            self._answer(fault.status, headers, fault.answer)
             return
         if fault is not None and fault.kind in ("slow", "hang"):
             time.sleep(fault.delay)

@@ -23,6 +23,7 @@ from test_sync import LONDON, PEOPLE, Setup
 FIRST_SYNC = "2026-11-28T09:00"
 PEOPLE_NAMES = ["Grandma Rose", "Priya", "Sam"]
 SYNC_COLLECTION = b"sync-collection"
+STALE_TOKEN = b'<?xml version="1.0" encoding="utf-8"?><d:error xmlns:d="DAV:"><d:valid-sync-token/></d:error>'
 
 
 class Proxied(Setup):
@@ -70,35 +71,13 @@ def no_sync_collection(status: int) -> Fault:
 # --- a server without sync-collection (RFC 6578) --------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "status",
-    [
-        400,
-        405,
-        pytest.param(
-            403,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="RFC 3253's answer to an unsupported REPORT: caldav raises it as a login failure, and "
-                "CalendarClient._everything() has no fallback for it (changes() with a token has one)",
-            ),
-        ),
-        pytest.param(
-            501,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="CalendarClient._report_sync() turns every 5xx into CalendarUnreachable, 501 Not "
-                "Implemented too, so the calendar is 'unavailable' for good instead of listed",
-            ),
-        ),
-    ],
-)
+@pytest.mark.parametrize("status", [400, 403, 405, 501])
 def test_a_server_without_sync_collection_is_read_by_listing_every_object(proxied: Proxied, status: int) -> None:
     fault = no_sync_collection(status)
     proxied.proxy.inject(fault)
     assert proxied.sync(FIRST_SYNC) == 0
     assert sorted(proxied.ours()) == PEOPLE_NAMES
-    assert fault.count < 1_000_000  # it was asked, and said no
+    assert fault.count == 1_000_000 - 1  # asked once, said no, and not asked again after our writes
 
     priya = proxied.ours()["Priya"]
     moved = datetime(2026, 12, 1, 12, 30, tzinfo=LONDON)
@@ -118,6 +97,31 @@ def test_a_server_without_sync_collection_is_read_by_listing_every_object(proxie
     before = {href: s.etag for href, s in proxied.objects().items()}  # type: ignore[attr-defined]
     assert proxied.sync("2026-11-28T10:05") == 0
     assert {href: s.etag for href, s in proxied.objects().items()} == before  # type: ignore[attr-defined]
+    assert fault.count == 1_000_000 - 3  # once a run, no more
+
+
+def test_a_stale_sync_token_is_a_full_resync_and_sync_collection_stays_in_use(proxied: Proxied) -> None:
+    """RFC 6578 3.2: a token the server no longer knows is refused with a 403 and DAV:valid-sync-token.
+    That is no sign of a server without sync-collection: it syncs again from no token, and goes on."""
+    assert proxied.sync(FIRST_SYNC) == 0
+    assert proxied.sync("2026-11-28T09:05") == 0  # now holding a sync token
+    priya = proxied.ours()["Priya"]
+    moved = datetime(2026, 11, 30, 8, 0, tzinfo=LONDON)
+    calendar = proxied.peer.calendar_url("Reconnect")
+    edit = edited(priya.data, dtstart=moved, dtend=moved + timedelta(minutes=15))
+    assert proxied.peer.put(calendar, priya.href.rsplit("/", 1)[-1], edit, priya.etag) in (200, 204)
+
+    stale = Fault("status", 1, status=403, methods=frozenset({"REPORT"}), body=SYNC_COLLECTION, answer=STALE_TOKEN)
+    proxied.proxy.inject(stale)
+    reports = Fault("slow", 1_000, delay=0, methods=frozenset({"REPORT"}), body=SYNC_COLLECTION)  # counts only
+    proxied.proxy.inject(reports)
+    assert proxied.sync("2026-11-28T09:10") == 0
+    assert stale.count == 0  # the token was refused
+    assert proxied.ours()["Priya"].event["dtstart"].dt == moved  # and the edit read back all the same
+    assert reports.count < 1_000  # by a sync-collection from no token, not a PROPFIND
+    asked = reports.count
+    assert proxied.sync("2026-11-28T09:15") == 0
+    assert reports.count < asked  # the next run still syncs by token
 
 
 def test_a_server_that_loses_sync_support_later_is_listed_from_then_on(proxied: Proxied) -> None:

@@ -26,8 +26,7 @@ from urllib.parse import urljoin, urlsplit
 from xml.sax.saxutils import escape
 
 from reconnectd.calendar.readback import Changes
-from reconnectd.calendar.session import Busy, Conflict, Rejected, Session, Words
-from reconnectd.errors import CalendarError, CalendarUnreachable
+from reconnectd.calendar.session import Busy, Conflict, Forbidden, Rejected, Session, Words
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +34,9 @@ _PROPFIND_ETAGS = (
     '<?xml version="1.0" encoding="utf-8"?>'
     '<d:propfind xmlns:d="DAV:"><d:prop><d:getetag/><d:resourcetype/></d:prop></d:propfind>'
 )
+
+_STALE_SYNC = "{DAV:}valid-sync-token"  # RFC 6578 3.2: the token is too old or unknown; sync again from none
+_NO_SYNC = (405, 501)  # the server has no sync-collection REPORT (a bare 403 says so too)
 
 
 @dataclass(frozen=True)
@@ -114,31 +116,18 @@ class DavCollection:
         every object instead (`complete`), so anything missing from the answer is gone.
         """
         if token and self.sync_supported:
-            try:
-                response = self._report_sync(token)
-            except CalendarUnreachable:
-                raise
-            except CalendarError:
-                # caldav raises 403 as a login failure; for a sync REPORT it is the RFC 6578
-                # valid-sync-token precondition. A real login problem shows in the full listing.
-                response = None
-            if response is not None and response.status == 207:
-                result = response.parse_sync_collection()
-                if not result.truncated:
-                    changed = {r.href: str(r.etag) for r in result.changed if r.etag and not self._is_self(r.href)}
-                    return Changes(changed, tuple(result.deleted), complete=False, token=result.sync_token)
+            delta = self._sync(token)
+            if delta is not None:
+                return delta
             log.info("the server did not accept our sync token; comparing every object")
         return self._everything()
 
     def _everything(self) -> Changes:
         if self.sync_supported:
-            response = self._report_sync("")
-            if response.status == 207:
-                result = response.parse_sync_collection()
-                if not result.truncated:
-                    changed = {r.href: str(r.etag) for r in result.changed if r.etag and not self._is_self(r.href)}
-                    return Changes(changed, (), complete=True, token=result.sync_token)
-            self.sync_supported = False
+            listing = self._sync("")
+            if listing is not None:
+                return listing
+            self.sync_supported = False  # not even a full sync: list by PROPFIND from now on
         response = self.session.request(
             self.url, "PROPFIND", _PROPFIND_ETAGS, {"Depth": "1", "Content-Type": "application/xml"}
         )
@@ -152,6 +141,32 @@ class DavCollection:
                 found[result.href] = str(etag)
         return Changes(found, (), complete=True, token=None)
 
+    def _sync(self, token: str) -> Changes | None:
+        """The sync-collection REPORT's answer since `token` ("" for everything), or None when the
+        server would not give one. A server that says it has no sync-collection at all (RFC 3253's
+        403 for an unsupported REPORT, 405, 501) is remembered, so later polls list by PROPFIND
+        straight away; a stale token (403 or 409 with DAV:valid-sync-token) is only a full resync."""
+        try:
+            response = self._report_sync(token)
+        except Forbidden as refusal:
+            if _STALE_SYNC not in refusal.preconditions:
+                log.info("%s refuses sync-collection (HTTP 403); listing every object instead", self.words.server)
+                self.sync_supported = False
+            return None
+        if response.status == 207:
+            result = response.parse_sync_collection()
+            if result.truncated:
+                return None
+            changed = {r.href: str(r.etag) for r in result.changed if r.etag and not self._is_self(r.href)}
+            deleted = tuple(result.deleted) if token else ()
+            return Changes(changed, deleted, complete=not token, token=result.sync_token)
+        if response.status in _NO_SYNC:
+            log.info(
+                "%s has no sync-collection (HTTP %s); listing every object instead", self.words.server, response.status
+            )
+            self.sync_supported = False
+        return None  # 400 or 409: this token, perhaps; a full sync may still go
+
     def _report_sync(self, token: str) -> Any:
         body = (
             '<?xml version="1.0" encoding="utf-8"?><d:sync-collection xmlns:d="DAV:">'
@@ -163,7 +178,7 @@ class DavCollection:
             log.info("%s moved or was recreated; looking it up again", self.words.collection)
             self._discover(self.name)
             response = self.session.request(self.url, "REPORT", body, {"Content-Type": "application/xml"})
-        if response.status >= 500:
+        if response.status >= 500 and response.status not in _NO_SYNC:
             self.session.expect(response, (207,), "list changes")
         return response
 

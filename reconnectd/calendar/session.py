@@ -32,8 +32,17 @@ class Rejected(CalendarError):
     """The server refused this one object (400, 409, 413, 415, 422); the others may still go."""
 
 
-class Precondition(CalendarError):
-    """A 403 naming a DAV:error precondition: the server will not do this, whatever the name."""
+class Forbidden(CalendarError):
+    """HTTP 403: logged in (or no login needed), but not allowed this. `preconditions` names the
+    server's reason when it gives one in a DAV:error body (RFC 4918 section 16), in Clark notation."""
+
+    def __init__(self, message: str, preconditions: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.preconditions = preconditions
+
+
+class Precondition(Forbidden):
+    """A 403 naming a DAV:error precondition we know: the server will not do this, whatever the name."""
 
 
 class Busy(CalendarUnreachable):
@@ -223,11 +232,11 @@ class Session:
         names = [tag.rsplit("}", 1)[-1] for tag in preconditions]
         known = [name for name in names if name in _PRECONDITIONS]
         if not known:
-            return CalendarError(self.no_access())
+            return Forbidden(self.no_access(), tuple(preconditions))
         words = _PRECONDITIONS[known[0]]
         if known[0] in _ONE_OBJECT:
             return Rejected(f"{self.where()} refused {self.words.an_object}: {words} ({known[0]})")
-        return Precondition(f"{words} ({known[0]})")
+        return Precondition(f"{words} ({known[0]})", tuple(preconditions))
 
     def login_refused(self) -> str:
         return f"{self.where()} refused the login (check {self.words.setting}.username and the password)"
