@@ -97,7 +97,10 @@ def test_a_server_without_sync_collection_is_read_by_listing_every_object(proxie
     before = {href: s.etag for href, s in proxied.objects().items()}  # type: ignore[attr-defined]
     assert proxied.sync("2026-11-28T10:05") == 0
     assert {href: s.etag for href, s in proxied.objects().items()} == before  # type: ignore[attr-defined]
-    assert fault.count == 1_000_000 - 3  # once a run, no more
+    # Once a run, no more; a run that remembers the server starts as a guest, and this proxy refuses the guest's
+    # REPORT before the server can ask for the login, so a 403 is asked once more with it (see log_in_unasked).
+    asked = 1_000_000 - fault.count
+    assert asked == 3 or (status == 403 and proxied.server.username is not None and asked == 5)
 
 
 def test_a_stale_sync_token_is_a_full_resync_and_sync_collection_stays_in_use(proxied: Proxied) -> None:
