@@ -249,3 +249,27 @@ def test_watched_calendars_and_the_matching_fields_are_read() -> None:
 )
 def test_bad_watch_settings_are_explained(text: str, expected: str) -> None:
     assert problems(text) == [expected]
+
+
+def test_a_reply_token_file_that_cannot_be_read_is_refused_with_its_line(tmp_path: Path) -> None:
+    missing = tmp_path / "ntfy-token"
+    text = f"""\
+        timezone: UTC
+        notify:
+          urls:
+            - url: ntfy://ntfy.example.com/nudges
+              reply_topic: replies
+              token_file: {missing}
+        """
+    assert problems(text) == [
+        f"config.yaml:6: notify.urls[0].token_file: cannot read {missing} (No such file or directory):"
+        " put the ntfy access token in it, on one line (chmod 600)"
+    ]
+    missing.write_text("\n")
+    assert problems(text) == [
+        f"config.yaml:6: notify.urls[0].token_file: {missing} is empty: put the ntfy access token in it, on one line"
+        " (chmod 600)"
+    ]
+    missing.write_text("tk_reply\n")
+    reply = parse_config(textwrap.dedent(text), "config.yaml").notify.url_replies[0]
+    assert reply is not None and reply.token_file == missing

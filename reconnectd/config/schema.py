@@ -48,7 +48,14 @@ NOTIFY_KEYS = {
     "expire": "stop retrying after",
     "digest": "time of a daily summary",
 }
-URL_KEYS = {"url": "Apprise URL", "tag": "route tag", "tags": "route tags"}  # an item of notify.urls
+URL_KEYS = {
+    "url": "Apprise URL",
+    "tag": "route tag",
+    "tags": "route tags",
+    "reply_topic": "ntfy topic the buttons answer on",
+    "token_file": "file holding the reply topic's ntfy token",
+    "snooze": "how far Snooze moves a check-in",
+}  # an item of notify.urls
 SCHEDULE_KEYS = {
     "time": "time of day, or a window",
     "days": "days of the week",

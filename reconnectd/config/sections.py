@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import shlex
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -44,6 +45,7 @@ from reconnectd.policy.settings import (
     NotifySettings,
     PasswordSource,
     Patience,
+    Reply,
     Schedule,
     Secret,
 )
@@ -148,7 +150,7 @@ def read_notify(reader: Reader, node: Node) -> NotifySettings:
     keys = reader.mapping(node, "notify", NOTIFY_KEYS)
     values: dict[str, Any] = {"source_lines": {k: reader.line(n) for k, n in keys.items()}}
     if "urls" in keys:
-        values["urls"], values["url_tags"], values["url_lines"] = _urls(reader, keys["urls"])
+        values["urls"], values["url_tags"], values["url_lines"], values["url_replies"] = _urls(reader, keys["urls"])
     for key in ("urls_file", "apprise_config"):
         if key in keys:
             values[key] = reader.parsed(keys[key], join("notify", key), parse_path)
@@ -161,14 +163,18 @@ def read_notify(reader: Reader, node: Node) -> NotifySettings:
     return NotifySettings(**{k: v for k, v in values.items() if v is not None})
 
 
-def _urls(reader: Reader, node: Node) -> tuple[tuple[Secret, ...], tuple[frozenset[str], ...], tuple[int, ...]]:
-    """Each item is a URL, or a mapping with `url` and a `tag` (or `tags`) to route people by."""
+def _urls(
+    reader: Reader, node: Node
+) -> tuple[tuple[Secret, ...], tuple[frozenset[str], ...], tuple[int, ...], tuple[Reply | None, ...]]:
+    """Each item is a URL, or a mapping with `url`, a `tag` (or `tags`) to route people by, and for
+    ntfy a `reply_topic` (with `token_file` and `snooze`) for buttons on its nudges."""
+    replies: list[Reply | None] = []
     urls: list[Secret] = []
     tags: list[frozenset[str]] = []
     lines: list[int] = []
     for index, entry in enumerate(reader.sequence(node, "notify.urls")):
         path = join("notify.urls", index)
-        item, item_tags = entry, frozenset[str]()
+        item, item_tags, reply = entry, frozenset[str](), None
         if isinstance(entry, yaml.MappingNode):
             keys = reader.mapping(item, path, URL_KEYS)
             if "url" not in keys:
@@ -181,6 +187,7 @@ def _urls(reader: Reader, node: Node) -> tuple[tuple[Secret, ...], tuple[frozens
                     words.append(reader.text(one, join(path, key)))
             item_tags = frozenset(w for w in words if w)
             item = keys["url"]
+            reply = _reply(reader, keys, path)
         url = reader.text(item, path)
         if url is None:
             continue
@@ -190,7 +197,40 @@ def _urls(reader: Reader, node: Node) -> tuple[tuple[Secret, ...], tuple[frozens
         urls.append(Secret(url))
         tags.append(item_tags)
         lines.append(reader.line(item))
-    return tuple(urls), tuple(tags), tuple(lines)
+        replies.append(reply)
+    return tuple(urls), tuple(tags), tuple(lines), tuple(replies)
+
+
+def _reply(reader: Reader, keys: dict[str, Node], path: str) -> Reply | None:
+    if "reply_topic" not in keys:
+        for key in ("token_file", "snooze"):
+            if key in keys:
+                reader.problem(
+                    keys[key], join(path, key), "needs reply_topic: beside it (the ntfy topic the buttons post to)"
+                )
+        return None
+    topic = reader.text(keys["reply_topic"], join(path, "reply_topic"))
+    if topic is None:
+        return None
+    values: dict[str, Any] = {"topic": topic.strip("/")}
+    if "token_file" in keys:
+        values["token_file"] = token_file = reader.parsed(keys["token_file"], join(path, "token_file"), parse_path)
+        problem = _unreadable_token(token_file) if token_file is not None else None
+        if problem is not None:
+            reader.problem(keys["token_file"], join(path, "token_file"), problem)
+    if "snooze" in keys:
+        values["snooze"] = reader.parsed(keys["snooze"], join(path, "snooze"), parse_positive_duration)
+    return Reply(**{k: v for k, v in values.items() if v is not None})
+
+
+def _unreadable_token(path: Path) -> str | None:
+    """Why the reply topic's token cannot be read from `path`, or None when it can."""
+    try:
+        token = path.read_text().strip()
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or "not text"
+        return f"cannot read {path} ({reason}): put the ntfy access token in it, on one line (chmod 600)"
+    return None if token else f"{path} is empty: put the ntfy access token in it, on one line (chmod 600)"
 
 
 def read_schedule(reader: Reader, node: Node) -> Schedule:

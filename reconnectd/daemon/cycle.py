@@ -21,6 +21,7 @@ from reconnectd.calendar.session import Conflict, Rejected
 from reconnectd.errors import CalendarError
 from reconnectd.notify import outbox
 from reconnectd.notify.notifier import Notifier
+from reconnectd.notify.presses import press_key, read_presses
 from reconnectd.policy import identity
 from reconnectd.policy.model import CheckInStatus, Owned, Repair, fold
 from reconnectd.policy.plan import Plan, Planned, plan
@@ -104,6 +105,8 @@ def run_cycle(
     report = CycleReport()
     _follow_identity(config, store)
     _follow_renames(config, store, now)
+    notifier.press_key = press_key(store.path.parent)
+    _read_presses(store, notifier, now)
     read = calendar is not None and _read_back(config, store, calendar, now, report)
     if read and calendar is not None and watched.watching(config.calendar):
         _watch(config, store, calendar, now, report)
@@ -145,6 +148,17 @@ def _watch(config: Config, store: Store, calendar: CalendarClient, now: datetime
         return
     noticed = seen.fold_in(config, store, found, now)
     report.met += noticed.recorded
+
+
+def _read_presses(store: Store, notifier: Notifier, now: datetime) -> None:
+    """Presses of the buttons on ntfy nudges, from each reply topic: before planning, so the
+    calendar follows on this cycle."""
+    assert notifier.press_key is not None
+    for server, reply, token in notifier.replies.values():
+        try:
+            read_presses(store, notifier.press_key, base=server.base, reply=reply, token=token, now=now)
+        except OSError as error:
+            log.warning("could not read the reply topic on %s (%s); trying again next cycle", server.base, error)
 
 
 def _follow_identity(config: Config, store: Store) -> None:

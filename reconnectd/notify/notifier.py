@@ -13,13 +13,16 @@ import logging
 import re
 import socket
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import apprise
 
 from reconnectd.logs import url_secrets
-from reconnectd.policy.settings import NotifySettings, Secret
+from reconnectd.notify import ntfy
+from reconnectd.notify.presses import buttons
+from reconnectd.policy.settings import NotifySettings, Reply, Secret
 
 log = logging.getLogger(__name__)
 nudge_log = logging.getLogger("reconnectd.nudge")
@@ -37,7 +40,11 @@ class Target:
 
 class Notifier:
     def __init__(
-        self, urls: tuple[Secret, ...], apprise_config: Path | None = None, tags: tuple[frozenset[str], ...] = ()
+        self,
+        urls: tuple[Secret, ...],
+        apprise_config: Path | None = None,
+        tags: tuple[frozenset[str], ...] = (),
+        replies: tuple[Reply | None, ...] = (),
     ) -> None:
         # Apprise logs tokens at DEBUG; never let it, whatever our own level is.
         if apprise_log.getEffectiveLevel() < logging.INFO:
@@ -46,9 +53,18 @@ class Notifier:
         self._shown: dict[str, str] = {}  # Apprise's privacy form of each URL: what it would show
         self.targets: list[Target] = []
         self.invalid: list[int] = []
+        # ntfy targets with a reply topic: published through ntfy's API, with buttons
+        self.replies: dict[str, tuple[ntfy.Server, Reply, str | None]] = {}
+        self.press_key: bytes | None = None  # set from the state directory before sending
         for index, url in enumerate(urls):
             if not self._add(url, f"notify.urls[{index}]", tags[index] if index < len(tags) else frozenset()):
                 self.invalid.append(index)
+                continue
+            reply = replies[index] if index < len(replies) else None
+            server = ntfy.server_of(url.reveal())
+            if reply is not None and server is not None:
+                token = _token(reply.token_file) if reply.token_file else None
+                self.replies[self.targets[-1].id] = (server, reply, token or None)
         self.config_error: str | None = None
         if apprise_config is not None:
             loaded = _from_apprise_config(apprise_config)
@@ -61,7 +77,7 @@ class Notifier:
 
     @classmethod
     def for_settings(cls, settings: NotifySettings) -> Notifier:
-        return cls(settings.urls, settings.apprise_config, settings.url_tags)
+        return cls(settings.urls, settings.apprise_config, settings.url_tags, settings.url_replies)
 
     def _add(self, url: Secret, where: str, tags: frozenset[str]) -> bool:
         service = _service(url)
@@ -81,13 +97,29 @@ class Notifier:
             if target.id in self._urls:
                 url = self._urls[target.id].reveal()
                 found += [url, *url_secrets(url, self._shown[target.id])]
+        found += [token for _, _, token in self.replies.values() if token]
         return found
 
-    def send(self, target: Target, title: str, body: str) -> str | None:
-        """Deliver one message to one target. Returns None on success, or why it failed."""
+    def send(
+        self, target: Target, title: str, body: str, *, pressable: str | None = None, now: datetime | None = None
+    ) -> str | None:
+        """Deliver one message to one target. Returns None on success, or why it failed.
+
+        `pressable` is the key of the one nudge the message is about: an ntfy target with a reply
+        topic then shows Done / No reply / Snooze buttons for it.
+        """
         if target.id == LOG_TARGET:
             nudge_log.info("nudge: %s — %s", title, body.replace("\n", " / "))
             return None
+        if target.id in self.replies:
+            server, reply, token = self.replies[target.id]
+            message: dict[str, Any] = {"title": title, "message": body}
+            if pressable is not None and self.press_key is not None:
+                sent = now or datetime.now(UTC)
+                message["actions"] = buttons(
+                    self.press_key, reply, base=server.base, token=token, nudge=pressable, sent=sent
+                )
+            return ntfy.publish(server, message)
         # A fresh Apprise per send: plugins throttle repeated sends on one instance.
         service = _service(self._urls[target.id])
         assert service is not None
@@ -158,3 +190,12 @@ def _from_apprise_config(path: Path) -> list[tuple[Secret, frozenset[str]]]:
         service: Any = plugin
         found.append((Secret(str(service.url(privacy=False))), frozenset(str(t) for t in service.tags)))
     return found
+
+
+def _token(path: Path) -> str | None:
+    """The reply topic's token (check read it; a file gone since is a warning, and presses go without it)."""
+    try:
+        return path.read_text().strip() or None
+    except (OSError, UnicodeDecodeError) as error:
+        log.warning("cannot read the reply topic's token from %s (%s); the buttons go without it", path, error)
+        return None

@@ -156,7 +156,8 @@ def _deliver(
         if now < retry_at:
             continue
         message = compose([p.nudge for p in waiting], zone)
-        failure = notifier.send(target, message.title, message.body)
+        pressable = message.keys[0] if len(message.keys) == 1 else None
+        failure = notifier.send(target, message.title, message.body, pressable=pressable, now=now)
         if failure is None:
             store.record_delivery(list(message.keys), target.id, now)
             continue

@@ -75,8 +75,18 @@ class CalendarSettings:
 
 
 @dataclass(frozen=True)
+class Reply:
+    """An ntfy target's reply topic: the buttons on its nudges post there, and the daemon reads it."""
+
+    topic: str
+    token_file: Path | None = None  # an access token allowed to read and write only the reply topic
+    snooze: timedelta = timedelta(days=3)
+
+
+@dataclass(frozen=True)
 class NotifySettings:
     urls: tuple[Secret, ...] = ()
+    url_replies: tuple[Reply | None, ...] = ()  # per URL in `urls`: its ntfy reply topic, if any
     url_tags: tuple[frozenset[str], ...] = ()  # per URL in `urls`, for routing people's nudges
     url_lines: tuple[int, ...] = field(default=(), repr=False, compare=False)
     urls_file: Path | None = None

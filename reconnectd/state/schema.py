@@ -71,6 +71,12 @@ CREATE TABLE IF NOT EXISTS standings (
     recorded_at TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS presses (
+    nudge TEXT PRIMARY KEY,
+    action TEXT NOT NULL,
+    message TEXT NOT NULL,
+    at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS renames (
     id INTEGER PRIMARY KEY,
     old TEXT NOT NULL,
@@ -78,7 +84,7 @@ CREATE TABLE IF NOT EXISTS renames (
     at TEXT NOT NULL
 );
 """
-VERSION = 8
+VERSION = 9
 # Each step brings a store from version N to N + 1. Never edit a step once released.
 MIGRATIONS = {
     1: """
@@ -105,6 +111,11 @@ CREATE TABLE IF NOT EXISTS renames (id INTEGER PRIMARY KEY, old TEXT NOT NULL, n
     7: """
 ALTER TABLE contacts ADD COLUMN checkin TEXT;
 ALTER TABLE contacts ADD COLUMN withdrawn_at TEXT;
+""",
+    8: """
+CREATE TABLE IF NOT EXISTS presses (
+    nudge TEXT PRIMARY KEY, action TEXT NOT NULL, message TEXT NOT NULL, at TEXT NOT NULL
+);
 """,
 }
 

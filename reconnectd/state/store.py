@@ -365,6 +365,19 @@ class Store(OutboxRecords, MeetingRecords):
 
     # -- small facts ---------------------------------------------------------
 
+    def nudge_person(self, key: str) -> str | None:
+        row = self.db.execute("SELECT person FROM nudges WHERE key = ?", (key,)).fetchone()
+        return str(row[0]) if row else None
+
+    def claim_press(self, nudge: str, action: str, message: str, at: datetime) -> bool:
+        """Record the one press a nudge may have; False when it already had one."""
+        with self.transaction(ledger=False) as db:
+            found = db.execute(
+                "INSERT OR IGNORE INTO presses (nudge, action, message, at) VALUES (?, ?, ?, ?)",
+                (nudge, action, message, at.isoformat()),
+            )
+            return found.rowcount == 1
+
     def get_meta(self, key: str) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return None if row is None else str(row[0])

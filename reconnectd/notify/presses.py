@@ -1,0 +1,117 @@
+"""Buttons on ntfy nudges, and the presses that come back on the reply topic.
+
+Each button's body names the nudge, the action and when it was sent, with an HMAC-SHA256 over
+them made with a key that lives only in the state directory (press.key, mode 0600). A press with
+a wrong MAC, for an unknown nudge, for a nudge already answered, or older than FRESH is ignored
+and logged once (the topic's position moves past it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import os
+import secrets
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from reconnectd.notify.ntfy import poll
+from reconnectd.policy.model import Contact, Outcome
+from reconnectd.policy.settings import Reply
+from reconnectd.state import Store
+
+log = logging.getLogger(__name__)
+
+FROM_PHONE = "phone"
+FRESH = timedelta(days=7)  # a press on a nudge sent longer ago than this is stale
+ACTIONS = {"done": "Done", "noreply": "No reply", "snooze": "Snooze"}
+
+
+def press_key(state_dir: Path) -> bytes:
+    """The MAC key, made once (0600) in the state directory."""
+    path = state_dir / "press.key"
+    try:
+        return bytes.fromhex(path.read_text().strip())
+    except FileNotFoundError:
+        state_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_hex(32))
+        return bytes.fromhex(path.read_text().strip())
+
+
+def _mac(key: bytes, nudge: str, action: str, sent: int) -> str:
+    return hmac.new(key, f"{nudge}\n{action}\n{sent}".encode(), hashlib.sha256).hexdigest()
+
+
+def press_body(key: bytes, nudge: str, action: str, sent: datetime) -> str:
+    at = int(sent.timestamp())
+    return json.dumps({"nudge": nudge, "action": action, "sent": at, "mac": _mac(key, nudge, action, at)})
+
+
+def buttons(
+    key: bytes, reply: Reply, *, base: str, token: str | None, nudge: str, sent: datetime
+) -> list[dict[str, Any]]:
+    """The three http actions of a nudge: each POSTs its signed body to the reply topic."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return [
+        {
+            "action": "http",
+            "label": label,
+            "url": f"{base}/{reply.topic}",
+            "method": "POST",
+            "headers": headers,
+            "body": press_body(key, nudge, action, sent),
+            "clear": True,
+        }
+        for action, label in ACTIONS.items()
+    ]
+
+
+def read_presses(store: Store, key: bytes, *, base: str, reply: Reply, token: str | None, now: datetime) -> int:
+    """Read the reply topic after the last id seen, apply each good press; returns how many applied."""
+    position = f"ntfy.since.{base}/{reply.topic}"
+    events = poll(base, reply.topic, token, store.get_meta(position) or "all")
+    applied = 0
+    for event in events:
+        if _apply(store, key, reply, event, now):
+            applied += 1
+        store.set_meta(position, str(event["id"]))
+    store.set_meta(f"ntfy.read.{base}/{reply.topic}", now.isoformat())
+    return applied
+
+
+def _apply(store: Store, key: bytes, reply: Reply, event: dict[str, Any], now: datetime) -> bool:
+    try:
+        press = json.loads(event.get("message", ""))
+        nudge, action, sent, mac = press["nudge"], press["action"], int(press["sent"]), press["mac"]
+    except (ValueError, KeyError, TypeError):
+        log.warning("ignored a message on the reply topic %s: it is not a press", reply.topic)
+        return False
+    if not isinstance(mac, str) or not hmac.compare_digest(mac, _mac(key, str(nudge), str(action), sent)):
+        log.warning("ignored a press on the reply topic %s: its MAC is wrong (forged or from another key)", reply.topic)
+        return False
+    at = datetime.fromtimestamp(int(event.get("time", now.timestamp())), UTC)
+    if at - datetime.fromtimestamp(sent, UTC) > FRESH:
+        log.warning("ignored a stale press for nudge %s (sent %s)", nudge, datetime.fromtimestamp(sent, UTC))
+        return False
+    person = store.nudge_person(nudge)
+    if person is None:
+        log.warning("ignored a press for an unknown nudge %s", nudge)
+        return False
+    if not store.claim_press(nudge, action, str(event["id"]), now):
+        log.info("ignored a second press for nudge %s", nudge)
+        return False
+    if action == "done":
+        store.record_contact(Contact(person, at, Outcome.REPLIED, source=FROM_PHONE), recorded_at=now)
+    elif action == "noreply":
+        store.record_contact(Contact(person, at, Outcome.NO_REPLY, source=FROM_PHONE), recorded_at=now)
+    elif action == "snooze":
+        upcoming = [c for c in store.ledger().upcoming(now) if c.person == person and not c.pinned]
+        if upcoming:
+            store.snooze(upcoming[0].uid, reply.snooze)
+    log.info("from the phone: %s for %s", ACTIONS.get(action, action), person)
+    return True
