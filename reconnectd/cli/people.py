@@ -46,7 +46,8 @@ def history(options: Options, name: str) -> None:
         outcome = " (no reply)" if contact.outcome is Outcome.NO_REPLY else ""
         note = f" — {contact.note}" if contact.note else ""
         taken_back = contact.withdrawn_at and f"  (withdrawn on {contact.withdrawn_at.astimezone(zone):%a %d %b %Y})"
-        click.echo(f"{when}  {contact.source:<8}{outcome}{note}{taken_back or ''}")
+        source = "from the phone" if contact.source == "phone" else contact.source  # a button on a nudge
+        click.echo(f"{when}  {source:<8}{outcome}{note}{taken_back or ''}")
 
 
 @click.command()
