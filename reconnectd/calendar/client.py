@@ -104,7 +104,7 @@ class CalendarClient(DavCollection):
         """
         home, calendars, guest = self._look()
         if guest and self.session.log_in_unasked():
-            log.info("%s did not ask for the login; sending it", self.words.server)
+            log.info("%s took us for a guest; sending the credentials", self.words.server)
             home, calendars, _ = self._look()
         return home, calendars
 

@@ -200,7 +200,7 @@ class Session:
             if getattr(refusal, "status", None) == 401:  # the only answer that means the login failed
                 raise CalendarError(self.login_refused()) from None
             if self.log_in_unasked():  # refused a guest that has a login (Cyrus never asks for it): once more, with it
-                log.info("%s refused a request without the login; sending it", self.words.server)
+                log.info("%s refused a request without credentials; sending them", self.words.server)
                 return self.call(function, *args, **kwargs)
             raise self.forbidden(getattr(refusal, "preconditions", None) or []) from None
         except caldav_error.RateLimitError:
