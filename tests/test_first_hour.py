@@ -196,7 +196,7 @@ def test_a_403_is_no_access_to_the_url_not_a_failed_login(tmp_path: Path) -> Non
     assert f"calendar: the calendar server http://127.0.0.1:{port} gives no access to that URL" in done.stderr
     assert "(check calendar.url)" in done.stderr
     # The guest was refused, so the login was sent once (a Cyrus server never asks); the error does not blame it.
-    assert "refused a request without the login; sending it" in done.stderr
+    assert "refused a request without credentials; sending them" in done.stderr
     assert "refused the login" not in done.stderr
     assert "check calendar.username" not in done.stderr
     assert "OK (1 person, " in done.stdout
