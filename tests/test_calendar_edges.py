@@ -72,7 +72,9 @@ def no_sync_collection(status: int) -> Fault:
 
 
 @pytest.mark.parametrize("status", [400, 403, 405, 501])
-def test_a_server_without_sync_collection_is_read_by_listing_every_object(proxied: Proxied, status: int) -> None:
+def test_a_server_without_sync_collection_is_read_by_listing_every_object(
+    proxied: Proxied, status: int, capsys: pytest.CaptureFixture[str]
+) -> None:
     fault = no_sync_collection(status)
     proxied.proxy.inject(fault)
     assert proxied.sync(FIRST_SYNC) == 0
@@ -92,6 +94,10 @@ def test_a_server_without_sync_collection_is_read_by_listing_every_object(proxie
     assert proxied.sync("2026-11-28T10:00") == 0  # the edits are read back from a full listing
     after = proxied.ours()
     assert after["Priya"].event["dtstart"].dt == moved  # the move stands
+    capsys.readouterr()
+    assert proxied.run("status", "--now", "2026-11-28T10:00") == 0
+    priya_line = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("Priya"))
+    assert "Tue 01 Dec 12:30" in " ".join(priya_line.split())  # and was read: the next check-in is the moved one
     assert sam.uid not in {s.uid for s in proxied.objects().values()}  # type: ignore[attr-defined]
     assert after["Sam"].event["dtstart"].dt > sam.event["dtstart"].dt  # skipped: the next one, a month on
     before = {href: s.etag for href, s in proxied.objects().items()}  # type: ignore[attr-defined]
@@ -103,7 +109,9 @@ def test_a_server_without_sync_collection_is_read_by_listing_every_object(proxie
     assert asked == 3 or (status == 403 and proxied.server.username is not None and asked == 5)
 
 
-def test_a_stale_sync_token_is_a_full_resync_and_sync_collection_stays_in_use(proxied: Proxied) -> None:
+def test_a_stale_sync_token_is_a_full_resync_and_sync_collection_stays_in_use(
+    proxied: Proxied, capsys: pytest.CaptureFixture[str]
+) -> None:
     """RFC 6578 3.2: a token the server no longer knows is refused with a 403 and DAV:valid-sync-token.
     That is no sign of a server without sync-collection: it syncs again from no token, and goes on."""
     assert proxied.sync(FIRST_SYNC) == 0
@@ -120,7 +128,10 @@ def test_a_stale_sync_token_is_a_full_resync_and_sync_collection_stays_in_use(pr
     proxied.proxy.inject(reports)
     assert proxied.sync("2026-11-28T09:10") == 0
     assert stale.count == 0  # the token was refused
-    assert proxied.ours()["Priya"].event["dtstart"].dt == moved  # and the edit read back all the same
+    capsys.readouterr()
+    assert proxied.run("status", "--now", "2026-11-28T09:10") == 0
+    priya_line = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("Priya"))
+    assert "Mon 30 Nov 08:00" in " ".join(priya_line.split())  # the edit was read back all the same
     assert reports.count < 1_000  # by a sync-collection from no token, not a PROPFIND
     asked = reports.count
     assert proxied.sync("2026-11-28T09:15") == 0

@@ -105,6 +105,7 @@ def accepted(document: dict[str, Any], file: str = "generated.yaml") -> Config |
     try:
         return parse_config(text, file)
     except ConfigError as refused:
+        assert refused.problems, "a refusal names at least one problem"
         assert all(p.line is not None for p in refused.problems), refused
         return None
 

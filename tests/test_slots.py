@@ -31,8 +31,9 @@ def config(zone: str, schedule: str, people: int) -> Config:
     return parse_config(text, "test.yaml")  # what `check` accepts, or it raises
 
 
-def assert_sound(result: Plan, now: datetime) -> None:
-    """Every check-in ends after it starts, starts after now, and none overlaps another."""
+def assert_sound(result: Plan, now: datetime, people: int) -> None:
+    """Each person has one check-in, which ends after it starts and starts after now; none overlaps another."""
+    assert sorted(p.checkin.person for p in result.upcoming) == sorted(f"P{i}" for i in range(people))
     events = sorted((p.checkin.start.astimezone(UTC), p.checkin.end.astimezone(UTC)) for p in result.upcoming)
     assert all(start < end for start, end in events)
     assert all(start > now for start, _ in events)
@@ -51,7 +52,7 @@ def test_slots_that_cross_midnight_never_collide_when_someone_is_added() -> None
     now = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
     first = plan(config("Europe/London", schedule, 3), Ledger(), now)
     again = plan(config("Europe/London", schedule, 4), advance(Ledger(), first), now)
-    assert_sound(again, now)
+    assert_sound(again, now, 4)
     starts = sorted(p.checkin.start.strftime("%d %H:%M") for p in again.upcoming)
     assert starts == ["10 23:45", "11 00:00", "11 23:45", "12 00:00"]
 
@@ -84,9 +85,9 @@ def test_no_two_checkins_overlap_and_no_day_holds_more_than_max(
     text, first_slot, per_day, minutes = schedule
     now = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(hours=hours)
     first = plan(config(zone, text, people), Ledger(), now)
-    assert_sound(first, now)
+    assert_sound(first, now, people)
     again = plan(config(zone, text, people + more), advance(Ledger(), first), now)
-    assert_sound(again, now)
+    assert_sound(again, now, people + more)
     if per_day * minutes <= 22 * 60:  # one day's slots fit before the next day's first
         days = Counter(schedule_day(p.checkin.start, first_slot) for p in again.upcoming)
         assert max(days.values()) <= per_day
@@ -119,7 +120,7 @@ def test_across_a_change_of_the_clocks_events_end_after_they_start_and_never_ove
     change = transitions(zone)[which]
     now = change - timedelta(hours=before)
     result = plan(config(zone, schedule[0], people), Ledger(), now)
-    assert_sound(result, now)
+    assert_sound(result, now, people)
     for planned in result.upcoming:  # and so does the event as written and read back
         back = ical.read(ical.render(planned, now), ZoneInfo(zone))
         assert back is not None and back.start is not None and back.end is not None
@@ -144,7 +145,7 @@ def test_spring_forward_slots_keep_their_order_and_length() -> None:
     schedule = 'time: "00:30"\nduration: 60 minutes\nmax_per_day: 3\n'
     now = datetime(2026, 3, 28, 12, 0, tzinfo=UTC)
     result = plan(config("Europe/London", schedule, 4), Ledger(), now)
-    assert_sound(result, now)
+    assert_sound(result, now, 4)
     on_the_day = sorted(p.checkin.start for p in result.upcoming if p.checkin.start.date() == date(2026, 3, 29))
     assert [s.strftime("%H:%M %Z") for s in on_the_day] == ["00:30 GMT", "02:30 BST", "03:30 BST"]
 
@@ -152,6 +153,6 @@ def test_spring_forward_slots_keep_their_order_and_length() -> None:
 def test_a_day_the_zone_skipped_gets_no_slot() -> None:
     now = datetime(2011, 12, 29, 12, 0, tzinfo=ZoneInfo("Pacific/Apia"))
     result = plan(config("Pacific/Apia", 'time: "10:00"\nmax_per_day: 1\n', 2), Ledger(), now)
-    assert_sound(result, now)
+    assert_sound(result, now, 2)
     days = sorted(p.checkin.start.date() for p in result.upcoming)
     assert days == [date(2011, 12, 31), date(2012, 1, 1)]
