@@ -27,8 +27,9 @@ class SystemdNotifier:
         if not self.address:
             return
         message = "\n".join(f"{key}={value}" for key, value in fields.items()).encode()
-        # If systemd went away there is nothing useful to do about it.
-        datagram = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
+        # Never wait for the receiver: when its queue is full (EAGAIN) or systemd went away,
+        # the message is dropped and the loop goes on; the next status says the same, newer.
+        datagram = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC | socket.SOCK_NONBLOCK)
         with datagram, contextlib.suppress(OSError):
             datagram.sendto(message, self.address)
 
