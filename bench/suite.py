@@ -164,7 +164,7 @@ def bench_planning(results: Results, s: Settings, say: Progress) -> None:
 
 
 def bench_config(results: Results, s: Settings, work: Path, say: Progress) -> None:
-    section = "0a. Config loading (read, parse, validate; people with dates; a fresh process each)"
+    section = "0a. Config loading (read, parse, validate; a fresh process each)"
     small, mid, large = (1000, 3000, 12000) if s.quick else (10000, 100000, 120000)
     paths = {n: loading.write_config(n, work) for n in (small, mid, large)}
     bare: list[float] = []
