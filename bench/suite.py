@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bench import planning
+from bench import loading, planning
 from bench.daemon import DaemonProcess, sample
 from bench.proxy import LatencyProxy
 from bench.report import ROOT, Results, Target, describe, load, machine, table
@@ -35,7 +35,7 @@ from bench.workload import (
 from reconnectd.policy.ledger import Ledger
 from reconnectd.policy.settings import Config
 
-SECTIONS = ("planning", "local", "distant", "daemon")
+SECTIONS = ("config", "commands", "planning", "local", "distant", "daemon")
 REQUEST_SLACK = 10  # the "small constant" allowed on top of one request per event created
 
 
@@ -51,6 +51,7 @@ class Settings:
     latency: float  # seconds per round trip through the proxy
     distant_server: str
     sections: tuple[str, ...]
+    quick: bool = False
 
 
 def parse_args(argv: list[str] | None) -> tuple[Settings, Path, bool]:
@@ -86,6 +87,7 @@ def parse_args(argv: list[str] | None) -> tuple[Settings, Path, bool]:
         latency=args.latency / 1000,
         distant_server=args.distant_server,
         sections=sections,
+        quick=args.quick,
     )
     return settings, args.out, args.strict
 
@@ -202,6 +204,78 @@ def bench_preview(results: Results, s: Settings, say: Progress, prepared: dict[i
         f"plan --days {days}: the preview walk in-process (no config loading, no store), from a ledger that holds"
         " everyone's check-in, as a running daemon leaves it; 'one cycle' is the re-plan of the same people"
     )
+
+
+# -- 0. config loading and commands, each in a fresh process ---------------------
+
+
+def bench_config(results: Results, s: Settings, work: Path, say: Progress) -> None:
+    section = "0a. Config loading (read, parse, validate; a fresh process each)"
+    small, mid, large = (1000, 3000, 12000) if s.quick else (10000, 100000, 120000)
+    paths = {n: loading.write_config(n, work) for n in (small, mid, large)}
+    bare: list[float] = []
+    ours: dict[int, list[loading.LoadRun]] = {n: [] for n in paths}
+    for run in range(s.runs):
+        bare.append(loading.load(paths[small], "bare").wall)
+        for n, path in paths.items():
+            ours[n].append(loading.load(path, "ours"))
+            say(f"config run {run + 1}/{s.runs}: {n:,} people, {ours[n][-1].wall:.2f} s, {ours[n][-1].peak_mb:.0f} MB")
+    results.add(section, f"bare yaml.load (libyaml C loader), {small:,} people", "s", bare)
+    for n in (small, mid):
+        results.add(section, f"load_config, {n:,} people: time", "s", [r.wall for r in ours[n]])
+    results.add(
+        section,
+        f"load_config / bare C load, {small:,} people",
+        "x",
+        [r.wall / b for r, b in zip(ours[small], bare, strict=True)],
+        target=Target("<=", 3, "<= 3x"),
+    )
+    results.add(
+        section,
+        f"load_config, {large:,} people: time",
+        "s",
+        [r.wall for r in ours[large]],
+        target=Target("<", 10, "< 10 s") if not s.quick else None,
+    )
+    results.add(
+        section,
+        f"load_config, {large:,} people: peak memory (RSS of the process)",
+        "MB",
+        [r.peak_mb for r in ours[large]],
+        target=Target("<", 300, "< 300 MB") if not s.quick else None,
+    )
+    linear = mid / small
+    results.add(
+        section,
+        f"growth {small:,} -> {mid:,} people, time",
+        "x",
+        [b.wall / a.wall for a, b in zip(ours[small], ours[mid], strict=True)],
+        target=Target("<=", linear * 1.25, f"<= {linear * 1.25:.3g}x (linear: {linear:.3g}x)"),
+    )
+    results.notes.append(
+        f"config: {paths[large].stat().st_size / 1e6:.1f} MB for {large:,} people; the bare load is"
+        " yaml.load(text, Loader=yaml.CSafeLoader) of the same file, in a fresh process as ours"
+    )
+
+
+def bench_commands(results: Results, s: Settings, work: Path, say: Progress) -> None:
+    section = "0b. Commands, start to finish as a subprocess (100 people, empty state)"
+    config_path, state = loading.command_setup(work, 100)
+    env = loading.environment(work)
+    floor = [loading.timed(loading.FLOOR, env) for _ in range(s.runs)]
+    results.add(section, 'python -c "import yaml, icalendar"', "s", floor)
+    for command in loading.COMMANDS:
+        argv = loading.command_argv(command, config_path, state)
+        walls = [loading.timed(argv, env) for _ in range(s.runs)]
+        say(f"command {command[0]}: {median(walls):.2f} s")
+        results.add(section, f"{command[0]}: time", "s", walls)
+        results.add(
+            section,
+            f"{command[0]} / the imports floor",
+            "x",
+            [w / f for w, f in zip(walls, floor, strict=True)],
+            target=Target("<=", 1.5, "<= 1.5x"),
+        )
 
 
 # -- 2 and 4. first sync on local servers, then polls ---------------------------
@@ -529,6 +603,8 @@ def main(argv: list[str] | None = None) -> int:
     info = machine()
     results = Results(info, {k: v for k, v in settings.__dict__.items()})
     sections: dict[str, Callable[[Results, Settings, Path, Progress], None]] = {
+        "config": bench_config,
+        "commands": bench_commands,
         "planning": lambda r, s, _w, p: bench_planning(r, s, p),
         "local": bench_local,
         "distant": bench_distant,

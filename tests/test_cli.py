@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import click
 import pytest
 from conftest import EXAMPLE, AuthRadicaleServer
 from servers import HttpReceiver, SmtpReceiver
@@ -385,8 +386,11 @@ def test_the_help_lists_every_command() -> None:
 def test_every_command_has_help_with_an_example() -> None:
     from reconnectd.cli import cli
 
-    for name, command in cli.commands.items():
-        assert "Example:" in (command.help or ""), name
+    with click.Context(cli) as ctx:
+        for name in cli.list_commands(ctx):
+            command = cli.get_command(ctx, name)
+            assert command is not None, name
+            assert "Example:" in (command.help or ""), name
 
 
 def test_a_url_without_caldav_is_explained_without_any_library_traceback(

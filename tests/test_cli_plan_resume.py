@@ -13,7 +13,7 @@ import pytest
 from waiting import HANG_GUARD
 
 from reconnectd.cli import main
-from reconnectd.daemon.loop import WakeListener, wake_address
+from reconnectd.daemon.wake import WakeListener, wake_address
 
 NOW = "2026-11-28T09:00"  # a Saturday
 

@@ -16,9 +16,10 @@ from servers import HttpReceiver, RadicaleServer, XandikosServer
 from waiting import HANG_GUARD
 
 from reconnectd.cli import main
-from reconnectd.daemon.loop import Daemon, WakeListener, poke, wake_address
+from reconnectd.daemon.loop import Daemon
 from reconnectd.daemon.runtime import open_runtime, read_config
 from reconnectd.daemon.sdnotify import SystemdNotifier
+from reconnectd.daemon.wake import WakeListener, poke, wake_address
 from reconnectd.logs import Redactor
 
 

@@ -3,11 +3,12 @@
 Here: the group and `main`. Each command lives in the module of its group and only parses, then calls
 the core: `setup` (check, init, calendars), `service` (sync, run), `people` (done, history, pause, resume,
 snooze), `undo`, `views` (status, plan, report). What they share is in `common`: the global options, reading a
-moment typed on the command line, naming the calendar.
+moment typed on the command line; the commands that reach the calendar or Apprise also share `connected`.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 from pathlib import Path
@@ -17,19 +18,47 @@ import click
 
 from reconnectd import __version__
 from reconnectd.cli.common import Options
-from reconnectd.cli.people import done, history, pause, resume, snooze
-from reconnectd.cli.service import run, sync
-from reconnectd.cli.setup import calendars, check, init
-from reconnectd.cli.undo import undo
-from reconnectd.cli.views import plan_command, report, status
-from reconnectd.daemon.runtime import default_config_path, default_state_dir, wall_clock
+from reconnectd.daemon.environment import default_config_path, default_state_dir, wall_clock
 from reconnectd.errors import EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, ConfigError, ReconnectdError
 from reconnectd.logs import run_logging, setup_logging
 
 log = logging.getLogger("reconnectd")
 
+# Each command lives in the module of its group, imported only when that command runs (or for --help),
+# so `status` never loads the calendar or Apprise. Listed here, in one place, in the order of --help;
+# no command module imports the group (no import cycle).
+COMMANDS = {
+    "check": "setup:check",
+    "init": "setup:init",
+    "calendars": "setup:calendars",
+    "sync": "service:sync",
+    "run": "service:run",
+    "status": "views:status",
+    "plan": "views:plan_command",
+    "history": "people:history",
+    "pause": "people:pause",
+    "resume": "people:resume",
+    "snooze": "people:snooze",
+    "report": "views:report",
+    "done": "people:done",
+    "undo": "undo:undo",
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module, name = COMMANDS[cmd_name].split(":")
+        command = getattr(importlib.import_module(f"reconnectd.cli.{module}"), name)
+        assert isinstance(command, click.Command)
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--config",
     "-c",
@@ -66,27 +95,6 @@ def cli(ctx: click.Context, config_path: Path | None, state_dir: Path | None, ve
         redactor,
         config_path is not None,
     )
-
-
-# Each command lives in the module of its group; registered here, in one place, so that importing
-# reconnectd.cli gives the whole tree, and no command module imports the group (no import cycle).
-for command in (
-    check,
-    init,
-    calendars,
-    sync,
-    run,
-    status,
-    plan_command,
-    history,
-    pause,
-    resume,
-    snooze,
-    report,
-    done,
-    undo,
-):
-    cli.add_command(command)
 
 
 def main(argv: list[str] | None = None) -> NoReturn:

@@ -1,4 +1,4 @@
-"""What every command shares: the global options, reading a moment typed on the command line, naming the calendar."""
+"""What every command shares: the global options, reading a moment typed on the command line."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ from pathlib import Path
 
 import click
 
-from reconnectd.calendar.embedded import embedded_url
-from reconnectd.daemon.runtime import read_config
+from reconnectd.daemon.environment import read_settings
 from reconnectd.errors import UsageError
 from reconnectd.logs import Redactor
 from reconnectd.policy.bounds import OUTSIDE, within
@@ -27,8 +26,10 @@ class Options:
     redactor: Redactor  # this run's: it masks the secrets of every config read
     config_given: bool = False  # --config was on the command line (so hints repeat it)
 
-    def config(self) -> Config:
-        return read_config(self.config_path, self.redactor)
+    def settings(self) -> Config:
+        """The config without Apprise and the rehearsal: for commands that only read the store or record
+        what the user typed."""
+        return read_settings(self.config_path, self.redactor)
 
     def now(self, config: Config, now_text: str | None) -> datetime:
         """The moment given with --now, else the clock."""
@@ -72,10 +73,3 @@ def parse_moment(text: str, config: Config, now: datetime | None = None) -> date
     if not within(moment):
         raise UsageError(OUTSIDE.format(text=text))
     return moment if moment.tzinfo else moment.replace(tzinfo=config.timezone)
-
-
-def describe_calendar(config: Config) -> str:
-    if config.calendar.url is None:
-        host, port = config.calendar.listen
-        return f'embedded, at {embedded_url(host, port)} ("{config.calendar.name}")'
-    return f'"{config.calendar.name}" on {config.calendar.url}'

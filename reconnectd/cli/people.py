@@ -11,7 +11,7 @@ import yaml
 
 from reconnectd.cli.common import Options, parse_moment, pass_options
 from reconnectd.config.nodes import compose
-from reconnectd.daemon.loop import poke
+from reconnectd.daemon.wake import poke
 from reconnectd.errors import ReconnectdError, UsageError
 from reconnectd.policy.english import one_of
 from reconnectd.policy.grammar import DurationError, parse_duration
@@ -29,7 +29,7 @@ def history(options: Options, name: str) -> None:
     Example:
       reconnectd history Priya
     """
-    config = options.config()
+    config = options.settings()
     person = match_person(config, name)
     configured = config.person(person)
     with options.store() as store:
@@ -62,7 +62,7 @@ def pause(options: Options, name: str, until_text: str | None, now_text: str | N
     Example:
       reconnectd pause Sam --until 2027-01-10
     """
-    config = options.config()
+    config = options.settings()
     person = match_person(config, name)
     until = parse_moment(until_text, config).date() if until_text else None
     now = options.now(config, now_text)
@@ -97,7 +97,7 @@ def resume(options: Options, name: str) -> None:
     Example:
       reconnectd resume Sam
     """
-    config = options.config()
+    config = options.settings()
     person = match_person(config, name)
     now = options.clock()
     configured = config.person(person)
@@ -161,7 +161,7 @@ def snooze(options: Options, name: str, duration: str, now_text: str | None) -> 
     Example:
       reconnectd snooze Priya 3d
     """
-    config = options.config()
+    config = options.settings()
     person = match_person(config, name)
     try:
         by = parse_duration(duration)
@@ -199,7 +199,7 @@ def done(options: Options, name: str, at_text: str | None, note: str | None, no_
     Example:
       reconnectd done Priya --note "voice note about the new job"
     """
-    config = options.config()
+    config = options.settings()
     person = match_person(config, name)
     now = options.clock()
     at = contact_moment(at_text, config, now) if at_text else now

@@ -10,7 +10,8 @@ from datetime import timedelta
 import click
 
 from reconnectd import __version__
-from reconnectd.cli.common import Options, describe_calendar, pass_options
+from reconnectd.cli.common import Options, pass_options
+from reconnectd.cli.connected import describe_calendar, full_config
 from reconnectd.daemon.cycle import run_cycle
 from reconnectd.daemon.loop import Daemon, Requests
 from reconnectd.daemon.runtime import open_runtime
@@ -38,7 +39,7 @@ def sync(options: Options, now_text: str | None) -> None:
     Example:
       reconnectd sync --now +2d
     """
-    config = options.config()
+    config = full_config(options)
     clock = options.clock()
     now = options.now(config, now_text)
     with open_runtime(config, options.state_dir) as runtime:
@@ -72,7 +73,7 @@ def run(options: Options) -> None:
     """
     requests = Requests()
     requests.install()  # first: a SIGHUP while starting up is a reload once started, not the end
-    config = options.config()
+    config = full_config(options)
     people = plural(len(config.people), "person", "people")
     log.info("reconnectd %s: %s, calendar: %s", __version__, people, describe_calendar(config))
     with open_runtime(config, options.state_dir, service=True) as runtime:
@@ -80,7 +81,7 @@ def run(options: Options) -> None:
             runtime,
             options.clock,
             SystemdNotifier.from_environment(),
-            reload_config=options.config,
+            reload_config=lambda: full_config(options),
             progress=terminal_progress(),
             requests=requests,
         )

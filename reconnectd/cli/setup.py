@@ -9,10 +9,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
-from reconnectd.cli.common import Options, describe_calendar, pass_options
+from reconnectd.cli.common import Options, pass_options
+from reconnectd.cli.connected import describe_calendar, full_config
 from reconnectd.config.credentials import CREDENTIAL_FILE
 from reconnectd.config.starter import Answers, starter_config
-from reconnectd.daemon.runtime import calendar_client, system_timezone
+from reconnectd.daemon.environment import system_timezone
+from reconnectd.daemon.runtime import calendar_client
 from reconnectd.errors import EXIT_RUNTIME, CalendarError, UsageError
 from reconnectd.notify.notifier import Notifier
 from reconnectd.policy import identity
@@ -34,7 +36,7 @@ def check(options: Options, connect: bool, send_test: bool) -> None:
     Example:
       reconnectd check --connect --send-test
     """
-    config = options.config()
+    config = full_config(options)
     click.echo(
         f"{config.file}: OK ({plural(len(config.people), 'person', 'people')}, calendar: {describe_calendar(config)})"
     )
@@ -187,7 +189,7 @@ def calendars(options: Options) -> None:
     Example:
       reconnectd calendars
     """
-    config = options.config()
+    config = full_config(options)
     with ExitStack() as stack:
         client = calendar_client(config, options.state_dir, stack)
         found = client.calendars()

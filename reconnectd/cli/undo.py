@@ -6,7 +6,7 @@ import click
 
 from reconnectd.cli.common import Options, pass_options
 from reconnectd.cli.people import match_person
-from reconnectd.daemon.loop import poke
+from reconnectd.daemon.wake import poke
 from reconnectd.errors import UsageError
 from reconnectd.policy.model import FROM_CALENDAR
 from reconnectd.policy.status import summarize
@@ -23,7 +23,7 @@ def undo(options: Options, name: str, now_text: str | None) -> None:
     Example:
       reconnectd undo Sam
     """
-    config = options.config()
+    config = options.settings()
     person = match_person(config, name)
     now = options.now(config, now_text)
     with options.store() as store:

@@ -12,13 +12,13 @@ from zoneinfo import ZoneInfo
 import click
 
 from reconnectd.cli.common import Options, pass_options
-from reconnectd.daemon.cycle import CALENDAR_DOWN_SINCE, CALENDAR_ERROR
 from reconnectd.errors import UsageError
 from reconnectd.policy.english import plural
 from reconnectd.policy.model import Outcome, Standing
 from reconnectd.policy.preview import preview
 from reconnectd.policy.status import PersonStatus, summarize
 from reconnectd.report import render_report
+from reconnectd.state.meta import CALENDAR_DOWN_SINCE, CALENDAR_ERROR
 
 
 @click.command()
@@ -32,7 +32,7 @@ def status(options: Options, as_json: bool, now_text: str | None) -> None:
     Example:
       reconnectd status --json
     """
-    config = options.config()
+    config = options.settings()
     now = options.now(config, now_text)
     with options.store() as store:
         rows = summarize(config, store.ledger(), now)
@@ -105,7 +105,7 @@ def plan_command(options: Options, days: int, now_text: str | None) -> None:
     Example:
       reconnectd plan --days 14
     """
-    config = options.config()
+    config = options.settings()
     now = options.now(config, now_text)
     with options.store() as store:
         ledger = store.ledger()
@@ -154,7 +154,7 @@ def report(options: Options, out: Path, now_text: str | None) -> None:
     Example:
       reconnectd report --out ~/reconnect.html
     """
-    config = options.config()
+    config = options.settings()
     now = options.now(config, now_text)
     with options.store() as store:
         page = render_report(config, store.ledger(), now)

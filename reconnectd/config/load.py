@@ -9,6 +9,9 @@ This module reads the file and the top level; the sections are read in `sections
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -54,8 +57,26 @@ def decode(data: bytes, file: str) -> str:
     return text
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """A big config makes millions of objects and no cycles; the cyclic collector's passes over
+    them all would make loading grow faster than the file, so it waits until we are done."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def parse_config(text: str, file: str, fallback_timezone: str | None = None) -> Config:
     """Pure: YAML text to Config, or a ConfigError listing every problem."""
+    with _collector_paused():
+        return _parse(text, file, fallback_timezone)
+
+
+def _parse(text: str, file: str, fallback_timezone: str | None) -> Config:
     root = compose(text, file)
     reader = Reader(file, text)
     if root is None:

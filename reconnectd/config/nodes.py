@@ -5,11 +5,12 @@ The rest of `reconnectd.config` describes *what* is valid; this module knows *wh
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import yaml
 
@@ -28,9 +29,12 @@ class Reader:
     source: str = ""
     problems: list[Problem] = field(default_factory=list)
     misspelt: set[str] = field(default_factory=set)  # paths of keys an unknown key was probably meant as
+    _lines: Lines | None = None
 
     def line(self, node: Node) -> int:
-        return line_at(self.source, node.start_mark.index)
+        if self._lines is None:  # the newlines are indexed on first use, once
+            self._lines = Lines(self.source)
+        return self._lines.at(node.start_mark.index)
 
     def problem(self, node: Node | None, path: str, message: str) -> None:
         line = self.line(node) if node is not None else None
@@ -166,10 +170,55 @@ def line_at(text: str, index: int) -> int:
     return text.count("\n", 0, index) + 1
 
 
+class Lines:
+    """`line_at` for many characters of one text: the newlines are found once, then bisected."""
+
+    def __init__(self, text: str) -> None:
+        self.newlines = [match.start() for match in re.finditer("\n", text)]
+
+    def at(self, index: int) -> int:
+        return bisect.bisect_left(self.newlines, index) + 1
+
+
+# libyaml's C parser when PyYAML was built with it (the PyPI wheels are), else the pure one.
+FAST_LOADER: Any = getattr(yaml, "CSafeLoader", None) if yaml.__with_libyaml__ else None
+# libyaml accepts nesting and tabs the pure loader refuses; with those the pure one decides.
+FAST_DEPTH = 40
+
+
 def compose(text: str, file: str) -> Node | None:
     """The document's root node, or a ConfigError saying where the YAML breaks."""
     if len(text) > MAX_SIZE:
         raise ConfigError([Problem(file, 1, "", f"is {len(text) // 1_000_000} MB; too large for a config")])
+    if FAST_LOADER is not None and "\t" not in text:
+        try:
+            root = yaml.compose(text, Loader=FAST_LOADER)
+        except (yaml.YAMLError, RecursionError, ValueError):
+            pass  # the pure loader below finds the same fault and words it as always
+        else:
+            if _depth(root) <= FAST_DEPTH:
+                return root
+    return _compose_pure(text, file)
+
+
+def _depth(root: Node | None) -> int:
+    """How deeply collections nest under `root`, without recursion."""
+    deepest = 0
+    stack: list[tuple[Node, int]] = [(root, 1)] if root is not None else []
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if depth > FAST_DEPTH:
+            break
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend((child, depth + 1) for child in node.value if not isinstance(child, yaml.ScalarNode))
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                stack.extend((child, depth + 1) for child in (key, value) if not isinstance(child, yaml.ScalarNode))
+    return deepest
+
+
+def _compose_pure(text: str, file: str) -> Node | None:
     try:
         return yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:

@@ -28,13 +28,12 @@ from reconnectd.policy.plan import Plan, Planned, plan
 from reconnectd.policy.settings import CalendarSettings, Config
 from reconnectd.sources import seen, watched
 from reconnectd.state import Store
+from reconnectd.state.meta import CALENDAR_DOWN_SINCE, CALENDAR_ERROR
 
 log = logging.getLogger(__name__)
 
 SYNC_KEY = "sync_token"
 LAST_FULL_POLL = "last_full_poll"
-CALENDAR_ERROR = "calendar_error"
-CALENDAR_DOWN_SINCE = "calendar_down_since"
 REFUSED = "refused_by_server"  # {uid: why}, so that a refusal is warned about once, not every cycle
 
 

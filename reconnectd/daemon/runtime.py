@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import logging
-import os
 from contextlib import ExitStack
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from reconnectd.calendar.client import CalendarClient
 from reconnectd.calendar.embedded import PASSWORD, USERNAME, EmbeddedCalendar
-from reconnectd.config import credentials
-from reconnectd.config.load import load_config
 from reconnectd.daemon.cycle import calendar_url_key
+from reconnectd.daemon.environment import read_settings
 from reconnectd.daemon.rehearsal import rehearse
 from reconnectd.errors import CalendarError, ConfigError, Problem
-from reconnectd.logs import Redactor, password_forms
+from reconnectd.logs import Redactor
 from reconnectd.notify.notifier import Notifier
 from reconnectd.policy.settings import Config
 from reconnectd.state import Store, hold_service
@@ -24,47 +21,16 @@ from reconnectd.state import Store, hold_service
 log = logging.getLogger(__name__)
 
 
-def default_config_path() -> Path:
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "reconnectd" / "config.yaml"
-
-
-def default_state_dir() -> Path:
-    if os.environ.get("STATE_DIRECTORY"):
-        return Path(os.environ["STATE_DIRECTORY"].split(":")[0])
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "reconnectd"
-
-
-def system_timezone() -> str | None:
-    """The machine's zone name, used when the config names none."""
-    if os.environ.get("TZ", "").strip(":"):
-        return os.environ["TZ"].strip(":")
-    try:
-        target = os.readlink("/etc/localtime")
-    except OSError:
-        return None
-    marker = "zoneinfo/"
-    return target.split(marker, 1)[1] if marker in target else None
-
-
-def wall_clock() -> datetime:
-    return datetime.now(UTC)
-
-
 def read_config(path: Path, redactor: Redactor) -> Config:
-    """The config, resolved and checked; its secrets are taught to the run's `redactor`."""
-    config = credentials.resolve(load_config(path, system_timezone()), path, os.environ)
-    if not config.calendar.verify_tls:
-        log.warning("TLS certificates are not checked (calendar.verify_tls: false); use this only on your own network")
+    """The config, resolved and checked in full: what `check`, `sync` and `run` (and its reloads) use, so
+    that a config Apprise cannot read or that cannot be planned and rendered never replaces the last good one.
+    Its secrets are taught to the run's `redactor`."""
+    config = read_settings(path, redactor)
     notifier = Notifier.for_settings(config.notify)
     redactor.learn(notifier.secrets())
     if notifier.config_error:
         line = config.notify.source_lines.get("apprise_config")
         raise ConfigError([Problem(config.file, line, "notify.apprise_config", notifier.config_error)])
-    password = config.calendar.password
-    if password is not None:
-        redactor.learn(password_forms(config.calendar.username, password.reveal()))
     invalid = notifier.invalid
     if invalid:
         problems = [

@@ -1,0 +1,51 @@
+"""The everyday commands stay light: status, plan, done and history never load the calendar or Apprise."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+HEAVY = ("caldav", "apprise", "niquests", "radicale")
+
+# Runs the real CLI, then prints the top-level names of every module it loaded, whatever it exited with.
+WRAPPER = """
+import sys
+from reconnectd.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit as exit:
+    code = exit.code
+print(" ".join(sorted({name.partition(".")[0] for name in sys.modules})))
+sys.exit(code)
+"""
+
+CONFIG = """\
+timezone: Europe/London
+notify:
+  urls:
+    - ntfy://ntfy.sh/reconnectd-lazy-imports
+people:
+  - name: Ana Lima
+    every: 2 weeks
+"""
+
+
+@pytest.mark.parametrize(
+    "command",
+    [("status",), ("plan", "--days", "30"), ("done", "Ana", "--at", "2026-11-30"), ("history", "Ana")],
+    ids=lambda command: command[0],
+)
+def test_everyday_commands_do_not_load_the_calendar_or_apprise(tmp_path: Path, command: tuple[str, ...]) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(CONFIG)
+    args = ("--config", str(config), "--state-dir", str(tmp_path / "state"), *command)
+    done = subprocess.run(
+        [sys.executable, "-c", WRAPPER, *args], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    loaded = set(done.stdout.splitlines()[-1].split())
+    assert "reconnectd" in loaded  # the wrapper did see the run
+    assert loaded.isdisjoint(HEAVY), sorted(loaded & set(HEAVY))
