@@ -67,3 +67,27 @@ def test_done_is_a_contact_and_a_forged_or_second_press_changes_nothing(tmp_path
         assert read_presses(store, key, base=base, reply=reply, token=None, now=NOW) == 0
         assert len(store.contacts()) == 1
     assert (tmp_path / "press.key").stat().st_mode & 0o777 == 0o600
+
+
+def test_a_press_is_never_recorded_after_now_whatever_time_the_server_gives(tmp_path: Path, reply_topic) -> None:
+    base, messages = reply_topic
+    with Store(tmp_path / "state.db") as store:
+        for nudge in ("n1", "n2", "n3"):
+            store.db.execute(
+                "INSERT INTO nudges (key, person, due, title, body, created_at) VALUES (?, 'Priya', ?, 't', 'b', ?)",
+                (nudge, NOW.isoformat(), NOW.isoformat()),
+            )
+        key = press_key(tmp_path)
+        reply = Reply("replies")
+
+        def done(nudge: str) -> object:
+            found = buttons(key, reply, base=base, token=None, nudge=nudge, sent=NOW)
+            return next(b for b in found if b["label"] == "Done")["body"]
+
+        messages += [
+            {"id": "a", "event": "message", "time": 10**15, "message": done("n1")},  # beyond any year
+            {"id": "b", "event": "message", "time": "soon", "message": done("n2")},
+            {"id": "c", "event": "message", "time": int(NOW.timestamp()) + 3600, "message": done("n3")},
+        ]
+        assert read_presses(store, key, base=base, reply=reply, token=None, now=NOW) == 3
+        assert [c.at for c in store.contacts()] == [NOW, NOW, NOW]

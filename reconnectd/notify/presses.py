@@ -88,15 +88,16 @@ def _apply(store: Store, key: bytes, reply: Reply, event: dict[str, Any], now: d
     try:
         press = json.loads(event.get("message", ""))
         nudge, action, sent, mac = press["nudge"], press["action"], int(press["sent"]), press["mac"]
-    except (ValueError, KeyError, TypeError):
+        sent_at = datetime.fromtimestamp(sent, UTC)
+    except (ValueError, KeyError, TypeError, OverflowError, OSError):
         log.warning("ignored a message on the reply topic %s: it is not a press", reply.topic)
         return False
     if not isinstance(mac, str) or not hmac.compare_digest(mac, _mac(key, str(nudge), str(action), sent)):
         log.warning("ignored a press on the reply topic %s: its MAC is wrong (forged or from another key)", reply.topic)
         return False
-    at = datetime.fromtimestamp(int(event.get("time", now.timestamp())), UTC)
-    if at - datetime.fromtimestamp(sent, UTC) > FRESH:
-        log.warning("ignored a stale press for nudge %s (sent %s)", nudge, datetime.fromtimestamp(sent, UTC))
+    at = _pressed_at(event, now)
+    if at - sent_at > FRESH:
+        log.warning("ignored a stale press for nudge %s (sent %s)", nudge, sent_at)
         return False
     person = store.nudge_person(nudge)
     if person is None:
@@ -115,3 +116,11 @@ def _apply(store: Store, key: bytes, reply: Reply, event: dict[str, Any], now: d
             store.snooze(upcoming[0].uid, reply.snooze)
     log.info("from the phone: %s for %s", ACTIONS.get(action, action), person)
     return True
+
+
+def _pressed_at(event: dict[str, Any], now: datetime) -> datetime:
+    """When the server says the button was pressed: never after `now`, and `now` when it says nothing usable."""
+    try:
+        return min(datetime.fromtimestamp(int(event["time"]), UTC), now)
+    except (KeyError, TypeError, ValueError, OverflowError, OSError):
+        return now
