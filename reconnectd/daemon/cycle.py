@@ -18,15 +18,15 @@ from reconnectd.calendar.dav import Taken, Written
 from reconnectd.calendar.readback import Broken, Deleted, Done, Fact, Mend, Seen, adopt, hrefs_to_fetch, observe
 from reconnectd.calendar.reconcile import Action, Create, Delete, Update, reconcile
 from reconnectd.calendar.session import Conflict, Rejected
+from reconnectd.daemon import heard
 from reconnectd.errors import CalendarError
 from reconnectd.notify import outbox
 from reconnectd.notify.notifier import Notifier
-from reconnectd.notify.presses import press_key, read_presses
 from reconnectd.policy import identity
 from reconnectd.policy.model import CheckInStatus, Owned, Repair, fold
 from reconnectd.policy.plan import Plan, Planned, plan
 from reconnectd.policy.settings import CalendarSettings, Config
-from reconnectd.sources import seen, watched
+from reconnectd.sources import watched
 from reconnectd.state import Store
 from reconnectd.state.meta import CALENDAR_DOWN_SINCE, CALENDAR_ERROR
 
@@ -103,12 +103,11 @@ def run_cycle(
     `progress(done, total)` hears about each write."""
     report = CycleReport()
     _follow_identity(config, store)
-    _follow_renames(config, store, now)
-    notifier.press_key = press_key(store.path.parent)
-    _read_presses(store, notifier, now)
+    heard.follow_renames(config, store, now)
+    heard.presses(store, notifier, now)
     read = calendar is not None and _read_back(config, store, calendar, now, report)
     if read and calendar is not None and watched.watching(config.calendar):
-        _watch(config, store, calendar, now, report)
+        report.met += heard.meetings(config, store, calendar, now)
     elif not watched.watching(config.calendar):
         store.set_meetings_ahead([])  # nothing watched any more: no meeting ahead holds a check-in back
     the_plan = plan(config, store.ledger(), now)
@@ -138,28 +137,6 @@ def run_cycle(
     return report
 
 
-def _watch(config: Config, store: Store, calendar: CalendarClient, now: datetime, report: CycleReport) -> None:
-    """Meetings in the watched calendars: past ones are contacts, those ahead hold check-ins back."""
-    try:
-        found = watched.read(config, store, calendar, now)
-    except CalendarError as failure:
-        log.warning("could not read the watched calendars: %s", failure)
-        return
-    noticed = seen.fold_in(config, store, found, now)
-    report.met += noticed.recorded
-
-
-def _read_presses(store: Store, notifier: Notifier, now: datetime) -> None:
-    """Presses of the buttons on ntfy nudges, from each reply topic: before planning, so the
-    calendar follows on this cycle."""
-    assert notifier.press_key is not None
-    for server, reply, token in notifier.replies.values():
-        try:
-            read_presses(store, notifier.press_key, base=server.base, reply=reply, token=token, now=now)
-        except OSError as error:
-            log.warning("could not read the reply topic on %s (%s); trying again next cycle", server.base, error)
-
-
 def _follow_identity(config: Config, store: Store) -> None:
     """A calendar configured anew is a move: the upcoming objects are written there as planned, and
     the read-back never sees the old calendar's objects, so nothing reads as deleted."""
@@ -181,14 +158,6 @@ def _follow_identity(config: Config, store: Store) -> None:
         log.warning("%s", identity.rezone_message(rezone, moved))
     elif recorded_zone is None:
         store.set_meta(identity.TIMEZONE, zone)
-
-
-def _follow_renames(config: Config, store: Store, now: datetime) -> None:
-    """`was:` on a person: what is recorded under the old name becomes theirs, once."""
-    for person in config.people:
-        for old in person.was:
-            if store.rename(old, person.name, now):
-                log.info("renamed: the history of %s is now %s's (was: in the config)", old, person.name)
 
 
 def _note_calendar_health(store: Store, calendar: CalendarClient | None, report: CycleReport, now: datetime) -> None:
