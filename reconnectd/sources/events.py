@@ -13,6 +13,7 @@ import recurring_ical_events  # type: ignore[import-untyped]
 from reconnectd.policy.bounds import within
 from reconnectd.policy.meetings import Occurrence
 from reconnectd.policy.model import UID_PREFIX
+from reconnectd.policy.slots import local_time
 
 log = logging.getLogger(__name__)
 
@@ -91,5 +92,5 @@ def _moment(prop: object, zone: tzinfo) -> datetime | None:
     if isinstance(value, datetime):
         return value.replace(tzinfo=zone) if value.tzinfo is None else value
     if isinstance(value, date):
-        return datetime.combine(value, time(0), zone)
+        return local_time(value, time(0), zone)  # an all-day event: its midnight, by slots' one DST rule
     return None

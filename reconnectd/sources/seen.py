@@ -40,12 +40,6 @@ def fold_in(config: Config, store: Store, watched: Watched, now: datetime) -> No
         for meeting in match.meetings(occurrence):
             (past if meeting.start <= now else ahead).append(meeting)
 
-    def unread(key: str) -> bool:
-        return any(unquote(key).startswith(unquote(path)) for path in watched.unread_paths)
-
-    def read(key: str) -> bool:  # a calendar renamed or no longer listed withdraws nothing
-        return any(unquote(key).startswith(unquote(path)) for path in watched.read_paths)
-
     recorded = store.recorded_meetings()
     added = 0
     for meeting in past:
@@ -59,13 +53,18 @@ def fold_in(config: Config, store: Store, watched: Watched, now: datetime) -> No
     since = watched.window[0] if watched.window else now
     withdrawn = 0
     for key, (at, taken_back) in recorded.items():
-        if taken_back or key in current or not read(key):
+        if taken_back or key in current or not _under(key, watched.read_paths):  # renamed or unlisted: kept
             continue
         if key.split("|", 1)[0] in watched.gone or at >= since:
             store.withdraw_meeting(key, now)
             log.info("a meeting seen in a watched calendar was deleted or moved; its contact is withdrawn (%s)", key)
             withdrawn += 1
-    kept = [m for m in store.meetings_ahead() if unread(m.key) and m.start > now]
+    kept = [m for m in store.meetings_ahead() if _under(m.key, watched.unread_paths) and m.start > now]
     ahead = sorted([*ahead, *kept], key=lambda m: (m.start, m.key))
     store.set_meetings_ahead(ahead)
     return Noticed(added, withdrawn, len(ahead))
+
+
+def _under(key: str, paths: list[str]) -> bool:
+    """Whether a meeting's key belongs to one of the calendars at `paths`."""
+    return any(unquote(key).startswith(unquote(path)) for path in paths)
