@@ -273,3 +273,25 @@ def test_a_reply_token_file_that_cannot_be_read_is_refused_with_its_line(tmp_pat
     missing.write_text("tk_reply\n")
     reply = parse_config(textwrap.dedent(text), "config.yaml").notify.url_replies[0]
     assert reply is not None and reply.token_file == missing
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "expected"),
+    [
+        (
+            'timezone: UTC\ncalendar:\n  watch: ["Wo\\x01rk"]\n',
+            "config.yaml:3: calendar.watch[0]: contains a control character (U+0001); remove it",
+        ),
+        (
+            'timezone: UTC\npeople:\n  - name: Sam\n    every: weekly\n    aliases: ["M\\u0007m"]\n',
+            "config.yaml:5: people[0].aliases[0]: contains a control character (U+0007); remove it",
+        ),
+        (
+            'timezone: UTC\nnotify:\n  urls:\n    - url: ntfy://h/t\n      reply_topic: "r\\x00"\n',
+            'config.yaml:5: notify.urls[0].reply_topic: "r\\x00" is not an ntfy topic'
+            ' (write 1 to 64 letters, digits, - or _, like "my-replies")',
+        ),
+    ],
+)
+def test_new_names_and_topics_refuse_control_characters(yaml_text: str, expected: str) -> None:
+    assert problems(yaml_text) == [expected]

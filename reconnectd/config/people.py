@@ -140,7 +140,7 @@ def _texts(reader: Reader, node: Node, path: str, *, email: bool) -> tuple[str, 
     """`aliases: Mum` or `aliases: [Mum, Mom]`; `emails:` the same, each an address."""
     items = reader.sequence(node, path) if isinstance(node, yaml.SequenceNode) else [node]
     where = [join(path, i) for i in range(len(items))] if isinstance(node, yaml.SequenceNode) else [path]
-    found = [reader.text(n, p) for n, p in zip(items, where, strict=True)]
+    found = [reader.parsed(n, p, parse_name) for n, p in zip(items, where, strict=True)]
     ok = all(f is not None for f in found)
     for item, at, text in zip(items, where, found, strict=True):
         if text is not None and email and not re.fullmatch(r"[^@\s]+@[^@\s]+", text.strip().removeprefix("mailto:")):

@@ -33,6 +33,7 @@ from reconnectd.config.values import (
     parse_duration,
     parse_factor,
     parse_listen,
+    parse_name,
     parse_path,
     parse_positive_duration,
     parse_quiet_hours,
@@ -103,7 +104,8 @@ def _watch(reader: Reader, node: Node) -> dict[str, Any]:
                 node, "calendar.watch", f'"{value}" is neither all nor a list (write watch: all, or watch: [{value}])'
             )
         return {}
-    names = [reader.text(n, join("calendar.watch", i)) for i, n in enumerate(reader.sequence(node, "calendar.watch"))]
+    items = enumerate(reader.sequence(node, "calendar.watch"))
+    names = [reader.parsed(n, join("calendar.watch", i), parse_name) for i, n in items]
     return {"watch": tuple(n.strip() for n in names if n)} if all(names) else {}
 
 
@@ -209,7 +211,7 @@ def _reply(reader: Reader, keys: dict[str, Node], path: str) -> Reply | None:
                     keys[key], join(path, key), "needs reply_topic: beside it (the ntfy topic the buttons post to)"
                 )
         return None
-    topic = reader.text(keys["reply_topic"], join(path, "reply_topic"))
+    topic = reader.parsed(keys["reply_topic"], join(path, "reply_topic"), _topic)
     if topic is None:
         return None
     values: dict[str, Any] = {"topic": topic.strip("/")}
@@ -221,6 +223,14 @@ def _reply(reader: Reader, keys: dict[str, Node], path: str) -> Reply | None:
     if "snooze" in keys:
         values["snooze"] = reader.parsed(keys["snooze"], join(path, "snooze"), parse_positive_duration)
     return Reply(**{k: v for k, v in values.items() if v is not None})
+
+
+def _topic(text: str) -> str:
+    """An ntfy topic name, as ntfy accepts them."""
+    if not re.fullmatch(r"[-_A-Za-z0-9]{1,64}", text.strip("/")):
+        shown = text[:80].encode("unicode_escape").decode()  # a control character shown, not sent to the terminal
+        raise ValueError(f'"{shown}" is not an ntfy topic (write 1 to 64 letters, digits, - or _, like "my-replies")')
+    return text
 
 
 def _unreadable_token(path: Path) -> str | None:
