@@ -36,7 +36,7 @@ class Options:
         return parse_moment(now_text, config, self.clock()) if now_text else self.clock()
 
     def store(self) -> Store:
-        return Store(self.state_dir / "state.db")
+        return Store.in_dir(self.state_dir)
 
 
 pass_options = click.make_pass_decorator(Options)

@@ -20,6 +20,7 @@ from reconnectd.notify.notifier import Notifier
 from reconnectd.policy import identity
 from reconnectd.policy.english import plural
 from reconnectd.sources import watched
+from reconnectd.state import Store
 
 
 @click.command()
@@ -40,7 +41,7 @@ def check(options: Options, connect: bool, send_test: bool) -> None:
     click.echo(
         f"{config.file}: OK ({plural(len(config.people), 'person', 'people')}, calendar: {describe_calendar(config)})"
     )
-    if (options.state_dir / "state.db").exists():
+    if (options.state_dir / Store.FILE_NAME).exists():
         with options.store() as store:
             gone, new = identity.unlinked_renames(store.names(), config.people)
         if gone:

@@ -93,7 +93,7 @@ def open_runtime(config: Config, state_dir: Path, *, with_calendar: bool = True,
     try:
         if service:  # first: before the store, the embedded calendar's port or the network
             stack.callback(hold_service(state_dir).close)
-        store = stack.enter_context(Store(state_dir / "state.db"))
+        store = stack.enter_context(Store.in_dir(state_dir))
         runtime = Runtime(config, store, Notifier.for_settings(config.notify), None, None, state_dir, stack)
         if with_calendar:
             runtime.connect()

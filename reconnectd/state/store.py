@@ -41,6 +41,12 @@ _warned: set[tuple[str, str, object]] = set()  # rows already reported as unread
 
 
 class Store(OutboxRecords, MeetingRecords):
+    FILE_NAME = "state.db"  # in the state directory
+
+    @classmethod
+    def in_dir(cls, state_dir: Path) -> Store:
+        return cls(state_dir / cls.FILE_NAME)
+
     def __init__(self, path: Path) -> None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
