@@ -75,8 +75,11 @@ def run(options: Options) -> None:
     requests.install()  # first: a SIGHUP while starting up is a reload once started, not the end
     config = full_config(options)
     people = plural(len(config.people), "person", "people")
-    log.info("reconnectd %s: %s, calendar: %s", __version__, people, describe_calendar(config))
-    with open_runtime(config, options.state_dir, service=True) as runtime:
+
+    def started() -> None:  # only once this run holds the state directory: a second `run` says only why not
+        log.info("reconnectd %s: %s, calendar: %s", __version__, people, describe_calendar(config))
+
+    with open_runtime(config, options.state_dir, service=True, held=started) as runtime:
         daemon = Daemon(
             runtime,
             options.clock,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,12 +88,21 @@ class Runtime:
         self.close()
 
 
-def open_runtime(config: Config, state_dir: Path, *, with_calendar: bool = True, service: bool = False) -> Runtime:
-    """`service`: the long-running daemon, one per state directory (AlreadyRunning if another has it)."""
+def open_runtime(
+    config: Config,
+    state_dir: Path,
+    *,
+    with_calendar: bool = True,
+    service: bool = False,
+    held: Callable[[], None] = lambda: None,
+) -> Runtime:
+    """`service`: the long-running daemon, one per state directory (AlreadyRunning if another has it);
+    `held` is called once it holds the directory, before anything else is opened."""
     stack = ExitStack()
     try:
         if service:  # first: before the store, the embedded calendar's port or the network
             stack.callback(hold_service(state_dir).close)
+            held()
         store = stack.enter_context(Store.in_dir(state_dir))
         runtime = Runtime(config, store, Notifier.for_settings(config.notify), None, None, state_dir, stack)
         if with_calendar:
