@@ -6,7 +6,9 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from reconnectd.config.load import parse_config
+from reconnectd.policy.digest import digest_nudge
 from reconnectd.policy.ledger import Ledger
+from reconnectd.policy.milestones import Occurrence
 from reconnectd.policy.model import Nudge
 from reconnectd.policy.plan import next_moment, plan
 from reconnectd.policy.preview import advance
@@ -57,6 +59,19 @@ def test_one_message_in_the_morning_lists_the_day_and_nothing_else_is_sent() -> 
         "Overdue: Priya (2 days), Rose (42 days). No rush; one small message is enough.",
     ]
     assert digest.title == "Today: 2 to keep in mind"
+
+
+def test_a_missed_date_is_named_once_with_what_still_helps() -> None:
+    config = parse_config(CONFIG, "t.yaml")
+    priya = config.people[0]
+    missed = [Occurrence(priya, priya.dates[0], london(2026, 11, 12, 0, 0).date())]
+    nudges = {day: digest_nudge(config, london(2026, 11, day, 8, 0), [], [], [], missed=missed) for day in (13, 14, 15)}
+    bodies = {day: nudge.body if nudge else "" for day, nudge in nudges.items()}
+    assert bodies == {
+        13: "",  # still in its late window: a late nudge, not a missed one
+        14: "• Missed: Priya's birthday, on Thu 12 Nov: no message could go out in time. A late word still counts.",
+        15: "",  # named once
+    }
 
 
 def test_a_quiet_day_sends_nothing() -> None:

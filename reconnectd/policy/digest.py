@@ -56,7 +56,8 @@ def digest_nudge(
     for occurrence in missed:
         if (today - occurrence.day).days == 2:  # named once, in the first digest after its late window
             lines.append(
-                f"• Missed: {occurrence.subject()}, on {occurrence.day:%a %d %b} (no message could go out in time)"
+                f"• Missed: {occurrence.subject()}, on {occurrence.day:%a %d %b}: no message could go out in time."
+                " A late word still counts."
             )
     late = [f"{name} ({plural(days, 'day')})" for name, days in overdue if days > 0]
     if late:
