@@ -151,6 +151,18 @@ class Session:
         self.dav.auth_type = "basic"
         return True
 
+    def basic_after_digest(self) -> bool:
+        """After a refused Digest login, Basic from now on: Cyrus offers Digest by default (its SASL
+        DIGEST-MD5) but answers every Digest response with another challenge. False when the refused
+        login was Basic already, or there is none: then the login itself is wrong."""
+        username, password = self._login
+        if self.dav.auth_type == "basic" or not username or password is None:
+            return False
+        log.info("%s refused the Digest login; trying Basic", self.words.server)
+        self.dav.auth = niquests.auth.HTTPBasicAuth(username, password)
+        self.dav.auth_type = "basic"
+        return True
+
     def request(self, url: str, method: str, body: str, headers: dict[str, str]) -> Any:
         """One exchange, following redirects with the method, headers and body kept (a PROPFIND
         stays a PROPFIND after a 301). The answer's `final_url` says where it came from."""
@@ -198,6 +210,8 @@ class Session:
             return function(*args, **kwargs)
         except caldav_error.AuthorizationError as refusal:
             if getattr(refusal, "status", None) == 401:  # the only answer that means the login failed
+                if self.basic_after_digest():
+                    return self.call(function, *args, **kwargs)
                 raise CalendarError(self.login_refused()) from None
             if self.log_in_unasked():  # refused a guest that has a login (Cyrus never asks for it): once more, with it
                 log.info("%s refused a request without credentials; sending them", self.words.server)
