@@ -1,8 +1,9 @@
 """Servers' own ways, on the real servers: sync tokens in each one's form, and Cyrus's refusals.
 
-Radicale's sync tokens are URLs (`http://radicale.org/ns/sync/…`), Cyrus's `data:,…` (RFC 2397), and a
-token a server no longer knows is refused with 403 DAV:valid-sync-token. The tokens are kept as the
-server sent them, and a refused one is a full resync, not a failure.
+Radicale's sync tokens are URLs (`http://radicale.org/ns/sync/…`), Cyrus's `data:,…` (RFC 2397),
+Xandikos's a bare hash; a token a server no longer knows is refused with DAV:valid-sync-token, by
+a 403 (Cyrus, Radicale) or a 412 (Xandikos). The tokens are kept as the server sent them, and a
+refused one is a full resync, not a failure.
 """
 
 from __future__ import annotations
