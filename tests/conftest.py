@@ -118,7 +118,7 @@ def every_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Cal
         yield info
 
 
-CYRUS_USERS = 12  # more than one worker ever takes: each test on Cyrus gets a user of its own
+CYRUS_USERS = 16  # more than one worker ever takes: each test on Cyrus gets a user of its own
 
 
 class CyrusPool:

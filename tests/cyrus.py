@@ -21,7 +21,6 @@ import imaplib
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -31,6 +30,7 @@ from servers import LOCALHOST, CalDAVServerProcess, ServerStartError, free_port
 
 BIN = Path("/usr/lib/cyrus/bin")
 PACKAGES = "cyrus-imapd cyrus-caldav sasl2-bin"
+REALM = "cyrus.reconnectd.test"  # its servername, in which it looks the users up (else the host's name)
 _SHIM = r"""
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -42,6 +42,7 @@ void openlog(const char *ident, int option, int facility) {
 """
 _IMAPD_CONF = """\
 configdirectory: {root}/conf
+servername: {realm}
 defaultpartition: default
 partition-default: {root}/spool
 cyrus_user: {user}
@@ -126,12 +127,11 @@ class CyrusServer(CalDAVServerProcess):
             return
         for folder in ("conf/db", "conf/socket", "spool"):
             (self.root / folder).mkdir(parents=True, exist_ok=True)
-        (self.root / "imapd.conf").write_text(_IMAPD_CONF.format(root=self.root, user=self.user))
+        (self.root / "imapd.conf").write_text(_IMAPD_CONF.format(root=self.root, user=self.user, realm=REALM))
         self._shim = self._build_shim()
-        realm = socket.gethostname()  # Cyrus looks users up in its server name's realm
         for name, password in self.users.items():
             subprocess.run(
-                ["saslpasswd2", "-p", "-c", "-f", str(self.root / "sasldb2"), "-u", realm, name],
+                ["saslpasswd2", "-p", "-c", "-f", str(self.root / "sasldb2"), "-u", REALM, name],
                 input=password.encode(),
                 check=True,
                 capture_output=True,

@@ -102,6 +102,22 @@ def test_cyrus_from_its_bare_host_takes_us_for_a_guest_then_logs_in_and_the_seco
         setup.peer.close()
 
 
+def test_a_wrong_password_on_cyrus_is_one_refused_login_after_digest_then_basic(
+    tmp_path: Path, cyrus_server: CalDAVServerInfo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    setup = Setup(tmp_path, dataclasses.replace(cyrus_server, password="not the password"))
+    setup.write()
+    try:
+        capsys.readouterr()
+        assert setup.run("check", "--connect") == 1
+        out, err = capsys.readouterr()
+        assert "refused the login (check calendar.username and the password)" in err
+        assert "logged in" not in out
+        assert "not the password" not in out + err
+    finally:
+        setup.peer.close()
+
+
 def test_cyrus_refuses_a_calendar_inside_a_calendar_in_plain_words(cyrus_server: CalDAVServerInfo) -> None:
     with CalendarClient(cyrus_server.url, cyrus_server.username, cyrus_server.password) as client:
         ((_, inside),) = [(d, u) for d, u in client.calendars() if u.rstrip("/").endswith("/Default")]
