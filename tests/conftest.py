@@ -6,12 +6,15 @@ All servers listen on 127.0.0.1 free ports and are torn down even if the test fa
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import cyrus
 import pytest
 from hypothesis import HealthCheck, settings
 from servers import (
+    CalDAVServerProcess,
     HttpReceiver,
     RadicaleServer,
     SmtpReceiver,
@@ -53,14 +56,15 @@ class AuthRadicaleServer(RadicaleServer):
 class CalDAVServerInfo:
     """What a CalDAV client needs to talk to one of the test servers.
 
-    ``server`` is the underlying RadicaleServer/XandikosServer, for stop()/start()/kill().
+    ``server`` is the underlying RadicaleServer/XandikosServer, for stop()/start()/kill()
+    (a CyrusServer is shared by a session's tests: they leave it running).
     """
 
     kind: str
     url: str
     username: str | None
     password: str | None
-    server: RadicaleServer | XandikosServer
+    server: CalDAVServerProcess
 
 
 @pytest.fixture
@@ -99,7 +103,60 @@ def xandikos(tmp_path: Path) -> Iterator[XandikosServer]:
 @pytest.fixture(params=["radicale", "xandikos"])
 def caldav_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CalDAVServerInfo]:
     """Each CalDAV server in turn: Radicale (with auth) and Xandikos (no auth)."""
-    kind: str = request.param
+    with _own_server(request.param, tmp_path) as info:
+        yield info
+
+
+@pytest.fixture(params=["radicale", "xandikos", "cyrus"])
+def every_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CalDAVServerInfo]:
+    """Radicale, Xandikos and Cyrus in turn (Cyrus: a user of its own on the session's server). The packages
+    for Cyrus are not everywhere, so only the tests about servers (discovery, their quirks) take all three."""
+    if request.param == "cyrus":
+        yield request.getfixturevalue("cyrus_server")
+        return
+    with _own_server(request.param, tmp_path) as info:
+        yield info
+
+
+CYRUS_USERS = 16  # more than one worker ever takes: each test on Cyrus gets a user of its own
+
+
+class CyrusPool:
+    """One Cyrus for the session, and its users not yet given to a test."""
+
+    def __init__(self, server: cyrus.CyrusServer) -> None:
+        self.server = server
+        self.free = list(server.users)
+
+    def take(self) -> CalDAVServerInfo:
+        if not self.free:
+            raise RuntimeError(f"the session's Cyrus has no unused user left: raise CYRUS_USERS ({CYRUS_USERS})")
+        name = self.free.pop(0)
+        return CalDAVServerInfo("cyrus", self.server.principal_url(name), name, self.server.users[name], self.server)
+
+
+@pytest.fixture(scope="session")
+def cyrus_pool() -> Iterator[CyrusPool]:
+    """Cyrus IMAP's httpd (Debian's packages), started once for the session; skipped when it is not installed."""
+    reason = cyrus.missing()
+    if reason:
+        pytest.skip(reason)
+    server = cyrus.CyrusServer({f"user{n:02}": f"pass word {n}" for n in range(CYRUS_USERS)})
+    try:
+        server.start()
+        yield CyrusPool(server)
+    finally:
+        server.remove()
+
+
+@pytest.fixture
+def cyrus_server(cyrus_pool: CyrusPool) -> CalDAVServerInfo:
+    """A user of its own on the session's Cyrus, its `url` the principal (a URL Cyrus users are given)."""
+    return cyrus_pool.take()
+
+
+@contextmanager
+def _own_server(kind: str, tmp_path: Path) -> Iterator[CalDAVServerInfo]:
     server: RadicaleServer | XandikosServer
     if kind == "radicale":
         server = AuthRadicaleServer(tmp_path / "radicale", RADICALE_USER, RADICALE_PASSWORD)

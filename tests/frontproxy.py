@@ -11,6 +11,9 @@ does. On request it also behaves as other servers do:
 - `no_etag`: PUT answers carry no ETag (servers that rewrite the object);
 - `close`: `Connection: close` on every answer.
 Every request is recorded: method, path, and whether it carried credentials.
+With `mount=False` it mounts nothing and only records (and plays the quirks asked for): for a server
+that already lives where providers put it, as Cyrus does. The Host header goes through unchanged, so
+the server's own absolute Locations point back at the front.
 """
 
 from __future__ import annotations
@@ -83,9 +86,11 @@ class _Handler(BaseHTTPRequestHandler):
         with front.lock:
             quirks.seen.append(Seen(self.command, self.path, authorized, self.headers.get("Content-Type")))
         path = self.path.split("?", 1)[0]
-        if path.rstrip("/") == "/.well-known/caldav":
+        if not front.mount:
+            pass
+        elif path.rstrip("/") == "/.well-known/caldav":
             return self._answer(301, {"Location": quirks.well_known}, b"")
-        if not (path == PREFIX or path.startswith(PREFIX + "/")):
+        elif not (path == PREFIX or path.startswith(PREFIX + "/")):
             return self._answer(404, {"Content-Type": "text/html"}, b"<html><body>Welcome</body></html>")
         if body and quirks.strict_type and not self.headers.get("Content-Type"):
             return self._answer(415, {}, b"no Content-Type")
@@ -99,12 +104,16 @@ class _Handler(BaseHTTPRequestHandler):
             with front.lock:
                 quirks.unique_uid -= 1
             return self._answer(403, {"Content-Type": "application/xml"}, _error("unique-scheduling-object-resource"))
-        status, headers, payload = self._forward(self.path[len(PREFIX) :] or "/", _HREF_IN.sub(rb"\1/", body))
+        if not front.mount:
+            status, headers, payload = self._forward(self.path, body)
+        else:
+            status, headers, payload = self._forward(self.path[len(PREFIX) :] or "/", _HREF_IN.sub(rb"\1/", body))
+            if "Location" in headers:
+                headers["Location"] = PREFIX + headers["Location"]
+            payload = _HREF_OUT.sub(rb"\1" + PREFIX.encode() + rb"/", payload)
         if self.command == "PUT" and quirks.no_etag:
             headers = {k: v for k, v in headers.items() if k.lower() != "etag"}
-        if "Location" in headers:
-            headers["Location"] = PREFIX + headers["Location"]
-        self._answer(status, headers, _HREF_OUT.sub(rb"\1" + PREFIX.encode() + rb"/", payload))
+        self._answer(status, headers, payload)
 
     def _forward(self, path: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
         upstream = http.client.HTTPConnection(LOCALHOST, self.server.front.upstream_port, timeout=30)
@@ -113,7 +122,10 @@ class _Handler(BaseHTTPRequestHandler):
             upstream.request(self.command, path, body=body or None, headers=headers)
             response = upstream.getresponse()
             payload = response.read()
-            kept = {k: v for k, v in response.getheaders() if k.lower() not in HOP_BY_HOP}
+            kept: dict[str, str] = {}
+            for key, value in response.getheaders():  # a repeated header (Cyrus's WWW-Authenticate) as one list
+                if key.lower() not in HOP_BY_HOP:
+                    kept[key] = f"{kept[key]}, {value}" if key in kept else value
             return response.status, kept, payload
         finally:
             upstream.close()
@@ -146,8 +158,9 @@ class _Server(ThreadingHTTPServer):
 
 
 class FrontServer:
-    def __init__(self, upstream_port: int, quirks: Quirks | None = None) -> None:
+    def __init__(self, upstream_port: int, quirks: Quirks | None = None, *, mount: bool = True) -> None:
         self.upstream_port = upstream_port
+        self.mount = mount
         self.quirks = quirks or Quirks()
         self.lock = threading.Lock()
         self._server = _Server(self)

@@ -42,7 +42,9 @@ class Stored:
 
 class Peer:
     def __init__(self, url: str, username: str | None, password: str | None) -> None:
-        self.client = DAVClient(url=url, username=username, password=password, enable_rfc6764=False)
+        # Basic: Cyrus offers Digest too, but never completes it
+        auth = "basic" if username else None
+        self.client = DAVClient(url=url, username=username, password=password, enable_rfc6764=False, auth_type=auth)
 
     def close(self) -> None:
         self.client.close()

@@ -98,6 +98,7 @@ class CalDAVServerProcess:
     """
 
     kind = "base"
+    own_session = False  # True: in a session (and process group) of its own, untouched by others' signals
 
     def __init__(self, root: Path, port: int | None = None) -> None:
         self.root = Path(root)
@@ -113,6 +114,10 @@ class CalDAVServerProcess:
 
     def prepare(self) -> None:
         """Create whatever files the server needs before (each) start."""
+
+    def environment(self) -> dict[str, str]:
+        """Variables the server needs besides ours."""
+        return {}
 
     # -- public API ----------------------------------------------------------
     @property
@@ -142,6 +147,7 @@ class CalDAVServerProcess:
         env = dict(os.environ)
         env.pop("RADICALE_CONFIG", None)
         env["PYTHONUNBUFFERED"] = "1"
+        env.update(self.environment())
         with self.log_path.open("ab") as log:
             log.write(f"--- starting {self.kind} on port {self.port}\n".encode())
             log.flush()
@@ -152,6 +158,7 @@ class CalDAVServerProcess:
                 stderr=subprocess.STDOUT,
                 cwd=self.root,
                 env=env,
+                start_new_session=self.own_session,
             )
         try:
             self._wait_until_up()

@@ -2,6 +2,9 @@
 
 Radicale and Xandikos sit behind a front server (tests/frontproxy.py) that mounts them under /dav/ as
 providers do, answers 404 on /, a 301 on /.well-known/caldav, and 415 to a body without Content-Type.
+Cyrus (Debian's, run by tests/cyrus.py) needs none of that: it lives under /dav/, answers a guest's
+PROPFIND with <unauthenticated/>, and a body without Content-Type with 415 on its own. Its front only
+records the requests.
 """
 
 from __future__ import annotations
@@ -50,11 +53,23 @@ def front(caldav_server: CalDAVServerInfo) -> Iterator[FrontServer]:
         yield server
 
 
+@pytest.fixture
+def every_front(every_server: CalDAVServerInfo) -> Iterator[FrontServer]:
+    """A front for each server; Cyrus's only records (and closes each connection, as the others' do)."""
+    mount = every_server.kind != "cyrus"
+    with FrontServer(every_server.server.port, Quirks(strict_type=mount, close=True), mount=mount) as server:
+        yield server
+
+
 def _principal(server: CalDAVServerInfo) -> str:
+    if server.kind == "cyrus":
+        return f"/dav/principals/user/{server.username}/"
     return f"{PREFIX}/{RADICALE_USER}/" if server.kind == "radicale" else f"{PREFIX}/user/"
 
 
 def _home(server: CalDAVServerInfo) -> str:
+    if server.kind == "cyrus":
+        return f"/dav/calendars/user/{server.username}/"
     return _principal(server) if server.kind == "radicale" else f"{PREFIX}/user/calendars/"
 
 
@@ -69,17 +84,23 @@ SHAPES = {
 
 @pytest.mark.parametrize("shape", [*SHAPES, "the calendar itself"])
 def test_every_url_shape_connects_and_syncs_and_the_second_sync_writes_nothing(
-    tmp_path: Path, caldav_server: CalDAVServerInfo, front: FrontServer, shape: str, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    every_server: CalDAVServerInfo,
+    every_front: FrontServer,
+    shape: str,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
+    server, front = every_server, every_front
     if shape == "the calendar itself":  # made by an earlier run (from the DAV root), then pasted
         (tmp_path / "earlier").mkdir()
-        earlier = Front(tmp_path / "earlier", caldav_server, front, front.url + "dav/")
+        earlier = Front(tmp_path / "earlier", server, front, front.url + "dav/")
         assert earlier.sync(FIRST_SYNC) == 0
-        path = PREFIX + urlsplit(earlier.peer.calendar_url("Reconnect")).path
+        path = urlsplit(earlier.peer.calendar_url("Reconnect")).path
+        path = path if server.kind == "cyrus" else PREFIX + path
         earlier.peer.close()
     else:
-        path = SHAPES[shape](caldav_server)
-    setup = Front(tmp_path, caldav_server, front, front.url.rstrip("/") + path)
+        path = SHAPES[shape](server)
+    setup = Front(tmp_path, server, front, front.url.rstrip("/") + path)
     try:
         code, out, err = setup.check(capsys)
         assert code == 0, err

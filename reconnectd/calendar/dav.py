@@ -145,7 +145,8 @@ class DavCollection:
         """The sync-collection REPORT's answer since `token` ("" for everything), or None when the
         server would not give one. A server that says it has no sync-collection at all (RFC 3253's
         403 for an unsupported REPORT, 405, 501) is remembered, so later polls list by PROPFIND
-        straight away; a stale token (403 or 409 with DAV:valid-sync-token) is only a full resync."""
+        straight away; a stale token (DAV:valid-sync-token, with a 403, or a 412 from Xandikos) is only
+        a full resync."""
         try:
             response = self._report_sync(token)
         except Forbidden as refusal:
@@ -165,7 +166,7 @@ class DavCollection:
                 "%s has no sync-collection (HTTP %s); listing every object instead", self.words.server, response.status
             )
             self.sync_supported = False
-        return None  # 400 or 409: this token, perhaps; a full sync may still go
+        return None  # 400, 409 or 412 (Xandikos's stale token): this token, perhaps; a full sync may still go
 
     def _report_sync(self, token: str) -> Any:
         body = (

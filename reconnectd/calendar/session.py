@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 import threading
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 import niquests
 from caldav.davclient import DAVClient
@@ -77,6 +78,7 @@ _PRECONDITIONS = {
     "valid-calendar-data": "it does not accept the data",
     "max-resource-size": "the object is too large for it",
 }
+_HREF = re.compile(r"<(?:[\w-]+:)?href>([^<]{1,2000})</(?:[\w-]+:)?href>")
 # Refusals of one object, which leave the others to go on (as a 409 does).
 _ONE_OBJECT = {"unique-scheduling-object-resource", "no-uid-conflict", "valid-calendar-data", "max-resource-size"}
 
@@ -151,6 +153,18 @@ class Session:
         self.dav.auth_type = "basic"
         return True
 
+    def basic_after_digest(self) -> bool:
+        """After a refused Digest login, Basic from now on: Cyrus offers Digest by default (its SASL
+        DIGEST-MD5) but answers every Digest response with another challenge. False when the refused
+        login was Basic already, or there is none: then the login itself is wrong."""
+        username, password = self._login
+        if self.dav.auth_type == "basic" or not username or password is None:
+            return False
+        log.debug("%s refused the Digest login; trying Basic", self.words.server)
+        self.dav.auth = niquests.auth.HTTPBasicAuth(username, password)
+        self.dav.auth_type = "basic"
+        return True
+
     def request(self, url: str, method: str, body: str, headers: dict[str, str]) -> Any:
         """One exchange, following redirects with the method, headers and body kept (a PROPFIND
         stays a PROPFIND after a 301). The answer's `final_url` says where it came from."""
@@ -198,11 +212,15 @@ class Session:
             return function(*args, **kwargs)
         except caldav_error.AuthorizationError as refusal:
             if getattr(refusal, "status", None) == 401:  # the only answer that means the login failed
+                if self.basic_after_digest():
+                    return self.call(function, *args, **kwargs)
                 raise CalendarError(self.login_refused()) from None
             if self.log_in_unasked():  # refused a guest that has a login (Cyrus never asks for it): once more, with it
                 log.info("%s refused a request without credentials; sending them", self.words.server)
                 return self.call(function, *args, **kwargs)
-            raise self.forbidden(getattr(refusal, "preconditions", None) or []) from None
+            raise self.forbidden(
+                getattr(refusal, "preconditions", None) or [], getattr(refusal, "body", None)
+            ) from None
         except caldav_error.RateLimitError:
             raise Busy(f"{self.where()} asked us to slow down (HTTP 429/503); will retry") from None
         except caldav_error.NotFoundError:
@@ -227,14 +245,17 @@ class Session:
             raise CalendarUnreachable(message)
         raise CalendarError(message)
 
-    def forbidden(self, preconditions: list[str]) -> CalendarError:
-        """A 403 in plain words: the precondition it names, or no access at all."""
+    def forbidden(self, preconditions: list[str], body: bytes | str | None = None) -> CalendarError:
+        """A 403 in plain words: the precondition it names, or no access at all. When the body names
+        the object in the way (Cyrus names the one that holds the UID, wherever it is), so do we."""
         names = [tag.rsplit("}", 1)[-1] for tag in preconditions]
         known = [name for name in names if name in _PRECONDITIONS]
         if not known:
             return Forbidden(self.no_access(), tuple(preconditions))
         words = _PRECONDITIONS[known[0]]
         if known[0] in _ONE_OBJECT:
+            there = _named_href(body)
+            words += f", at {there}" if there else ""
             return Rejected(f"{self.where()} refused {self.words.an_object}: {words} ({known[0]})")
         return Precondition(f"{words} ({known[0]})", tuple(preconditions))
 
@@ -278,3 +299,12 @@ class Session:
                 return plain
         first = text.splitlines()[0] if text else type(failure).__name__
         return first[:200]
+
+
+def _named_href(body: bytes | str | None) -> str | None:
+    """The first href inside a DAV:error body (RFC 4791 lets a precondition name the resource), or None."""
+    if not body:
+        return None
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    found = _HREF.search(text)
+    return unquote(found.group(1).strip()) if found else None
