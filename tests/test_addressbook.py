@@ -281,3 +281,13 @@ def test_a_server_that_takes_us_for_a_guest_gets_the_login_unasked(book: Book) -
             assert client.principal
             assert "Erik Lindqvist" in _every_card(client)
         assert front.seen()[-1].authorized
+
+
+def test_many_cards_are_fetched_in_batches(book: Book) -> None:
+    with book.client(book.url) as client:
+        client.open()
+        hrefs = sorted(client.changes(None).changed)
+        client.batch = 5
+        before = client.requests
+        assert sorted(client.fetch(hrefs)) == hrefs
+        assert client.requests - before == -(-len(hrefs) // 5)
