@@ -55,8 +55,14 @@ _DATES = tuple(
         r"--()(\d{1,2})-(\d{1,2})",
     )
 )
+_NAME_END = re.compile(r"[;:]")  # a property's group and name end at its first ; or : (never quoted)
 _ANNIVERSARIES = ("ANNIVERSARY", "X-ANNIVERSARY", "X-EVOLUTION-ANNIVERSARY", "X-KADDRESSBOOK-X-ANNIVERSARY")
 _TEXT_ESCAPES = {"n": "\n", "N": "\n"}
+
+_READ = frozenset(
+    {"FN", "N", "ORG", "UID", "NICKNAME", "EMAIL", "CATEGORIES", "KIND", "X-ADDRESSBOOKSERVER-KIND", "MEMBER"}
+    | {"X-ADDRESSBOOKSERVER-MEMBER", "BDAY", "X-ABDATE", "X-ABLABEL", *_ANNIVERSARIES}
+)
 
 
 @dataclass
@@ -140,10 +146,15 @@ def _chunks(text: str) -> Iterator[tuple[list[str], bool]]:
 
 
 def _properties(lines: list[str]) -> tuple[list[ContentLine], int]:
-    """The card's content lines (unfolded, quoted-printable decoded), and how many did not parse."""
+    """The card's content lines that are read here (unfolded, quoted-printable decoded), and how many
+    of those did not parse. The others (a photo, an address, a broken fold's stray text) are not
+    parsed at all: they cost nothing, and whatever is wrong with them is no concern of ours."""
     found: list[ContentLine] = []
     broken = 0
     for line, number in getLogicalLines(io.StringIO("\n".join(lines)), True):
+        name = _NAME_END.split(line, maxsplit=1)[0].rsplit(".", 1)[-1].strip().upper()
+        if name not in _READ:
+            continue
         try:
             found.append(textLineToContentLine(line, number))
         except Exception:  # vobject raises more than VObjectError on odd bytes and charsets
@@ -290,6 +301,8 @@ def _list(line: ContentLine) -> list[str]:
 def _clean(text: str, limit: int) -> str:
     """One printable line, as the config's names must be: control characters, broken surrogates and
     bidi overrides out, line breaks and runs of spaces one space."""
+    if text.isprintable() and not BIDI_OVERRIDES.intersection(text):  # most names: nothing to take out
+        return " ".join(text.split())[:limit].strip()
     kept = (
         " " if char.isspace() else char
         for char in text
