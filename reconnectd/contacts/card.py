@@ -3,10 +3,12 @@
 vobject unfolds the lines and splits each into name, parameters and value (decoding
 quoted-printable); what a property means is read here, because vobject's own reading of
 NICKNAME and CATEGORIES keeps only the first of many values. The text is cut into cards
-first, so that a broken card (no END, a line that does not parse, too large) costs only
-itself: it is skipped with a warning, and the rest is read.
+first, so that a broken card (no END, no name, too large) costs only itself: it is skipped
+with a warning, and the rest is read. Only the properties read here are parsed at all; a line
+of those that does not parse is warned about, a broken photo or note is no concern of ours.
 
 What is chosen here:
+- A card with neither FN nor N goes by its ORG, else its first nickname.
 - A card without UID goes by a stable one made from its name (`name:` and a hash), so a
   Google export, which has none, keeps its people from one read to the next; renaming such
   a contact makes it someone new, and one warning per text says so.
