@@ -291,3 +291,17 @@ def test_many_cards_are_fetched_in_batches(book: Book) -> None:
         before = client.requests
         assert sorted(client.fetch(hrefs)) == hrefs
         assert client.requests - before == -(-len(hrefs) // 5)
+
+
+def test_without_sync_collection_every_card_is_listed_by_propfind_and_a_deleted_one_is_missing(book: Book) -> None:
+    with book.client(book.url) as client:
+        client.open()
+        synced = client.changes(None)
+        client.sync_supported = False  # as after a server answered 501 to sync-collection
+        listed = client.changes(synced.token)
+        assert listed.complete and listed.token is None
+        assert dict(listed.changed) == dict(synced.changed)
+        gone = book.hrefs["4c1d4a6f-9b2e-4f3a-c7b8-d9e0f1a2b3c4"]
+        book.request("DELETE", gone)
+        assert gone not in client.changes(None).changed
+        assert len(_every_card(client)) == len(book.hrefs) - 1
