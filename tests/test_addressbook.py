@@ -305,3 +305,16 @@ def test_without_sync_collection_every_card_is_listed_by_propfind_and_a_deleted_
         book.request("DELETE", gone)
         assert gone not in client.changes(None).changed
         assert len(_every_card(client)) == len(book.hrefs) - 1
+
+
+def test_a_refused_login_says_so_in_the_contacts_words_and_never_shows_the_password(book: Book) -> None:
+    if not book.server.username:
+        pytest.skip("Xandikos here asks for no login")
+    with (
+        AddressBook(book.url, book.server.username, "wrong horse battery") as client,
+        pytest.raises(CalendarError) as failure,
+    ):
+        client.open()
+    message = str(failure.value)
+    assert "refused the login" in message and "contacts.username" in message
+    assert "wrong horse" not in message
