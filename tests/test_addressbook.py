@@ -318,3 +318,14 @@ def test_a_refused_login_says_so_in_the_contacts_words_and_never_shows_the_passw
     message = str(failure.value)
     assert "refused the login" in message and "contacts.username" in message
     assert "wrong horse" not in message
+
+
+def test_an_address_book_the_server_made_itself_is_not_the_one_guessed(book: Book) -> None:
+    """Nextcloud's "Recently contacted" sorts first by URL, and holds no one the user chose."""
+    recent = urljoin(book.url, "../z-app-generated--contactsinteraction--recent/")
+    book.request("MKCOL", recent, MKCOL.format(name="Recently contacted"), **{"Content-Type": "application/xml"})
+    with book.client(urljoin(book.server.url, book.home)) as client:
+        chosen = client.open()
+        assert recent in [url for _, url in client.addressbooks()]
+    assert chosen != recent
+    assert (chosen == book.url) == (book.server.kind == "radicale")
