@@ -199,7 +199,7 @@ class NtfyServer:
     def cached(self, topic: str, since: str | None) -> list[dict[str, Any]]:
         with self._cond:
             oldest = self.clock() - self.cache_duration
-            kept = [m for m in self._messages if m["topic"] == topic and m["time"] >= oldest]
+            kept = [m for m in self._messages if m["topic"] == topic and not _older(m, oldest)]
         if since in (None, "", "all"):
             return kept
         if since == "latest":
@@ -208,11 +208,11 @@ class NtfyServer:
         if MESSAGE_ID.fullmatch(since):  # an id, as ntfy tells them apart: 12 letters or digits
             return kept[ids.index(since) + 1 :] if since in ids else kept
         if since.isdigit():
-            return [m for m in kept if m["time"] >= int(since)]
+            return [m for m in kept if not _older(m, int(since))]
         found = DURATION.fullmatch(since)
         if found:
             start = self.clock() - int(found.group(1)) * UNITS[found.group(2)]
-            return [m for m in kept if m["time"] >= start]
+            return [m for m in kept if not _older(m, start)]
         raise _Refused(400, "invalid request: since parameter invalid")
 
     def _record(self, seen: Seen) -> None:
@@ -429,6 +429,12 @@ def _check_actions(actions: list[dict[str, Any]]) -> None:
     for action in actions:
         if action.get("action") not in ("view", "http", "broadcast", "copy") or not action.get("label"):
             raise _Refused(400, "invalid request: action invalid")
+
+
+def _older(message: dict[str, Any], than: float) -> bool:
+    """Is the message older than `than`? (A test may give it a time that is not a number: never.)"""
+    at = message["time"]
+    return isinstance(at, int | float) and at < than
 
 
 def _new_id() -> str:
