@@ -63,7 +63,12 @@ class Phone:
         self.radicale = radicale
         self.app = Peer(radicale.url, "me", "x")
 
-    def configure(self, people: str = PRIYA, extra: str = "") -> None:
+    def configure(self, people: str = PRIYA, extra: str = "", *, reader: bool = True, buttons: bool = True) -> None:
+        """`reader`: reconnectd reads the reply topic with token_file's token, else with the URL's own."""
+        if not reader:
+            self.ntfy.grant("reconnectd", "replies", "read-only")
+        read = f"      token_file: {self.tmp_path / 'read-token'}\n" if reader else ""
+        button = f"      reply_token_file: {self.tmp_path / 'button-token'}\n" if buttons else ""
         self.config.write_text(
             "timezone: Europe/London\n"
             f"calendar:\n  url: {self.radicale.url}\n  name: Reconnect\n  username: me\n  password: x\n"
@@ -72,8 +77,7 @@ class Phone:
             "  urls:\n"
             f"    - url: ntfy://{self.publish_token}@{self.ntfy.host}/nudges\n"
             "      reply_topic: replies\n"
-            f"      token_file: {self.tmp_path / 'read-token'}\n"
-            f"      reply_token_file: {self.tmp_path / 'button-token'}\n"
+            f"{read}{button}"
             "people:\n" + textwrap.indent(people, "  ")
         )
 
@@ -142,10 +146,14 @@ def test_done_records_a_contact_and_the_calendar_follows_on_the_same_cycle(
         (london(2026, 11, 16, 18, 0), "Check in with Priya"),
         (london(2026, 11, 30, 18, 0), "Check in with Priya"),
     ]
+    phone.ntfy.clock = london(2026, 11, 19, 12, 0).timestamp  # pressed three days later
     assert press(button(nudge, "Done")) == 200
-    phone.sync("2026-11-16T18:20")
+    phone.sync("2026-11-19T12:05")
     assert phone.contacts() == [("Priya", Outcome.REPLIED, "phone")]
-    assert phone.starts()[-1][0] == london(2026, 11, 30, 18, 0)  # one cadence after the press
+    with Store(phone.state / "state.db") as store:
+        assert [c.at for c in store.contacts()] == [london(2026, 11, 19, 12, 0)]  # when it was pressed
+    # on the same cycle, the next check-in moved to one cadence after the press
+    assert phone.starts()[-1] == (london(2026, 12, 3, 18, 0), "Check in with Priya")
     capsys.readouterr()
     assert phone.cli("history", "Priya") == 0
     assert "from the phone" in capsys.readouterr().out
@@ -204,6 +212,7 @@ def test_a_forged_a_replayed_and_a_stale_press_change_nothing_and_are_logged_onc
 
 
 def test_a_press_made_while_the_daemon_is_stopped_is_applied_once_when_it_starts(phone: Phone) -> None:
+    phone.configure(reader=False)  # and reading the reply topic with the URL's own token
     clock = Clock(london(2026, 11, 10, 9, 0))
     daemon, runtime = start(phone, clock)
     while not phone.nudges():
@@ -296,3 +305,15 @@ def test_check_send_test_says_what_to_check_when_no_press_comes_back(
     out = capsys.readouterr().out
     assert "no press came back within 1 s" in out
     assert "ntfy access USER REPLY_TOPIC write-only" in out
+
+
+def test_check_warns_when_the_buttons_carry_no_token(phone: Phone, capsys: pytest.CaptureFixture[str]) -> None:
+    phone.configure(buttons=False)
+    capsys.readouterr()
+    assert phone.cli("check") == 0
+    assert "notify.urls[0]: the buttons carry no token" in capsys.readouterr().out
+    phone.sync("2026-11-10T09:00")
+    phone.sync("2026-11-16T18:00")
+    (nudge,) = phone.nudges()
+    assert button(nudge, "Done")["headers"] == {}  # token_file's token stays on the machine
+    assert press(button(nudge, "Done")) == 403  # and so, with deny-all, the press cannot be posted
