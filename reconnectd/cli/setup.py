@@ -28,6 +28,7 @@ from reconnectd.sources import watched
 
 PRESS_WAIT = 60  # seconds check --send-test waits for a press on a test nudge, by default
 PRESS_POLL = 2.0  # seconds between two reads of the reply topic meanwhile
+CLOCK_SKEW = 600  # seconds: presses are looked for from this long before the test nudge was sent
 
 
 @click.command()
@@ -121,17 +122,23 @@ def _send_test(config: Config, state_dir: Path, press_wait: int) -> bool:
             pressable[target.id] = nudge
     if key is None or not pressable or press_wait == 0:
         return failed
+    since = int(started.timestamp()) - CLOCK_SKEW  # the server's clock may be behind ours
+    return _await_presses(notifier, key, pressable, since, press_wait) or failed
+
+
+def _await_presses(notifier: Notifier, key: bytes, pressable: dict[str, str], since: int, press_wait: int) -> bool:
+    """Read each reply topic until a press on its test nudge comes back, or `press_wait` seconds pass.
+    True if a reply topic could not be read."""
     click.echo(f"Press any button on the test nudge within {press_wait} s to check the way back (Ctrl-C to skip).")
     deadline = time.monotonic() + press_wait
+    failed = False
     try:
         while pressable:
             for target_id, nudge in list(pressable.items()):
                 route = notifier.replies[target_id]
-                since = int(started.timestamp()) - 1
+                base, reply, auth = route.server.base, route.reply, route.read_auth
                 try:
-                    label = test_press(
-                        key, base=route.server.base, reply=route.reply, auth=route.read_auth, nudge=nudge, since=since
-                    )
+                    label = test_press(key, base=base, reply=reply, auth=auth, nudge=nudge, since=since)
                 except OSError as error:
                     click.echo(f"buttons: {route.label}: cannot read the reply topic ({ntfy.why(error)})", err=True)
                     failed = True
