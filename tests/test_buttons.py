@@ -317,3 +317,15 @@ def test_check_warns_when_the_buttons_carry_no_token(phone: Phone, capsys: pytes
     (nudge,) = phone.nudges()
     assert button(nudge, "Done")["headers"] == {}  # token_file's token stays on the machine
     assert press(button(nudge, "Done")) == 403  # and so, with deny-all, the press cannot be posted
+
+
+def test_a_catch_up_about_one_person_keeps_the_buttons(phone: Phone) -> None:
+    phone.configure(PRIYA + "  dates:\n    - birthday: 11-18\n")
+    phone.sync("2026-11-10T09:00")
+    phone.sync("2026-11-19T09:00")  # her check-in and her birthday both came due while it was off
+    (catch_up,) = phone.nudges()
+    assert catch_up["title"].startswith("Catching up: 2")
+    assert [a["label"] for a in catch_up["actions"]] == ["Done", "No reply", "Snooze"]
+    assert press(button(catch_up, "Done")) == 200
+    phone.sync("2026-11-19T09:05")
+    assert phone.contacts() == [("Priya", Outcome.REPLIED, "phone")]

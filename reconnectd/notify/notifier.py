@@ -227,9 +227,10 @@ def _from_apprise_config(path: Path) -> list[tuple[Secret, frozenset[str]]]:
 
 
 def _token(path: Path) -> str | None:
-    """The reply topic's token (check read it; a file gone since is a warning, and presses go without it)."""
+    """A reply topic's token, from token_file or reply_token_file (check read it; a file gone since is a
+    warning, and what needed it goes without)."""
     try:
         return path.read_text().strip() or None
     except (OSError, UnicodeDecodeError) as error:
-        log.warning("cannot read the reply topic's token from %s (%s); the buttons go without it", path, error)
+        log.warning("cannot read the ntfy token in %s (%s); going on without it", path, error)
         return None
