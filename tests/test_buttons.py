@@ -329,3 +329,21 @@ def test_a_catch_up_about_one_person_keeps_the_buttons(phone: Phone) -> None:
     assert press(button(catch_up, "Done")) == 200
     phone.sync("2026-11-19T09:05")
     assert phone.contacts() == [("Priya", Outcome.REPLIED, "phone")]
+
+
+def test_a_server_without_clearing_still_takes_the_press(phone: Phone) -> None:
+    phone.ntfy.clearing = False  # ntfy before 2.16: no PUT /TOPIC/SEQUENCE_ID/clear
+    assert press(button(phone.nudged(), "Done")) == 200
+    phone.sync("2026-11-16T18:20")
+    assert phone.contacts() == [("Priya", Outcome.REPLIED, "phone")]
+    assert phone.ntfy.messages("nudges", "message_clear") == []
+
+
+def test_a_press_older_than_the_servers_cache_is_lost_as_the_readme_says(phone: Phone) -> None:
+    nudge = phone.nudged()
+    pressed = london(2026, 11, 16, 19, 0).timestamp()
+    phone.ntfy.clock = lambda: pressed
+    assert press(button(nudge, "Done")) == 200
+    phone.ntfy.clock = lambda: pressed + 13 * 3600  # the daemon was stopped for 13 hours
+    phone.sync("2026-11-17T08:00")
+    assert phone.contacts() == []

@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from ntfyserver import NtfyServer
 
 from reconnectd.notify.ntfy import Server
@@ -75,3 +77,30 @@ def test_a_press_is_never_recorded_after_now_whatever_time_the_server_gives(tmp_
         put(ntfy, int(NOW.timestamp()) + 3600, done("n3"))
         assert read_presses(store, key, server=server, reply=reply, auth=None, now=NOW) == 3
         assert [c.at for c in store.contacts()] == [NOW, NOW, NOW]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    body=st.one_of(
+        st.text(max_size=300),
+        st.recursive(
+            st.none() | st.integers() | st.text(max_size=20),
+            lambda inner: (
+                st.lists(inner, max_size=3)
+                | st.dictionaries(st.sampled_from(["nudge", "action", "sent", "mac", "x"]), inner, max_size=5)
+            ),
+        ).map(json.dumps),
+    )
+)
+def test_whatever_lands_on_the_reply_topic_without_our_mac_records_nothing(tmp_path_factory, reply_topic, body) -> None:
+    ntfy, server = reply_topic
+    state = tmp_path_factory.mktemp("state")
+    with Store(state / "state.db") as store:
+        store.db.execute(
+            "INSERT INTO nudges (key, person, due, title, body, created_at) VALUES ('n1', 'Priya', ?, 't', 'b', ?)",
+            (NOW.isoformat(), NOW.isoformat()),
+        )
+        key = press_key(state)
+        put(ntfy, int(NOW.timestamp()), body)
+        assert read_presses(store, key, server=server, reply=Reply("replies"), auth=None, now=NOW) == 0
+        assert store.contacts() == []
