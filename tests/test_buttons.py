@@ -19,10 +19,12 @@ from peer import Peer, Stored
 from servers import RadicaleServer
 
 from reconnectd.cli import main
+from reconnectd.config.load import load_config
 from reconnectd.daemon.loop import Daemon
 from reconnectd.daemon.runtime import open_runtime, read_config
 from reconnectd.daemon.sdnotify import SystemdNotifier
 from reconnectd.logs import Redactor
+from reconnectd.notify.notifier import Notifier
 from reconnectd.policy.model import Outcome
 from reconnectd.state import Store
 
@@ -347,3 +349,10 @@ def test_a_press_older_than_the_servers_cache_is_lost_as_the_readme_says(phone: 
     phone.ntfy.clock = lambda: pressed + 13 * 3600  # the daemon was stopped for 13 hours
     phone.sync("2026-11-17T08:00")
     assert phone.contacts() == []
+
+
+def test_every_ntfy_token_is_a_secret_the_logs_mask(phone: Phone) -> None:
+    config = load_config(phone.config)
+    secrets = Notifier.for_settings(config.notify).secrets()
+    for token in (phone.publish_token, phone.read_token, phone.button_token):
+        assert token in secrets
