@@ -275,6 +275,32 @@ def test_a_reply_token_file_that_cannot_be_read_is_refused_with_its_line(tmp_pat
     assert reply is not None and reply.token_file == missing
 
 
+def test_the_buttons_token_is_its_own_file_and_a_catch_ups_page_a_web_address(tmp_path: Path) -> None:
+    button = tmp_path / "button-token"
+    text = f"""\
+        timezone: UTC
+        notify:
+          view_url: calendar.example.com
+          urls:
+            - url: ntfy://ntfy.example.com/nudges
+              reply_token_file: {button}
+        """
+    assert problems(text) == [
+        'config.yaml:3: notify.view_url: "calendar.example.com" is not a web address'
+        ' (write it like "https://calendar.example.com/")',
+        "config.yaml:6: notify.urls[0].reply_token_file: needs reply_topic: beside it"
+        " (the ntfy topic the buttons post to)",
+    ]
+    button.write_text("tk_buttons\n")
+    fixed = text.replace("calendar.example.com\n", "https://calendar.example.com/\n").replace(
+        "      reply_token_file", "      reply_topic: replies\n              reply_token_file"
+    )
+    notify = parse_config(textwrap.dedent(fixed), "config.yaml").notify
+    assert notify.view_url == "https://calendar.example.com/"
+    assert notify.url_replies[0] is not None and notify.url_replies[0].reply_token_file == button
+    assert notify.url_replies[0].token_file is None
+
+
 @pytest.mark.parametrize(
     ("yaml_text", "expected"),
     [

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sys
+import time
 from contextlib import ExitStack
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -16,22 +18,39 @@ from reconnectd.config.starter import Answers, starter_config
 from reconnectd.daemon.environment import system_timezone
 from reconnectd.daemon.runtime import calendar_client
 from reconnectd.errors import EXIT_RUNTIME, CalendarError, UsageError
+from reconnectd.notify import ntfy
 from reconnectd.notify.notifier import Notifier
+from reconnectd.notify.presses import press_key, test_nudge, test_press
 from reconnectd.policy import identity
 from reconnectd.policy.english import plural
+from reconnectd.policy.settings import Config
 from reconnectd.sources import watched
 from reconnectd.state import Store
+
+PRESS_WAIT = 60  # seconds check --send-test waits for a press on a test nudge, by default
+PRESS_POLL = 2.0  # seconds between two reads of the reply topic meanwhile
+CLOCK_SKEW = 600  # seconds: presses are looked for from this long before the test nudge was sent
 
 
 @click.command()
 @click.option("--connect", is_flag=True, help="Also log in to the calendar server and find the calendar.")
 @click.option("--send-test", is_flag=True, help="Also send a test nudge to every notification service.")
+@click.option(
+    "--press-wait",
+    type=click.IntRange(0, 600),
+    default=PRESS_WAIT,
+    show_default=True,
+    metavar="SECONDS",
+    help="With --send-test: how long to wait for a press on a test nudge's buttons (0: not at all).",
+)
 @pass_options
-def check(options: Options, connect: bool, send_test: bool) -> None:
+def check(options: Options, connect: bool, send_test: bool, press_wait: int) -> None:
     """Validate the config file; exit 0 if it is valid, 2 if not.
 
     With --connect, log in and report the calendar it will use (or what to fix); with
     --send-test, send a test nudge to each service and report each result (exit 1 on a failure).
+    An ntfy URL with a reply topic gets its buttons, and check waits for a press to come back
+    (it records nothing).
 
     \b
     Example:
@@ -46,6 +65,13 @@ def check(options: Options, connect: bool, send_test: bool) -> None:
             gone, new = identity.unlinked_renames(store.names(), config.people)
         if gone:
             click.echo(identity.rename_hint(gone, new))
+    for index, reply in enumerate(config.notify.url_replies):
+        if reply is not None and reply.token_file and not reply.reply_token_file:
+            click.echo(
+                f"notify.urls[{index}]: the buttons carry no token (token_file is for reading the reply topic); on a"
+                " server with access control, put a token that may only write to the reply topic in"
+                " reply_token_file (ntfy access USER REPLY_TOPIC write-only)"
+            )
     failed = False
     if connect:
         with ExitStack() as stack:
@@ -71,14 +97,70 @@ def check(options: Options, connect: bool, send_test: bool) -> None:
                 if watched.watching(config.calendar):
                     _say_watched(watched.choose(config.calendar, every, found or ""))
     if send_test:
-        notifier = Notifier.for_settings(config.notify)
-        for target in notifier.targets:
-            body = "This is a test from reconnectd. Nudges will arrive here."
-            outcome = notifier.send(target, "reconnectd test", body)
-            click.echo(f"notify: {target.label}: " + ("delivered" if outcome is None else f"FAILED ({outcome})"))
-            failed = failed or outcome is not None
+        failed = _send_test(config, options.state_dir, press_wait) or failed
     if failed:
         sys.exit(EXIT_RUNTIME)
+
+
+def _send_test(config: Config, state_dir: Path, press_wait: int) -> bool:
+    """A test nudge to each service (with buttons where there is a reply topic); True if one failed."""
+    notifier = Notifier.for_settings(config.notify)
+    key = press_key(state_dir) if notifier.replies else None
+    notifier.press_key = key
+    started = datetime.now(UTC)
+    failed = False
+    pressable: dict[str, str] = {}  # target id -> its test nudge's key
+    for target in notifier.targets:
+        nudge = test_nudge(started) if target.id in notifier.replies else None
+        body = "This is a test from reconnectd. Nudges will arrive here."
+        if nudge is not None:
+            body += " Press a button to check that presses come back (it records nothing)."
+        outcome = notifier.send(target, "reconnectd test", body, pressable=nudge, now=started)
+        delivered = "delivered with Done / No reply / Snooze buttons" if nudge else "delivered"
+        click.echo(f"notify: {target.label}: " + (delivered if outcome is None else f"FAILED ({outcome})"))
+        failed = failed or outcome is not None
+        if outcome is None and nudge is not None:
+            pressable[target.id] = nudge
+    if key is None or not pressable or press_wait == 0:
+        return failed
+    since = int(started.timestamp()) - CLOCK_SKEW  # the server's clock may be behind ours
+    return _await_presses(notifier, key, pressable, since, press_wait) or failed
+
+
+def _await_presses(notifier: Notifier, key: bytes, pressable: dict[str, str], since: int, press_wait: int) -> bool:
+    """Read each reply topic until a press on its test nudge comes back, or `press_wait` seconds pass.
+    True if a reply topic could not be read."""
+    click.echo(f"Press any button on the test nudge within {press_wait} s to check the way back (Ctrl-C to skip).")
+    deadline = time.monotonic() + press_wait
+    failed = False
+    try:
+        while pressable:
+            for target_id, nudge in list(pressable.items()):
+                route = notifier.replies[target_id]
+                base, reply, auth = route.server.base, route.reply, route.read_auth
+                try:
+                    label = test_press(key, base=base, reply=reply, auth=auth, nudge=nudge, since=since)
+                except OSError as error:
+                    click.echo(f"buttons: {route.label}: cannot read the reply topic ({ntfy.why(error)})", err=True)
+                    failed = True
+                    del pressable[target_id]
+                    continue
+                if label is not None:
+                    click.echo(f"buttons: {route.label}: the press came back ({label}); nothing was recorded")
+                    del pressable[target_id]
+            if not pressable or time.monotonic() >= deadline:
+                break
+            time.sleep(PRESS_POLL)
+    except KeyboardInterrupt:
+        click.echo("(skipped waiting for a press)")
+        return failed
+    for target_id in pressable:
+        click.echo(
+            f"buttons: {notifier.replies[target_id].label}: no press came back within {press_wait} s. If you pressed"
+            " one, the phone could not post it: reply_token_file's token needs write access to the reply topic"
+            " (ntfy access USER REPLY_TOPIC write-only)."
+        )
+    return failed
 
 
 def _say_watched(chosen: watched.Watched) -> None:

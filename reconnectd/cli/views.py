@@ -13,9 +13,12 @@ import click
 
 from reconnectd.cli.common import Options, pass_options
 from reconnectd.errors import UsageError
+from reconnectd.notify import ntfy
+from reconnectd.notify.presses import read_key
 from reconnectd.policy.english import plural
 from reconnectd.policy.model import Outcome, Standing
 from reconnectd.policy.preview import preview
+from reconnectd.policy.settings import Config
 from reconnectd.policy.status import PersonStatus, summarize
 from reconnectd.report import render_report
 from reconnectd.state.meta import CALENDAR_DOWN_SINCE, CALENDAR_ERROR
@@ -38,9 +41,13 @@ def status(options: Options, as_json: bool, now_text: str | None) -> None:
         rows = summarize(config, store.ledger(), now)
         down_since, error = store.get_meta(CALENDAR_DOWN_SINCE), store.get_meta(CALENDAR_ERROR)
         waiting = [p.nudge for p in store.pending_nudges() if p.nudge.due <= now]
+        replies = [(where, store.get_meta(read_key(base, topic))) for where, base, topic in reply_topics(config)]
     if as_json:
         calendar = {"reachable": error is None, "down_since": down_since, "error": error}
-        click.echo(json.dumps({"people": [r.as_json() for r in rows], "calendar": calendar}, indent=2))
+        buttons = [{"target": where, "last_read": read} for where, read in replies]
+        click.echo(
+            json.dumps({"people": [r.as_json() for r in rows], "calendar": calendar, "reply_topics": buttons}, indent=2)
+        )
         return
     tz = config.timezone
     if down_since and error:
@@ -54,6 +61,22 @@ def status(options: Options, as_json: bool, now_text: str | None) -> None:
             f"{plural(len(waiting), 'nudge')} not delivered yet (the oldest due {oldest:%a %d %b %H:%M}); kept,"
             " and sent with the next message that gets through."
         )
+    for where, read in replies:
+        when = f"last read {datetime.fromisoformat(read).astimezone(tz):%a %d %b %H:%M}" if read else "not read yet"
+        click.echo(
+            f"Buttons: the reply topic of {where} was {when}. ntfy keeps messages 12 hours by default, so"
+            " presses made while reconnectd was stopped for longer are lost."
+        )
+
+
+def reply_topics(config: Config) -> list[tuple[str, str, str]]:
+    """Each ntfy target with a reply topic: where it is (server and place in the config), its server and topic."""
+    found = []
+    for index, (url, reply) in enumerate(zip(config.notify.urls, config.notify.url_replies, strict=False)):
+        server = ntfy.server_of(url.reveal())
+        if reply is not None and server is not None:
+            found.append((f"{server.base} (notify.urls[{index}])", server.base, reply.topic))
+    return found
 
 
 def status_table(rows: list[PersonStatus], tz: ZoneInfo, *, color: bool) -> list[str]:

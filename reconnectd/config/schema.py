@@ -47,13 +47,15 @@ NOTIFY_KEYS = {
     "quiet_hours": "no nudges between",
     "expire": "stop retrying after",
     "digest": "time of a daily summary",
+    "view_url": "page a catch-up's button opens",
 }
 URL_KEYS = {
     "url": "Apprise URL",
     "tag": "route tag",
     "tags": "route tags",
     "reply_topic": "ntfy topic the buttons answer on",
-    "token_file": "file holding the reply topic's ntfy token",
+    "token_file": "file holding the token reconnectd reads the reply topic with",
+    "reply_token_file": "file holding the token the buttons carry (write-only)",
     "snooze": "how far Snooze moves a check-in",
 }  # an item of notify.urls
 SCHEDULE_KEYS = {

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import urllib.parse
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -162,6 +163,8 @@ def read_notify(reader: Reader, node: Node) -> NotifySettings:
         values["expire"] = reader.parsed(keys["expire"], "notify.expire", parse_positive_duration)
     if "digest" in keys:
         values["digest"] = read_time_of_day(reader, keys["digest"], "notify.digest")
+    if "view_url" in keys:
+        values["view_url"] = reader.parsed(keys["view_url"], "notify.view_url", _web_address)
     return NotifySettings(**{k: v for k, v in values.items() if v is not None})
 
 
@@ -205,7 +208,7 @@ def _urls(
 
 def _reply(reader: Reader, keys: dict[str, Node], path: str) -> Reply | None:
     if "reply_topic" not in keys:
-        for key in ("token_file", "snooze"):
+        for key in ("token_file", "reply_token_file", "snooze"):
             if key in keys:
                 reader.problem(
                     keys[key], join(path, key), "needs reply_topic: beside it (the ntfy topic the buttons post to)"
@@ -215,11 +218,12 @@ def _reply(reader: Reader, keys: dict[str, Node], path: str) -> Reply | None:
     if topic is None:
         return None
     values: dict[str, Any] = {"topic": topic.strip("/")}
-    if "token_file" in keys:
-        values["token_file"] = token_file = reader.parsed(keys["token_file"], join(path, "token_file"), parse_path)
-        problem = _unreadable_token(token_file) if token_file is not None else None
-        if problem is not None:
-            reader.problem(keys["token_file"], join(path, "token_file"), problem)
+    for key in ("token_file", "reply_token_file"):
+        if key in keys:
+            values[key] = token_file = reader.parsed(keys[key], join(path, key), parse_path)
+            problem = _unreadable_token(token_file) if token_file is not None else None
+            if problem is not None:
+                reader.problem(keys[key], join(path, key), problem)
     if "snooze" in keys:
         values["snooze"] = reader.parsed(keys["snooze"], join(path, "snooze"), parse_positive_duration)
     return Reply(**{k: v for k, v in values.items() if v is not None})
@@ -231,6 +235,15 @@ def _topic(text: str) -> str:
         shown = text[:80].encode("unicode_escape").decode()  # a control character shown, not sent to the terminal
         raise ValueError(f'"{shown}" is not an ntfy topic (write 1 to 64 letters, digits, - or _, like "my-replies")')
     return text
+
+
+def _web_address(text: str) -> str:
+    """An http(s) address the phone can open."""
+    parts = urllib.parse.urlsplit(text.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname or any(ord(c) < 32 for c in text):
+        shown = text[:80].encode("unicode_escape").decode()
+        raise ValueError(f'"{shown}" is not a web address (write it like "https://calendar.example.com/")')
+    return text.strip()
 
 
 def _unreadable_token(path: Path) -> str | None:

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from reconnectd.calendar.client import CalendarClient
 from reconnectd.errors import CalendarError
+from reconnectd.notify import ntfy
 from reconnectd.notify.notifier import Notifier
 from reconnectd.notify.presses import press_key, read_presses
 from reconnectd.policy.settings import Config
@@ -29,11 +30,13 @@ def presses(store: Store, notifier: Notifier, now: datetime) -> None:
     """Presses of the buttons on ntfy nudges, from each reply topic: before planning, so the
     calendar follows on this cycle."""
     notifier.press_key = key = press_key(store.path.parent)
-    for server, reply, token in notifier.replies.values():
+    for route in notifier.replies.values():
         try:
-            read_presses(store, key, base=server.base, reply=reply, token=token, now=now)
+            read_presses(store, key, server=route.server, reply=route.reply, auth=route.read_auth, now=now)
         except OSError as error:
-            log.warning("could not read the reply topic on %s (%s); trying again next cycle", server.base, error)
+            log.warning(
+                "could not read the reply topic of %s (%s); trying again next cycle", route.label, ntfy.why(error)
+            )
 
 
 def meetings(config: Config, store: Store, calendar: CalendarClient, now: datetime) -> int:

@@ -21,7 +21,7 @@ import apprise
 
 from reconnectd.logs import url_secrets
 from reconnectd.notify import ntfy
-from reconnectd.notify.presses import buttons
+from reconnectd.notify.presses import buttons, sequence_of
 from reconnectd.policy.settings import NotifySettings, Reply, Secret
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,17 @@ class Target:
     tags: frozenset[str] = frozenset()
 
 
+@dataclass(frozen=True)
+class ReplyRoute:
+    """An ntfy target with a reply topic: where its nudges go, and how their presses come back."""
+
+    server: ntfy.Server  # the nudge topic, with the URL's own login (publishing, clearing)
+    reply: Reply
+    read_auth: str | None  # reading the reply topic: token_file's token, else the URL's login
+    button_token: str | None  # carried in the buttons: reply_token_file's, write-only on the reply topic
+    label: str
+
+
 class Notifier:
     def __init__(
         self,
@@ -45,6 +56,7 @@ class Notifier:
         apprise_config: Path | None = None,
         tags: tuple[frozenset[str], ...] = (),
         replies: tuple[Reply | None, ...] = (),
+        view_url: str | None = None,
     ) -> None:
         # Apprise logs tokens at DEBUG; never let it, whatever our own level is.
         if apprise_log.getEffectiveLevel() < logging.INFO:
@@ -54,8 +66,9 @@ class Notifier:
         self.targets: list[Target] = []
         self.invalid: list[int] = []
         # ntfy targets with a reply topic: published through ntfy's API, with buttons
-        self.replies: dict[str, tuple[ntfy.Server, Reply, str | None]] = {}
+        self.replies: dict[str, ReplyRoute] = {}
         self.press_key: bytes | None = None  # set from the state directory before sending
+        self.view_url = view_url
         for index, url in enumerate(urls):
             if not self._add(url, f"notify.urls[{index}]", tags[index] if index < len(tags) else frozenset()):
                 self.invalid.append(index)
@@ -63,8 +76,11 @@ class Notifier:
             reply = replies[index] if index < len(replies) else None
             server = ntfy.server_of(url.reveal())
             if reply is not None and server is not None:
-                token = _token(reply.token_file) if reply.token_file else None
-                self.replies[self.targets[-1].id] = (server, reply, token or None)
+                read = _token(reply.token_file) if reply.token_file else None
+                button = _token(reply.reply_token_file) if reply.reply_token_file else None
+                target = self.targets[-1]
+                read_auth = f"Bearer {read}" if read else server.auth
+                self.replies[target.id] = ReplyRoute(server, reply, read_auth, button, target.label)
         self.config_error: str | None = None
         if apprise_config is not None:
             loaded = _from_apprise_config(apprise_config)
@@ -77,7 +93,7 @@ class Notifier:
 
     @classmethod
     def for_settings(cls, settings: NotifySettings) -> Notifier:
-        return cls(settings.urls, settings.apprise_config, settings.url_tags, settings.url_replies)
+        return cls(settings.urls, settings.apprise_config, settings.url_tags, settings.url_replies, settings.view_url)
 
     def _add(self, url: Secret, where: str, tags: frozenset[str]) -> bool:
         service = _service(url)
@@ -97,29 +113,47 @@ class Notifier:
             if target.id in self._urls:
                 url = self._urls[target.id].reveal()
                 found += [url, *url_secrets(url, self._shown[target.id])]
-        found += [token for _, _, token in self.replies.values() if token]
+        for route in self.replies.values():
+            found += [s for s in (route.button_token, route.read_auth, route.server.auth) if s]
+            found += [s.split(" ", 1)[1] for s in (route.read_auth, route.server.auth) if s and " " in s]
         return found
 
     def send(
-        self, target: Target, title: str, body: str, *, pressable: str | None = None, now: datetime | None = None
+        self,
+        target: Target,
+        title: str,
+        body: str,
+        *,
+        pressable: str | None = None,
+        listing: bool = False,
+        now: datetime | None = None,
     ) -> str | None:
         """Deliver one message to one target. Returns None on success, or why it failed.
 
-        `pressable` is the key of the one nudge the message is about: an ntfy target with a reply
-        topic then shows Done / No reply / Snooze buttons for it.
+        `pressable` is the key of the nudge the message is about (one person): an ntfy target with a
+        reply topic then shows Done / No reply / Snooze buttons for it. A `listing` (a catch-up about
+        several people) gets instead a button that opens `notify.view_url`, when there is one.
         """
         if target.id == LOG_TARGET:
             nudge_log.info("nudge: %s — %s", title, body.replace("\n", " / "))
             return None
         if target.id in self.replies:
-            server, reply, token = self.replies[target.id]
+            route = self.replies[target.id]
             message: dict[str, Any] = {"title": title, "message": body}
             if pressable is not None and self.press_key is not None:
                 sent = now or datetime.now(UTC)
                 message["actions"] = buttons(
-                    self.press_key, reply, base=server.base, token=token, nudge=pressable, sent=sent
+                    self.press_key,
+                    route.reply,
+                    base=route.server.base,
+                    token=route.button_token,
+                    nudge=pressable,
+                    sent=sent,
                 )
-            return ntfy.publish(server, message)
+                message["sequence_id"] = sequence_of(pressable)
+            elif listing and self.view_url:
+                message["actions"] = [{"action": "view", "label": "Check-ins", "url": self.view_url, "clear": True}]
+            return ntfy.publish(route.server, message)
         # A fresh Apprise per send: plugins throttle repeated sends on one instance.
         service = _service(self._urls[target.id])
         assert service is not None
@@ -193,9 +227,10 @@ def _from_apprise_config(path: Path) -> list[tuple[Secret, frozenset[str]]]:
 
 
 def _token(path: Path) -> str | None:
-    """The reply topic's token (check read it; a file gone since is a warning, and presses go without it)."""
+    """A reply topic's token, from token_file or reply_token_file (check read it; a file gone since is a
+    warning, and what needed it goes without)."""
     try:
         return path.read_text().strip() or None
     except (OSError, UnicodeDecodeError) as error:
-        log.warning("cannot read the reply topic's token from %s (%s); the buttons go without it", path, error)
+        log.warning("cannot read the ntfy token in %s (%s); going on without it", path, error)
         return None

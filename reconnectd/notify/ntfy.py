@@ -6,6 +6,9 @@ plugin takes one set of actions per URL, not per message).
   a button is pressed, and `clear: true` removes the notification afterwards.
 - poll: GET /TOPIC/json?poll=1&since=ID (docs/subscribe/api.md) gives one JSON object a line;
   events other than "message" are skipped. ntfy keeps messages 12 hours by default.
+- clear: a message published with a `sequence_id` is cleared on every device by
+  PUT /TOPIC/SEQUENCE_ID/clear (docs/publish.md, "Clearing notifications", ntfy 2.16 and later;
+  an older server answers 404, and the pressing phone still clears it itself).
 """
 
 from __future__ import annotations
@@ -65,10 +68,33 @@ def publish(server: Server, message: dict[str, Any]) -> str | None:
         return f"could not connect to {server.base} ({reason})"
 
 
-def poll(base: str, topic: str, token: str | None, since: str) -> list[dict[str, Any]]:
-    """The messages on `topic` after the message id `since` ("all" for everything cached)."""
+def clear(server: Server, sequence_id: str) -> str | None:
+    """Clear the notification of `sequence_id` on the nudge topic; None when done, else why not."""
+    headers = {"Authorization": server.auth} if server.auth else {}
+    url = f"{server.base}/{urllib.parse.quote(server.topic)}/{urllib.parse.quote(sequence_id)}/clear"
+    request = urllib.request.Request(url, data=b"", headers=headers, method="PUT")  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
+            response.read()
+        return None
+    except urllib.error.HTTPError as error:
+        return f"the ntfy server answered {error.code}"
+    except (urllib.error.URLError, OSError) as error:
+        return f"could not connect to {server.base} ({getattr(error, 'reason', error)})"
+
+
+def why(error: OSError) -> str:
+    """Why the reply topic could not be read, pointing at the fix when the server refused."""
+    code = getattr(error, "code", None)
+    if code in (401, 403):
+        return f"the server answered {code}: token_file's token must be allowed to read the reply topic"
+    return str(getattr(error, "reason", None) or error)
+
+
+def poll(base: str, topic: str, auth: str | None, since: str) -> list[dict[str, Any]]:
+    """The messages on `topic` after `since` (a message id, "all" for everything cached, or a Unix time)."""
     query = urllib.parse.urlencode({"poll": "1", "since": since})
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    headers = {"Authorization": auth} if auth else {}
     request = urllib.request.Request(f"{base}/{urllib.parse.quote(topic)}/json?{query}", headers=headers)  # noqa: S310
     with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
         lines = response.read().decode().splitlines()

@@ -156,8 +156,9 @@ def _deliver(
         if now < retry_at:
             continue
         message = compose([p.nudge for p in waiting], zone)
-        pressable = message.keys[0] if len(message.keys) == 1 else None
-        failure = notifier.send(target, message.title, message.body, pressable=pressable, now=now)
+        one = len({fold(p.nudge.person) for p in waiting}) == 1  # buttons only when they are about one person
+        pressable = message.keys[-1] if one else None  # the latest of theirs
+        failure = notifier.send(target, message.title, message.body, pressable=pressable, listing=not one, now=now)
         if failure is None:
             store.record_delivery(list(message.keys), target.id, now)
             continue

@@ -79,7 +79,8 @@ class Reply:
     """An ntfy target's reply topic: the buttons on its nudges post there, and the daemon reads it."""
 
     topic: str
-    token_file: Path | None = None  # an access token allowed to read and write only the reply topic
+    token_file: Path | None = None  # the daemon's token: may read the reply topic (else the URL's own login)
+    reply_token_file: Path | None = None  # the buttons' token: may only write to the reply topic
     snooze: timedelta = timedelta(days=3)
 
 
@@ -94,6 +95,7 @@ class NotifySettings:
     quiet_hours: tuple[time, time] | None = None
     expire: timedelta = timedelta(days=1)
     digest: time | None = None  # one morning message instead of a nudge per check-in
+    view_url: str | None = None  # what a catch-up about several people opens on an ntfy phone
     source_lines: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
 
     def quiet_at(self, moment: time) -> bool:
