@@ -309,6 +309,27 @@ EXPECTED: dict[str, list[str]] = {
         "{file}:4: calendar.url: holds a user name (and maybe a password) before the @; write the URL without it, "
         'like "https://dav.example.com/", and put them in username: and password_file:',
     ],
+    "75-contacts-url-and-path.yaml": [
+        "{file}:5: contacts.path: is given together with url; keep one address book (url or path)",
+    ],
+    "76-contacts-groups.yaml": [
+        "{file}:5: contacts.username: only goes with url: (a local path needs no login)",
+        "{file}:7: contacts.groups.Family.every: is missing (write, for example, every: 2 weeks)",
+        '{file}:8: contacts.groups.Friends: "every few weeks" is not a cadence (try "2 weeks", "monthly", "10d" or "P2W")',
+        "{file}:9: contacts.groups.Work.colour: unknown key (expected one of: every, prefers, style, notify)",
+        "{file}:10: contacts.groups.family: appears twice (first at line 7); keep one",
+        "{file}:11: contacts.groups.Climbing: expected a rhythm (like 2 weeks) or a mapping with every: and a person's fields",
+    ],
+    "77-contacts-card-and-url.yaml": [
+        '{file}:4: contacts.url: is missing: name the address book (url: "https://dav.example.com/remote.php/dav/addressbooks/users/sam/contacts/", or path: ~/contacts)',
+        '{file}:10: people[1].card: "6a1f-mum" is already the card of Mum (line 7); give a card to one person',
+    ],
+    "78-card-without-contacts.yaml": [
+        "{file}:4: people[0].card: names a card, but there is no contacts: section; add one with the address book's url: or path:",
+    ],
+    "79-credentials-in-the-contacts-url.yaml": [
+        '{file}:4: contacts.url: holds a user name (and maybe a password) before the @; write the URL without it, like "https://carddav.example.com/", and put them in username: and password_file:',
+    ],
 }
 
 # Problems found only once secrets are resolved and Apprise has read the URLs: load_config leaves those to
