@@ -19,7 +19,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"policy"}),
     frozenset({"config", "state"}),
     frozenset({"calendar", "notify"}),
-    frozenset({"sources"}),  # read-only inputs: on the calendar's DAV edge, never writing
+    frozenset({"sources", "contacts"}),  # read-only inputs: on the calendar's DAV edge, never writing
     frozenset({"daemon"}),
     frozenset({"report", "reference"}),
     frozenset({"cli"}),
@@ -33,6 +33,7 @@ EDGES = {
     "radicale": {"calendar"},
     "apprise": {"notify"},
     "sqlite3": {"state"},
+    "vobject": {"contacts"},
 }
 # What the policy may never touch: I/O, the network, processes, threads and the clock.
 POLICY_FORBIDDEN = {"os", "io", "socket", "subprocess", "threading", "time", "sqlite3", "yaml", "logging", "urllib"}
