@@ -1,20 +1,87 @@
-"""What a cycle hears before it plans, besides its own calendar: renames in the config, presses of a
-nudge's buttons, meetings in the watched calendars. Each is recorded in the store, for the plan to read."""
+"""What a cycle hears before it plans, besides its own calendar: the address book, renames in the config,
+presses of a nudge's buttons, meetings in the watched calendars. Each is recorded in the store, for the
+plan to read."""
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
 from reconnectd.calendar.client import CalendarClient
+from reconnectd.contacts import book
+from reconnectd.contacts.cache import NAMES, Book, known_names
 from reconnectd.errors import CalendarError
 from reconnectd.notify.notifier import Notifier
 from reconnectd.notify.presses import press_key, read_presses
-from reconnectd.policy.settings import Config
+from reconnectd.policy.enlist import NAMED, Roll, enlist
+from reconnectd.policy.model import fold
+from reconnectd.policy.settings import Config, ContactsSettings
 from reconnectd.sources import seen, watched
 from reconnectd.state import Store
 
 log = logging.getLogger(__name__)
+
+
+WARNED = "contacts_warned"  # JSON [warning]: what the people of the address book gave, said once
+Opener = Callable[[], book.Remote]  # the CardDAV address book, opened (raises CalendarError)
+
+
+def contacts(config: Config, store: Store, now: datetime, remote: Opener | None = None) -> tuple[Config, Book]:
+    """The config the planner uses: its people, and those of the address book (read, or as last read
+    when it cannot be). A contact renamed in the address book keeps their history (the UID is the
+    identity); one removed, or taken out of its group, leaves the plan as a person removed from the YAML."""
+    settings = config.contacts
+    if settings is None:
+        return config, Book("")
+    read = read_book(settings, store, remote)
+    known = known_names(store)
+    roll = enlist(config, read.cards, known)
+    _say_once(store, roll)
+    _follow_cards(store, roll, known, now)
+    return replace(config, people=roll.people), read
+
+
+def read_book(settings: ContactsSettings, store: Store, remote: Opener | None) -> Book:
+    """The address book's cards now, or as last read when it cannot be read."""
+    if settings.path is not None:
+        return book.read_local(settings, store)
+    try:
+        opened = remote() if remote is not None else None
+    except CalendarError as failure:
+        return book.down(settings, store, str(failure))
+    if opened is None:
+        return book.down(settings, store, "no CardDAV client")
+    try:
+        return book.read_remote(settings, store, opened)
+    finally:
+        opened.close()
+
+
+def _say_once(store: Store, roll: Roll) -> None:
+    before = set(json.loads(store.get_meta(WARNED) or "[]"))
+    for warning in roll.warnings:
+        log.log(logging.DEBUG if warning in before else logging.WARNING, "address book: %s", warning)
+    if set(roll.warnings) != before:
+        store.set_meta(WARNED, json.dumps(sorted(roll.warnings)))
+
+
+def _follow_cards(store: Store, roll: Roll, known: dict[str, str], now: datetime) -> None:
+    """A group's contact renamed in the address book: their history follows them, as with `was:`."""
+    planned = {fold(p.name) for p in roll.people}
+    names = dict(known)
+    for entry in roll.enlisted:
+        uid, name = entry.person.card, entry.person.name
+        if uid is None or entry.source == NAMED:
+            continue
+        old = known.get(uid)
+        if old is not None and fold(old) != fold(name) and fold(old) not in planned and store.rename(old, name, now):
+            log.info("renamed in the address book: the history of %s is now %s's", old, name)
+        names[uid] = name
+    if names != known:
+        store.set_meta(NAMES, json.dumps(names))
 
 
 def follow_renames(config: Config, store: Store, now: datetime) -> None:

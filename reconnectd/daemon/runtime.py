@@ -9,6 +9,7 @@ from pathlib import Path
 
 from reconnectd.calendar.client import CalendarClient
 from reconnectd.calendar.embedded import PASSWORD, USERNAME, EmbeddedCalendar
+from reconnectd.daemon import heard
 from reconnectd.daemon.cycle import calendar_url_key
 from reconnectd.daemon.environment import read_settings
 from reconnectd.daemon.rehearsal import rehearse
@@ -125,6 +126,14 @@ def calendar_client(config: Config, state_dir: Path, stack: ExitStack) -> Calend
     )
     stack.callback(client.close)
     return client
+
+
+def address_book_opener(config: Config) -> heard.Opener | None:
+    """How to open the CardDAV address book of `contacts.url` (None for a local path, or none)."""
+    settings = config.contacts
+    if settings is None or settings.url is None:
+        return None
+    return None  # until the CardDAV client is wired in
 
 
 def _open_calendar(config: Config, state_dir: Path, stack: ExitStack, store: Store) -> CalendarClient:

@@ -1,0 +1,76 @@
+"""`reconnectd contacts`: what the address book gives, read now: who would be planned, with which rhythm
+and from which group, the dates read, and how many contacts are left out. Writes nothing to it."""
+
+from __future__ import annotations
+
+import click
+
+from reconnectd.cli.common import Options, pass_options
+from reconnectd.contacts.cache import known_names
+from reconnectd.daemon import heard
+from reconnectd.daemon.environment import read_settings
+from reconnectd.daemon.runtime import address_book_opener
+from reconnectd.errors import UsageError
+from reconnectd.policy.english import plural
+from reconnectd.policy.enlist import NAMED, Enlisted, Roll, enlist
+from reconnectd.policy.model import Milestone
+
+
+@click.command("contacts")
+@pass_options
+def contacts(options: Options) -> None:
+    """List the people the address book gives: their rhythm, their group, and their dates.
+
+    Reads the address book of `contacts:` (never writing to it) and shows who the next sync plans.
+
+    \b
+    Example:
+      reconnectd contacts
+    """
+    config = read_settings(options.config_path, options.redactor)
+    settings = config.contacts
+    if settings is None:
+        raise UsageError(
+            f"{config.file} has no contacts: section (add one with the address book's url: or path:; see the README)"
+        )
+    with options.store() as store:
+        book = heard.read_book(settings, store, address_book_opener(config))
+        roll = enlist(config, book.cards, known_names(store))
+    cards = sum(not c.group for c in book.cards)
+    state = "read now" if book.read else f"could not be read ({book.error}); as last read"
+    click.echo(f"Address book: {settings.where}, {plural(cards, 'card')} ({state})")
+    for line in roll_lines(roll):
+        click.echo(line)
+
+
+def roll_lines(roll: Roll) -> list[str]:
+    planned = [e for e in roll.enlisted if e.card is not None or e.source != NAMED]
+    width = max((len(e.person.name) for e in planned), default=4)
+    lines = [f"{plural(len(planned), 'person', 'people')} from it:"] if planned else ["Nobody from it is planned."]
+    for entry in planned:
+        lines.append(f"  {entry.person.name:<{width}}  {entry.person.every!s:<14}  {_source(entry)}{_dates(entry)}")
+    unmatched = [e.person.name for e in roll.enlisted if e.card is None and e.source == NAMED]
+    if unmatched:
+        lines.append(f"In people: without a card: {', '.join(unmatched)}")
+    if roll.unplanned:
+        lines.append(
+            f"Not planned: {plural(roll.unplanned, 'contact')} in no group of contacts.groups and not named in people:"
+        )
+    lines += [f"Warning: {w}" for w in roll.warnings]
+    return lines
+
+
+def _source(entry: Enlisted) -> str:
+    return NAMED if entry.source == NAMED else f"group {entry.source}"
+
+
+def _dates(entry: Enlisted) -> str:
+    return "".join(f"; {_date(d)}" for d in entry.person.dates)
+
+
+def _date(milestone: Milestone) -> str:
+    year = f" {milestone.year}" if milestone.year is not None else ""
+    return f"{milestone.label} {milestone.day} {_MONTHS[milestone.month - 1]}{year}"
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
