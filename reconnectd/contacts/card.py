@@ -107,7 +107,7 @@ def _chunks(text: str) -> Iterator[tuple[list[str], bool]]:
     """
     lines: list[str] | None = None
     for raw in text.splitlines():
-        line = raw.strip()
+        line = raw.strip().lstrip("\ufeff")  # a byte order mark before the first BEGIN
         if _BEGIN.match(line):
             if lines is not None:
                 yield lines, False
@@ -176,7 +176,7 @@ def _card(lines: list[str], where: str, label: str, warnings: list[str]) -> tupl
         uid=uid,
         name=name,
         names=_unique(form for form in (given_family, family_given, formatted) if form and form != name),
-        nicknames=tuple(n for n in nicknames if n != name),
+        nicknames=tuple(n for n in nicknames if n.casefold() != name.casefold()),
         emails=emails,
         groups=_unique(_clean(g, NAME_LIMIT) for line in by_name.get("CATEGORIES", ()) for g in _list(line)),
         dates=() if group else _dates(by_name, where, label, warnings),
@@ -209,10 +209,10 @@ def _dates(by_name: dict[str, list[ContentLine]], where: str, label: str, warnin
         value = _text(line).strip()
         date = _date(kind, value, _omitted_year(line))
         if date is None:
-            what = "birthday" if kind == BIRTHDAY else "anniversary"
+            what = "a birthday" if kind == BIRTHDAY else "an anniversary"
             warnings.append(
-                f'{where}: {label} has a {what} that is no date ("{_shown(value)}"); it is skipped. '
-                "Write it as a day in your address book (1990-04-15, or --04-15 without the year)"
+                f'{where}: {label} has {what} that is no day of the year ("{_shown(value)}"); it is skipped. '
+                "Write it as a date in your address book (1990-04-15, or --04-15 without the year)"
             )
         elif date not in found and not (kind == BIRTHDAY and any(d.kind == BIRTHDAY for d in found)):
             found.append(date)
