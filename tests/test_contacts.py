@@ -176,3 +176,11 @@ def test_a_vcf_file_works_as_well_as_a_folder(book: Book, capsys: pytest.Capture
     book.config.write_text(book.config.read_text().replace(f"path: {book.book}", f"path: {export}"))
     assert book.run("contacts") == 0
     assert "7 cards" in capsys.readouterr().out
+
+
+def test_check_connect_names_the_address_book(book: Book, capsys: pytest.CaptureFixture[str]) -> None:
+    assert book.run("check", "--connect") == 0
+    assert f"contacts: will read the vCard folder {book.book} (7 cards, read only)" in capsys.readouterr().out
+    book.book.rename(book.tmp_path / "away")
+    assert book.run("check", "--connect") == 1
+    assert f"contacts: cannot read {book.book}: No such file or directory" in capsys.readouterr().err

@@ -13,12 +13,14 @@ from reconnectd.cli.common import Options, pass_options
 from reconnectd.cli.connected import describe_calendar, full_config
 from reconnectd.config.credentials import CREDENTIAL_FILE
 from reconnectd.config.starter import Answers, starter_config
+from reconnectd.contacts import book
 from reconnectd.daemon.environment import system_timezone
-from reconnectd.daemon.runtime import calendar_client
+from reconnectd.daemon.runtime import address_book_opener, calendar_client
 from reconnectd.errors import EXIT_RUNTIME, CalendarError, UsageError
 from reconnectd.notify.notifier import Notifier
 from reconnectd.policy import identity
 from reconnectd.policy.english import plural
+from reconnectd.policy.settings import Config
 from reconnectd.sources import watched
 
 
@@ -69,6 +71,8 @@ def check(options: Options, connect: bool, send_test: bool) -> None:
                     )
                 if watched.watching(config.calendar):
                     _say_watched(watched.choose(config.calendar, every, found or ""))
+        if config.contacts is not None:
+            failed = not _say_contacts(config) or failed
     if send_test:
         notifier = Notifier.for_settings(config.notify)
         for target in notifier.targets:
@@ -78,6 +82,27 @@ def check(options: Options, connect: bool, send_test: bool) -> None:
             failed = failed or outcome is not None
     if failed:
         sys.exit(EXIT_RUNTIME)
+
+
+def _say_contacts(config: Config) -> bool:
+    """The address book `check --connect` reads, and how many cards it holds. False if it cannot be read."""
+    assert config.contacts is not None
+    where = config.contacts.where
+    opener = address_book_opener(config)
+    remote = None
+    try:
+        remote = opener() if opener is not None else None
+        objects, cards = book.probe(config.contacts, remote)
+    except (CalendarError, OSError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        click.echo(f"contacts: cannot read {where}: {reason}", err=True)
+        return False
+    finally:
+        if remote is not None:
+            remote.close()
+    kind = "CardDAV address book" if config.contacts.url else "vCard folder" if objects != 1 else "vCard file"
+    click.echo(f"contacts: will read the {kind} {where} ({plural(cards, 'card')}, read only)")
+    return True
 
 
 def _say_watched(chosen: watched.Watched) -> None:

@@ -103,6 +103,23 @@ def read_local(settings: ContactsSettings, store: Store, *, parse: Parse = parse
     return _up(settings, store, cache, changed)
 
 
+def probe(settings: ContactsSettings, remote: Remote | None) -> tuple[int, int]:
+    """For `check --connect`: (objects, cards) the address book holds now, read without the store."""
+    if settings.path is not None:
+        files = _versions(settings.path)
+        folder = settings.path.is_dir()
+        cards = 0
+        for name in files:
+            file = settings.path / name if folder else settings.path
+            text = file.read_bytes().decode("utf-8-sig", errors="replace")
+            cards += sum(not c.group for c in read_cards(text, where=str(file)).cards)
+        return len(files), cards
+    if remote is None:
+        raise CalendarError("no CardDAV client")
+    changed = remote.changes(None).changed
+    return len(changed), len(changed)
+
+
 def _versions(path: Path) -> dict[str, str]:
     """Each file's name and version (modification time and size): a folder's .vcf files, or the file."""
     if path.is_dir():
