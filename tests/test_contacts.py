@@ -183,4 +183,5 @@ def test_check_connect_names_the_address_book(book: Book, capsys: pytest.Capture
     assert f"contacts: will read the vCard folder {book.book} (7 cards, read only)" in capsys.readouterr().out
     book.book.rename(book.tmp_path / "away")
     assert book.run("check", "--connect") == 1
-    assert f"contacts: cannot read {book.book}: No such file or directory" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert f"contacts: cannot read the address book at {book.book}: no such file or directory" in err

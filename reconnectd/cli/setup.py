@@ -16,7 +16,7 @@ from reconnectd.config.starter import Answers, starter_config
 from reconnectd.contacts import book
 from reconnectd.daemon.environment import system_timezone
 from reconnectd.daemon.runtime import address_book_opener, calendar_client
-from reconnectd.errors import EXIT_RUNTIME, CalendarError, UsageError
+from reconnectd.errors import EXIT_RUNTIME, CalendarError, ReconnectdError, UsageError
 from reconnectd.notify.notifier import Notifier
 from reconnectd.policy import identity
 from reconnectd.policy.english import plural
@@ -93,9 +93,8 @@ def _say_contacts(config: Config) -> bool:
     try:
         remote = opener() if opener is not None else None
         objects, cards = book.probe(config.contacts, remote)
-    except (CalendarError, OSError) as error:
-        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
-        click.echo(f"contacts: cannot read {where}: {reason}", err=True)
+    except ReconnectdError as error:
+        click.echo(f"contacts: {error}", err=True)
         return False
     finally:
         if remote is not None:

@@ -14,11 +14,11 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from reconnectd.contacts.cache import CACHE, Book, card_json, cards_of, load
 from reconnectd.contacts.card import read_cards
+from reconnectd.contacts.local import LocalUnreadable, snapshot
 from reconnectd.errors import CalendarError
 from reconnectd.policy.cards import Card
 from reconnectd.policy.settings import ContactsSettings
@@ -76,29 +76,30 @@ def read_remote(settings: ContactsSettings, store: Store, remote: Remote, *, par
 
 
 def read_local(settings: ContactsSettings, store: Store, *, parse: Parse = parse) -> Book:
-    """A .vcf file, or every .vcf file of a vdir folder: a file is read again only when its
-    modification time or size changed."""
+    """A .vcf file, or the .vcf files of a vdir folder: a file is parsed again only when its version
+    (modification time and size) moved; one that cannot be read now keeps its cards."""
     assert settings.path is not None
     cache = load(store, settings)
     objects: dict[str, Any] = cache["objects"]
     try:
-        versions = _versions(settings.path)
-    except OSError as failure:
-        return _down(settings, store, cache, f"cannot read {settings.path}: {failure.strerror or failure}")
+        found = snapshot(settings.path)
+    except LocalUnreadable as failure:
+        return _down(settings, store, cache, str(failure))
     changed = False
-    for name in [n for n in objects if n not in versions]:
+    for name in [n for n in objects if n not in found.objects and n not in found.unreadable]:
         objects.pop(name)
         changed = True
-    for name, version in versions.items():
-        if objects.get(name, {}).get("v") == version:
-            continue
-        file = settings.path / name if settings.path.is_dir() else settings.path
-        try:
-            text = file.read_bytes().decode("utf-8-sig", errors="replace")
-        except OSError as failure:
-            log.warning("cannot read %s (%s); its cards are kept as last read", file, failure.strerror or failure)
-            continue
-        objects[name] = _parsed(text, str(file), version, parse)
+    for name, (version, text) in found.objects.items():
+        if objects.get(name, {}).get("v") != version:
+            objects[name] = _parsed(
+                text, str(settings.path / name if settings.path.is_dir() else settings.path), version, parse
+            )
+            changed = True
+    warned = set(cache.get("warned", []))
+    for warning in found.warnings:
+        log.log(logging.DEBUG if warning in warned else logging.WARNING, "address book: %s", warning)
+    if set(found.warnings) != warned:
+        cache["warned"] = sorted(found.warnings)
         changed = True
     return _up(settings, store, cache, changed)
 
@@ -106,31 +107,13 @@ def read_local(settings: ContactsSettings, store: Store, *, parse: Parse = parse
 def probe(settings: ContactsSettings, remote: Remote | None) -> tuple[int, int]:
     """For `check --connect`: (objects, cards) the address book holds now, read without the store."""
     if settings.path is not None:
-        files = _versions(settings.path)
-        folder = settings.path.is_dir()
-        cards = 0
-        for name in files:
-            file = settings.path / name if folder else settings.path
-            text = file.read_bytes().decode("utf-8-sig", errors="replace")
-            cards += sum(not c.group for c in read_cards(text, where=str(file)).cards)
-        return len(files), cards
+        found = snapshot(settings.path)
+        cards = sum(not c.group for _, text in found.objects.values() for c in read_cards(text, where="").cards)
+        return len(found.objects), cards
     if remote is None:
         raise CalendarError("no CardDAV client")
     changed = remote.changes(None).changed
     return len(changed), len(changed)
-
-
-def _versions(path: Path) -> dict[str, str]:
-    """Each file's name and version (modification time and size): a folder's .vcf files, or the file."""
-    if path.is_dir():
-        found = {}
-        for file in sorted(path.iterdir()):
-            if file.suffix.lower() == ".vcf" and file.is_file():
-                info = file.stat()
-                found[file.name] = f"{info.st_mtime_ns}-{info.st_size}"
-        return found
-    info = path.stat()
-    return {path.name: f"{info.st_mtime_ns}-{info.st_size}"}
 
 
 def _parsed(text: str, where: str, version: str | None, parse: Parse) -> dict[str, Any]:
