@@ -109,8 +109,8 @@ def test_one_sync_fills_the_calendar_and_follows_each_change_to_the_cards(book: 
         f"Check in with {n}" for n in ("Ana Silva", "Rui Silva", "Kit Jones", "Jo Park", "Lee Chan", "Priya Natarajan")
     }
     days = {s: d for s, d in found if not s.startswith("Check in")}
-    assert days["Ana Silva: birthday"] == "2027-04-15"
-    assert days["Rui Silva: anniversary"] == "2027-06-01"
+    assert days["Ana Silva: birthday (turns 67)"] == "2027-04-15"  # the year gives the age
+    assert days["Rui Silva: anniversary (42 years)"] == "2027-06-01"
     assert days["Kit Jones: birthday"] == "2027-02-28"  # 29 February, on the 28th in other years
     assert days["Priya Natarajan: birthday"] == "2027-03-15"
     assert not any("Pat Boss" in s for s in days)
@@ -118,8 +118,8 @@ def test_one_sync_fills_the_calendar_and_follows_each_change_to_the_cards(book: 
     # An edited card: the birthday moves.
     book.put("mum.vcf", card("uid-mum", "Ana Silva", "CATEGORIES:Family\r\nBDAY:19600420\r\n"))
     assert book.sync("2026-12-03T10:00") == 0
-    assert ("Ana Silva: birthday", "2027-04-20") in book.calendar()
-    assert ("Ana Silva: birthday", "2027-04-15") not in book.calendar()
+    assert ("Ana Silva: birthday (turns 67)", "2027-04-20") in book.calendar()
+    assert ("Ana Silva: birthday (turns 67)", "2027-04-15") not in book.calendar()
 
     # Out of its group: the check-in and the dates go.
     book.put("dad.vcf", card("uid-dad", "Rui Silva", "CATEGORIES:Work\r\nBDAY:--0612\r\n"))

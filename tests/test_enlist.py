@@ -178,3 +178,15 @@ def test_whatever_cards_come_in_the_result_plans_names_are_unique_and_the_yaml_w
         assert (theirs.name, theirs.every, theirs.prefers) == (mine.name, mine.every, mine.prefers)
         assert [d for d in theirs.dates if d.label == BIRTHDAY] == list(mine.dates)
     plan(planned, Ledger(), NOW)
+
+
+def test_a_year_gives_the_age_in_the_words_for_yaml_and_card_dates_alike() -> None:
+    people = "- name: Priya\n  every: weekly\n  dates:\n    - birthday: 1986-03-14\n    - trip: 03-20\n"
+    base = with_contacts(config(people), [MUM])
+    summaries = {p.wording.summary for p in plan(base, Ledger(), NOW).upcoming if p.checkin.is_milestone}
+    assert summaries == {
+        "Priya: birthday (turns 41)",
+        "Priya: trip",
+        "Ana Silva: birthday (turns 67)",
+        "Ana Silva: anniversary (42 years)",
+    }
