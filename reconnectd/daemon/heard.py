@@ -36,12 +36,24 @@ def contacts(config: Config, store: Store, now: datetime, remote: Opener | None 
     settings = config.contacts
     if settings is None:
         return config, Book("")
-    read = read_book(settings, store, remote)
+    read = read_book(settings, store, remote or address_book(config))
     known = known_names(store)
     roll = enlist(config, read.cards, known)
     _say_once(store, roll)
     _follow_cards(store, roll, known, now)
     return replace(config, people=roll.people), read
+
+
+def address_book(config: Config) -> Opener | None:
+    """How to open the CardDAV address book of `contacts.url` (None for a local path, or none)."""
+    settings = config.contacts
+    if settings is None or settings.url is None:
+        return None
+    return lambda: _open_address_book(settings, config.calendar.timeout.total_seconds())
+
+
+def _open_address_book(settings: ContactsSettings, timeout: float) -> book.Remote:
+    raise CalendarError(f"cannot read {settings.where}: CardDAV is not available in this build (timeout {timeout})")
 
 
 def read_book(settings: ContactsSettings, store: Store, remote: Opener | None) -> Book:

@@ -130,10 +130,7 @@ def calendar_client(config: Config, state_dir: Path, stack: ExitStack) -> Calend
 
 def address_book_opener(config: Config) -> heard.Opener | None:
     """How to open the CardDAV address book of `contacts.url` (None for a local path, or none)."""
-    settings = config.contacts
-    if settings is None or settings.url is None:
-        return None
-    return None  # until the CardDAV client is wired in
+    return heard.address_book(config)
 
 
 def _open_calendar(config: Config, state_dir: Path, stack: ExitStack, store: Store) -> CalendarClient:
