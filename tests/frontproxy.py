@@ -1,7 +1,7 @@
 """A loopback front server that puts a real CalDAV server where providers put theirs, with their quirks.
 
 The server is mounted under `/dav/` (paths and hrefs rewritten both ways); `/` answers 404 with a web
-page, and `/.well-known/caldav` a 301 to the DAV root (or wherever `well_known` says), as Nextcloud
+page, and `/.well-known/caldav` (and `carddav`) a 301 to the DAV root (or wherever `well_known` says), as Nextcloud
 does. On request it also behaves as other servers do:
 - `guest`: an unauthenticated PROPFIND gets a 207 with an `<unauthenticated/>` principal, and any
   other unauthenticated request a 403, never a 401 (Cyrus);
@@ -83,7 +83,7 @@ class _Handler(BaseHTTPRequestHandler):
         with front.lock:
             quirks.seen.append(Seen(self.command, self.path, authorized, self.headers.get("Content-Type")))
         path = self.path.split("?", 1)[0]
-        if path.rstrip("/") == "/.well-known/caldav":
+        if path.rstrip("/") in ("/.well-known/caldav", "/.well-known/carddav"):
             return self._answer(301, {"Location": quirks.well_known}, b"")
         if not (path == PREFIX or path.startswith(PREFIX + "/")):
             return self._answer(404, {"Content-Type": "text/html"}, b"<html><body>Welcome</body></html>")
