@@ -57,6 +57,10 @@ class Book(Setup):
     def write(self, people: str = PEOPLE, urls: tuple[str, ...] = (), groups: str = GROUPS) -> None:
         super().write(people, urls)
         contacts = f"contacts:\n  path: {self.book}\n  groups:\n{groups}"
+        # One write at a time: Xandikos's git store answers 500 to parallel writes racing for its index lock.
+        self.config.write_text(
+            self.config.read_text().replace("  name: Reconnect\n", "  name: Reconnect\n  concurrency: 1\n")
+        )
         self.config.write_text(self.config.read_text().replace("people:\n", contacts + "people:\n", 1))
 
     def snapshot(self) -> dict[str, bytes]:

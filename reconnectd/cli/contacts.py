@@ -9,7 +9,6 @@ from reconnectd.cli.common import Options, pass_options
 from reconnectd.contacts.cache import known_names
 from reconnectd.daemon import heard
 from reconnectd.daemon.environment import read_settings
-from reconnectd.daemon.runtime import address_book_opener
 from reconnectd.errors import UsageError
 from reconnectd.policy.english import plural
 from reconnectd.policy.enlist import NAMED, Enlisted, Roll, enlist
@@ -34,7 +33,7 @@ def contacts(options: Options) -> None:
             f"{config.file} has no contacts: section (add one with the address book's url: or path:; see the README)"
         )
     with options.store() as store:
-        book = heard.read_book(settings, store, address_book_opener(config))
+        book = heard.read_book(settings, store, heard.address_book(config, store))
         roll = enlist(config, book.cards, known_names(store))
     cards = sum(not c.group for c in book.cards)
     state = "read now" if book.read else f"could not be read ({book.error}); as last read"

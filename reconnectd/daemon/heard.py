@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
+from reconnectd.calendar.addressbook import AddressBook
 from reconnectd.calendar.client import CalendarClient
 from reconnectd.contacts import book
 from reconnectd.contacts.cache import NAMES, Book, known_names
@@ -25,6 +26,7 @@ from reconnectd.state import Store
 log = logging.getLogger(__name__)
 
 
+BOOK_URL = "contacts_url "  # + contacts.url: the address book found there, so a later read skips discovery
 WARNED = "contacts_warned"  # JSON [warning]: what the people of the address book gave, said once
 Opener = Callable[[], book.Remote]  # the CardDAV address book, opened (raises CalendarError)
 
@@ -36,7 +38,7 @@ def contacts(config: Config, store: Store, now: datetime, remote: Opener | None 
     settings = config.contacts
     if settings is None:
         return config, Book("")
-    read = read_book(settings, store, remote or address_book(config))
+    read = read_book(settings, store, remote or address_book(config, store))
     known = known_names(store)
     roll = enlist(config, read.cards, known)
     _say_once(store, roll)
@@ -44,16 +46,27 @@ def contacts(config: Config, store: Store, now: datetime, remote: Opener | None 
     return replace(config, people=roll.people), read
 
 
-def address_book(config: Config) -> Opener | None:
-    """How to open the CardDAV address book of `contacts.url` (None for a local path, or none)."""
+def address_book(config: Config, store: Store | None = None) -> Opener | None:
+    """How to open the CardDAV address book of `contacts.url` (None for a local path, or none). With
+    `store`, the address book's URL found last time spares the discovery."""
     settings = config.contacts
     if settings is None or settings.url is None:
         return None
-    return lambda: _open_address_book(settings, config.calendar.timeout.total_seconds())
+    timeout = config.calendar.timeout.total_seconds()
+    known = store.get_meta(BOOK_URL + settings.url) if store is not None else None
+    return lambda: _open_address_book(settings, timeout, known)
 
 
-def _open_address_book(settings: ContactsSettings, timeout: float) -> book.Remote:
-    raise CalendarError(f"cannot read {settings.where}: CardDAV is not available in this build (timeout {timeout})")
+def _open_address_book(settings: ContactsSettings, timeout: float, known: str | None) -> AddressBook:
+    assert settings.url is not None
+    password = settings.password.reveal() if settings.password is not None else None
+    client = AddressBook(settings.url, settings.username, password, verify_tls=settings.verify_tls, timeout=timeout)
+    try:
+        client.open(None, known)
+    except BaseException:
+        client.close()
+        raise
+    return client
 
 
 def read_book(settings: ContactsSettings, store: Store, remote: Opener | None) -> Book:
@@ -67,9 +80,14 @@ def read_book(settings: ContactsSettings, store: Store, remote: Opener | None) -
     if opened is None:
         return book.down(settings, store, "no CardDAV client")
     try:
-        return book.read_remote(settings, store, opened)
+        read = book.read_remote(settings, store, opened)
     finally:
         opened.close()
+    if read.read and settings.url is not None:
+        store.set_meta(BOOK_URL + settings.url, opened.url)
+    elif settings.url is not None:
+        store.delete_meta(BOOK_URL + settings.url)  # found again next time: it may have moved
+    return read
 
 
 def _say_once(store: Store, roll: Roll) -> None:
