@@ -19,6 +19,11 @@ from test_addressbook import MKCOL, _home
 from test_addressbook import Book as Phone
 from test_sync import Setup
 
+from reconnectd.daemon import heard
+from reconnectd.daemon.environment import read_settings
+from reconnectd.logs import Redactor
+from reconnectd.state import Store
+
 NOW = "2026-12-03T09:00"
 CARD = "BEGIN:VCARD\r\nVERSION:{version}\r\nUID:{uid}\r\nFN:{name}\r\n{extra}END:VCARD\r\n"
 CARDS = {  # every date form real address books write
@@ -167,3 +172,24 @@ def test_an_address_book_that_is_down_keeps_its_people(user: NewUser, capsys: py
     assert {s.uid for s in user.objects().values()} == first  # type: ignore[attr-defined]
     said = capsys.readouterr().err
     assert "could not read the address book" in said and "keeping the people of the last read" in said
+
+
+def test_a_quiet_read_is_one_sync_report_and_only_changed_cards_are_fetched(user: NewUser) -> None:
+    """As the daemon reads it: the address book kept open from one cycle to the next."""
+    config = read_settings(user.config, Redactor())
+    assert config.contacts is not None
+    kept = heard.KeptBook()
+    with Store(user.tmp_path / "state.db") as store:
+        opener = kept.opener(config, store)
+        first = heard.read_book(config.contacts, store, opener)
+        assert len([c for c in first.cards if not c.group]) == 9
+        with opener() as remote:  # type: ignore[misc]
+            before = remote.requests  # type: ignore[attr-defined]
+            assert heard.read_book(config.contacts, store, opener).read
+            assert remote.requests - before == 1  # type: ignore[attr-defined]
+            user.put("mum", card("mum", "4.0", "Ana Silva", "CATEGORIES:Family\r\nBDAY:19600420\r\n"))
+            before = remote.requests  # type: ignore[attr-defined]
+            again = heard.read_book(config.contacts, store, opener)
+            assert remote.requests - before == 2  # type: ignore[attr-defined]  # the changes, and one multiget
+    kept.close()
+    assert {d.day for c in again.cards if c.uid == "mum" for d in c.dates} == {20}

@@ -89,16 +89,15 @@ def _say_contacts(config: Config) -> bool:
     assert config.contacts is not None
     where = config.contacts.where
     opener = address_book_opener(config)
-    remote = None
     try:
-        remote = opener() if opener is not None else None
-        objects, cards = book.probe(config.contacts, remote)
+        if opener is None:
+            objects, cards = book.probe(config.contacts, None)
+        else:
+            with opener() as remote:
+                objects, cards = book.probe(config.contacts, remote)
     except ReconnectdError as error:
         click.echo(f"contacts: {error}", err=True)
         return False
-    finally:
-        if remote is not None:
-            remote.close()
     kind = "CardDAV address book" if config.contacts.url else "vCard folder" if objects != 1 else "vCard file"
     click.echo(f"contacts: will read the {kind} {where} ({plural(cards, 'card')}, read only)")
     return True

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from contextlib import AbstractContextManager, closing, nullcontext
 from dataclasses import replace
 from datetime import datetime
 
@@ -28,7 +29,7 @@ log = logging.getLogger(__name__)
 
 BOOK_URL = "contacts_url "  # + contacts.url: the address book found there, so a later read skips discovery
 WARNED = "contacts_warned"  # JSON [warning]: what the people of the address book gave, said once
-Opener = Callable[[], book.Remote]  # the CardDAV address book, opened (raises CalendarError)
+Opener = Callable[[], AbstractContextManager[book.Remote]]  # the CardDAV address book, opened (or CalendarError)
 
 
 def contacts(config: Config, store: Store, now: datetime, remote: Opener | None = None) -> tuple[Config, Book]:
@@ -54,7 +55,40 @@ def address_book(config: Config, store: Store | None = None) -> Opener | None:
         return None
     timeout = config.calendar.timeout.total_seconds()
     known = store.get_meta(BOOK_URL + settings.url) if store is not None else None
-    return lambda: _open_address_book(settings, timeout, known)
+    return lambda: closing(_open_address_book(settings, timeout, known))
+
+
+class KeptBook:
+    """The CardDAV address book kept open from one cycle to the next, as the calendar is: one login,
+    and a quiet poll of one request. Opened again when its settings change, or after a failed read
+    (the address book may have moved)."""
+
+    def __init__(self) -> None:
+        self._client: AddressBook | None = None
+        self._for: tuple[ContactsSettings, float] | None = None
+
+    def opener(self, config: Config, store: Store) -> Opener | None:
+        settings, timeout = config.contacts, config.calendar.timeout.total_seconds()
+        if settings is None or settings.url is None:
+            self.close()
+            return None
+        url = settings.url
+
+        def kept() -> AbstractContextManager[book.Remote]:
+            known = store.get_meta(BOOK_URL + url)
+            if self._for != (settings, timeout) or known is None:
+                self.close()
+            if self._client is None:
+                self._client = _open_address_book(settings, timeout, known)
+                self._for = (settings, timeout)
+            return nullcontext(self._client)
+
+        return kept
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+        self._client, self._for = None, None
 
 
 def _open_address_book(settings: ContactsSettings, timeout: float, known: str | None) -> AddressBook:
@@ -73,18 +107,16 @@ def read_book(settings: ContactsSettings, store: Store, remote: Opener | None) -
     """The address book's cards now, or as last read when it cannot be read."""
     if settings.path is not None:
         return book.read_local(settings, store)
-    try:
-        opened = remote() if remote is not None else None
-    except CalendarError as failure:
-        return book.down(settings, store, str(failure))
-    if opened is None:
+    if remote is None:
         return book.down(settings, store, "no CardDAV client")
     try:
-        read = book.read_remote(settings, store, opened)
-    finally:
-        opened.close()
+        with remote() as opened:
+            read = book.read_remote(settings, store, opened)
+            found = opened.url
+    except CalendarError as failure:
+        read = book.down(settings, store, str(failure))
     if read.read and settings.url is not None:
-        store.set_meta(BOOK_URL + settings.url, opened.url)
+        store.set_meta(BOOK_URL + settings.url, found)
     elif settings.url is not None:
         store.delete_meta(BOOK_URL + settings.url)  # found again next time: it may have moved
     return read

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from reconnectd.calendar.client import CalendarClient
@@ -59,6 +59,11 @@ class Runtime:
     calendar_error: str | None
     state_dir: Path
     _stack: ExitStack
+    book: heard.KeptBook = field(default_factory=heard.KeptBook)  # the CardDAV address book, kept open
+
+    def address_book(self) -> heard.Opener | None:
+        """The address book of this config, opened once and kept (None without contacts.url)."""
+        return self.book.opener(self.config, self.store)
 
     def connect(self) -> CalendarClient | None:
         """The calendar, opening it if an earlier attempt failed."""
@@ -79,6 +84,7 @@ class Runtime:
         self.notifier = Notifier.for_settings(config.notify)
 
     def close(self) -> None:
+        self.book.close()
         self._stack.close()
 
     def __enter__(self) -> Runtime:
