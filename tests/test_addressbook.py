@@ -261,3 +261,33 @@ def test_a_url_with_no_carddav_says_so_in_the_words_of_the_contacts_section(book
     ):
         client.open()
     assert "CardDAV" in str(failure.value) and "contacts.url" in str(failure.value)
+
+
+def test_a_card_deleted_before_the_fetch_is_simply_not_in_it(book: Book) -> None:
+    kept, gone = list(book.hrefs.values())[:2]
+    with book.client(book.url) as client:
+        client.open()
+        book.request("DELETE", gone)
+        assert list(client.fetch([kept, gone])) == [kept]
+
+
+def test_a_server_that_takes_us_for_a_guest_gets_the_login_unasked(book: Book) -> None:
+    """Cyrus: a 207 with <unauthenticated/> to a PROPFIND without credentials, never a 401."""
+    if not book.server.username:
+        pytest.skip("Xandikos here has no login to send")
+    with FrontServer(book.server.server.port, Quirks(guest=True, strict_type=True)) as front:
+        with book.client(front.url + "dav/") as client:
+            assert urlsplit(client.open("Friends")).path == PREFIX + urlsplit(book.url).path
+            assert client.principal
+            assert "Erik Lindqvist" in _every_card(client)
+        assert front.seen()[-1].authorized
+
+
+def test_many_cards_are_fetched_in_batches(book: Book) -> None:
+    with book.client(book.url) as client:
+        client.open()
+        hrefs = sorted(client.changes(None).changed)
+        client.batch = 5
+        before = client.requests
+        assert sorted(client.fetch(hrefs)) == hrefs
+        assert client.requests - before == -(-len(hrefs) // 5)

@@ -67,7 +67,7 @@ def test_broken_cards_cost_only_themselves_and_each_is_named_in_a_warning() -> N
     assert "card 2 has no END:VCARD" in text  # "Never Closed" is not read
     assert 'card 3 ("Luca Bianchi") has 4 lines that could not be read' in text  # a binary photo
     assert "card 5 has no name" in text
-    assert "card 6 has the UID of an earlier card" in text
+    assert 'card 6 ("Luca Bianchi again") has the UID of an earlier card' in text
     assert '"sometime in spring"' in text and '"1991-04-31"' in text
     assert "Never Closed" not in {card.name for card in reading.cards}
     assert {card.name: [_shown(d) for d in card.dates] for card in reading.cards}["Luca Bianchi"] == [
@@ -96,6 +96,11 @@ def test_broken_cards_cost_only_themselves_and_each_is_named_in_a_warning() -> N
         ("ANNIVERSARY:20100612", CardDate(ANNIVERSARY, 6, 12, 2010)),
         ("ANNIVERSARY;VALUE=DATE:--0612", CardDate(ANNIVERSARY, 6, 12)),
         ("X-ANNIVERSARY:2010-06-12", CardDate(ANNIVERSARY, 6, 12, 2010)),
+        ("X-EVOLUTION-ANNIVERSARY:2010-06-12", CardDate(ANNIVERSARY, 6, 12, 2010)),
+        ("X-KADDRESSBOOK-X-Anniversary:2010-06-12", CardDate(ANNIVERSARY, 6, 12, 2010)),
+        ("BDAY:1990-4-5", CardDate(BIRTHDAY, 4, 5, 1990)),
+        ("BDAY:--4-5", CardDate(BIRTHDAY, 4, 5)),
+        ("item2.X-ABDATE:2010-06-12\r\nitem2.X-ABLABEL:Anniversary", CardDate(ANNIVERSARY, 6, 12, 2010)),
         ("item1.X-ABDATE:2010-06-12\r\nitem1.X-ABLABEL:_$!<Anniversary>!$_", CardDate(ANNIVERSARY, 6, 12, 2010)),
         ("ITEM7.X-ABDATE;type=pref:--06-12\r\nitem7.X-ABLabel:_$!<anniversary>!$_", CardDate(ANNIVERSARY, 6, 12)),
     ],
@@ -116,6 +121,10 @@ def test_every_date_form_real_address_books_write(line: str, expected: CardDate)
         "BDAY:--0000",
         "BDAY:1990",
         "BDAY:1990-04",
+        "BDAY:199045",  # not 1990-04-05
+        "BDAY:1990-0415",
+        "BDAY:--415",
+        "BDAY:T100000",
         "ANNIVERSARY:2020-13-01",
         "X-ANNIVERSARY:soon",
     ],
@@ -203,9 +212,13 @@ def test_a_card_without_uid_keeps_the_same_uid_from_one_read_to_the_next() -> No
     ]
 
 
-def test_two_cards_without_uid_of_the_same_name_are_both_kept() -> None:
-    twins = read_cards("BEGIN:VCARD\nFN:Sam\nEND:VCARD\nBEGIN:VCARD\nFN:Sam\nNOTE:other\nEND:VCARD\n", where="w")
+def test_two_cards_without_uid_of_the_same_name_are_both_kept_and_the_same_card_twice_once() -> None:
+    sam, other = "BEGIN:VCARD\nFN:Sam\nEND:VCARD\n", "BEGIN:VCARD\nFN:Sam\nNOTE:other\nEND:VCARD\n"
+    twins = read_cards(sam + other, where="w")
     assert len({card.uid for card in twins.cards}) == 2
+    thrice = read_cards(sam + sam + sam, where="w")
+    assert len(thrice.cards) == 2  # by name, then by text; the third is the second again
+    assert 'card 3 ("Sam") has the UID of an earlier card (or is the same card again)' in thrice.warnings[0]
 
 
 def test_a_huge_card_is_skipped_and_the_rest_is_read() -> None:

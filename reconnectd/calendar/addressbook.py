@@ -62,6 +62,7 @@ class AddressBook(Discovered):
     home_set = "addressbook-home-set"
     collection_type = "addressbook"
     plural = "address books"
+    batch = 100  # cards per addressbook-multiget
 
     def __init__(
         self, url: str, username: str | None, password: str | None, *, verify_tls: bool = True, timeout: float = 30
@@ -110,6 +111,14 @@ class AddressBook(Discovered):
                 )
         self.name, self.url = chosen
         return self.url
+
+    def fetch(self, hrefs: list[str]) -> dict[str, tuple[str | None, str]]:
+        """The cards at `hrefs`: href to (ETag, text), in multigets of `batch` cards each (a first read
+        of thousands of cards with photos is then many answers of a few megabytes, not one huge one)."""
+        found: dict[str, tuple[str | None, str]] = {}
+        for start in range(0, len(hrefs), self.batch):
+            found.update(super().fetch(hrefs[start : start + self.batch]))
+        return found
 
     def _multiget_data(self, response: Any) -> dict[str, tuple[str | None, str]]:
         found: dict[str, tuple[str | None, str]] = {}

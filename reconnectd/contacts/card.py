@@ -14,6 +14,7 @@ What is chosen here:
   (`X-ADDRESSBOOKSERVER-MEMBER:urn:uuid:X` for the card `UID:X`) find their members.
 - A card larger than `CARD_LIMIT` (a photo of many megabytes, or garbage) is skipped.
 - A year before 1800 means "no year": Apple and Fastmail write 1604, others 0000 or 0001.
+- A second card without UID under the same name goes by a hash of its text instead.
 - Of Apple's and Google's labelled dates (`itemN.X-ABDATE`), only the anniversary is read:
   a date under any other label has no kind the planner knows.
 """
@@ -26,7 +27,7 @@ import io
 import re
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from vobject.base import ContentLine, getLogicalLines, textLineToContentLine
 
@@ -39,12 +40,22 @@ UID_LIMIT = 200
 SHOWN = 40  # characters of a bad value quoted back in a warning
 FIRST_YEAR = 1800  # an earlier year stands for none
 
-_ANNIVERSARY_LABEL = "_$!<anniversary>!$_"
+_ANNIVERSARY_LABELS = ("_$!<anniversary>!$_", "anniversary")  # Apple's and Google's, or typed by hand
 _URN = "urn:uuid:"
 _BEGIN = re.compile(r"begin\s*:\s*vcard\s*$", re.IGNORECASE)
 _END = re.compile(r"end\s*:\s*vcard\s*$", re.IGNORECASE)
-# A date as written, time and zone ignored: YYYYMMDD, YYYY-MM-DD, --MMDD, --MM-DD.
-_DATE = re.compile(r"(?:(\d{4})-?|--)(\d{1,2})-?(\d{1,2})(?:T.*)?", re.IGNORECASE | re.DOTALL)
+# A date as written, any time and zone after it ignored: YYYYMMDD, YYYY-MM-DD (Android may leave out a
+# zero: 1990-4-5), --MMDD, --MM-DD. Groups: year (or none), month, day.
+_DATES = tuple(
+    re.compile(pattern + r"(?:T.*)?", re.IGNORECASE | re.DOTALL)
+    for pattern in (
+        r"(\d{4})(\d{2})(\d{2})",
+        r"(\d{4})-(\d{1,2})-(\d{1,2})",
+        r"--()(\d{2})(\d{2})",
+        r"--()(\d{1,2})-(\d{1,2})",
+    )
+)
+_ANNIVERSARIES = ("ANNIVERSARY", "X-ANNIVERSARY", "X-EVOLUTION-ANNIVERSARY", "X-KADDRESSBOOK-X-ANNIVERSARY")
 _TEXT_ESCAPES = {"n": "\n", "N": "\n"}
 
 
@@ -80,19 +91,26 @@ def read_cards(text: str, *, where: str) -> Reading:
             continue
         if card is None:
             continue
+        if card.uid in seen and derived:
+            card = replace(
+                card, uid="text:" + hashlib.sha256("\n".join(lines).encode("utf-8", "replace")).hexdigest()[:16]
+            )
         if card.uid in seen:
-            card = _renamed(card, lines) if derived else None
-            if card is None:
-                reading.warnings.append(f"{where}: {label} has the UID of an earlier card; it is skipped")
-                continue
+            reading.warnings.append(
+                f'{where}: {label} ("{card.name}") has the UID of an earlier card (or is the same card again); '
+                "it is skipped"
+            )
+            continue
         seen.add(card.uid)
         nameless_uid += derived
         reading.cards.append(card)
     if nameless_uid:
-        some = "1 card has" if nameless_uid == 1 else f"{nameless_uid} cards have"
-        reading.warnings.append(
-            f"{where}: {some} no UID, and go by their name: renaming one in the address book starts it afresh"
+        some = (
+            "1 card has no UID, and goes by its name"
+            if nameless_uid == 1
+            else (f"{nameless_uid} cards have no UID, and go by their name")
         )
+        reading.warnings.append(f"{where}: {some}: renaming one in the address book starts it afresh")
     return reading
 
 
@@ -186,23 +204,17 @@ def _card(lines: list[str], where: str, label: str, warnings: list[str]) -> tupl
     return card, derived
 
 
-def _renamed(card: Card, lines: list[str]) -> Card:
-    """A second card without UID that has the name of another: a UID from its whole text instead."""
-    digest = hashlib.sha256("\n".join(lines).encode("utf-8", "replace")).hexdigest()[:16]
-    return Card(**{**card.__dict__, "uid": f"text:{digest}"})
-
-
 # -- dates --------------------------------------------------------------------
 
 
 def _dates(by_name: dict[str, list[ContentLine]], where: str, label: str, warnings: list[str]) -> tuple[CardDate, ...]:
     labels = {line.group.lower(): _text(line).strip().lower() for line in by_name.get("X-ABLABEL", ()) if line.group}
     written: list[tuple[str, ContentLine]] = [(BIRTHDAY, line) for line in by_name.get("BDAY", ())]
-    written += [(ANNIVERSARY, line) for name in ("ANNIVERSARY", "X-ANNIVERSARY") for line in by_name.get(name, ())]
+    written += [(ANNIVERSARY, line) for name in _ANNIVERSARIES for line in by_name.get(name, ())]
     written += [
         (ANNIVERSARY, line)
         for line in by_name.get("X-ABDATE", ())
-        if line.group and labels.get(line.group.lower()) == _ANNIVERSARY_LABEL
+        if line.group and labels.get(line.group.lower()) in _ANNIVERSARY_LABELS
     ]
     found: list[CardDate] = []
     for kind, line in written:
@@ -221,7 +233,7 @@ def _dates(by_name: dict[str, list[ContentLine]], where: str, label: str, warnin
 
 def _date(kind: str, value: str, omitted: int | None) -> CardDate | None:
     """The day `value` names, or None when it names none (a text, a month, a 31 April)."""
-    match = _DATE.fullmatch(value)
+    match = next((found for pattern in _DATES if (found := pattern.fullmatch(value))), None)
     if not match:
         return None
     year = int(match[1]) if match[1] else None
