@@ -330,12 +330,17 @@ EXPECTED: dict[str, list[str]] = {
     "79-credentials-in-the-contacts-url.yaml": [
         '{file}:4: contacts.url: holds a user name (and maybe a password) before the @; write the URL without it, like "https://carddav.example.com/", and put them in username: and password_file:',
     ],
+    "80-contacts-password-file-missing.yaml": [
+        "{file}:6: contacts.password_file: cannot read /nonexistent/reconnectd/carddav-password: "
+        "No such file or directory (put the address book's password on one line in that file)",
+    ],
 }
 
 # Problems found only once secrets are resolved and Apprise has read the URLs: load_config leaves those to
 # runtime.read_config (what `check` calls), so in-process these cases go through read_config.
 RESOLVED = {
     "60-password-file-missing.yaml",
+    "80-contacts-password-file-missing.yaml",
     "61-password-file-is-a-directory.yaml",
     "62-password-file-unknown-user.yaml",
     "63-password-command-fails.yaml",

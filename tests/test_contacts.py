@@ -11,6 +11,8 @@ import pytest
 from conftest import CalDAVServerInfo
 from test_sync import Setup
 
+from reconnectd.cli import main
+
 NOW = "2026-12-03T09:00"
 CARD = """BEGIN:VCARD\r
 VERSION:3.0\r
@@ -189,3 +191,20 @@ def test_check_connect_names_the_address_book(book: Book, capsys: pytest.Capture
     assert book.run("check", "--connect") == 1
     err = capsys.readouterr().err
     assert f"contacts: cannot read the address book at {book.book}: no such file or directory" in err
+
+
+def test_the_address_books_password_is_never_shown(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    """Not at --verbose, not when the server cannot be reached, not in the contacts command."""
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "timezone: Europe/London\ncontacts:\n  url: http://127.0.0.1:9/dav/\n  username: sam\n"
+        "  password: hunter2-contacts\n  groups:\n    Family: weekly\npeople: []\n"
+    )
+    config.chmod(0o600)
+    for command in (["contacts"], ["check", "--connect"]):
+        with pytest.raises(SystemExit):
+            main(["-v", "--config", str(config), "--state-dir", str(tmp_path / "state"), *command])
+    out, err = capfd.readouterr()
+    assert "could not be read" in out or "cannot" in err
+    assert "hunter2" not in out + err
+    assert "c2FtOmh1bnRlcjItY29udGFjdHM" not in out + err  # nor as a Basic header

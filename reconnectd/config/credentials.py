@@ -47,7 +47,8 @@ def resolve(config: Config, config_path: Path, environ: Mapping[str, str]) -> Co
         try:
             contacts = replace(contacts, password=Secret(_password(given, config_path.parent, credentials, environ)))
         except _Unusable as why:
-            problems.append(Problem(config.file, given.line, f"contacts.{given.key}", str(why)))
+            said = str(why).replace("CalDAV password", "address book's password")
+            problems.append(Problem(config.file, given.line, f"contacts.{given.key}", said))
     if contacts is not None and _borrows_login(contacts, calendar):
         contacts = replace(contacts, username=calendar.username, password=calendar.password)
     notify = config.notify
