@@ -3,13 +3,15 @@ and from which group, the dates read, and how many contacts are left out. Writes
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from reconnectd.cli.common import Options, pass_options
 from reconnectd.contacts.cache import known_names
 from reconnectd.daemon import heard
 from reconnectd.daemon.environment import read_settings
-from reconnectd.errors import UsageError
+from reconnectd.errors import EXIT_RUNTIME, UsageError
 from reconnectd.policy.english import plural
 from reconnectd.policy.enlist import NAMED, Enlisted, Roll, enlist
 from reconnectd.policy.model import Milestone
@@ -35,11 +37,16 @@ def contacts(options: Options) -> None:
     with options.store() as store:
         book = heard.read_book(settings, store, heard.address_book(config, store))
         roll = enlist(config, book.cards, known_names(store))
-    cards = sum(not c.group for c in book.cards)
-    state = "read now" if book.read else f"could not be read ({book.error}); as last read"
-    click.echo(f"Address book: {settings.where}, {plural(cards, 'card')} ({state})")
+    cards = plural(sum(not c.group for c in book.cards), "card")
+    if book.read:
+        click.echo(f"Address book: {settings.where}, {cards} (read now)")
+    else:
+        click.echo(f"Address book: {settings.where} cannot be read now: {book.error}")
+        click.echo(f"As of the last read: {cards}")
     for line in roll_lines(roll):
         click.echo(line)
+    if not book.read:
+        sys.exit(EXIT_RUNTIME)
 
 
 def roll_lines(roll: Roll) -> list[str]:
