@@ -34,7 +34,15 @@ from waiting import HANG_GUARD
 
 from reconnectd.cli import main
 from reconnectd.config.load import load_config, parse_config
-from reconnectd.config.schema import CALENDAR_KEYS, NOTIFY_KEYS, PERSON_KEYS, SCHEDULE_KEYS, TOP_KEYS
+from reconnectd.config.schema import (
+    CALENDAR_KEYS,
+    CONTACTS_KEYS,
+    GROUP_KEYS,
+    NOTIFY_KEYS,
+    PERSON_KEYS,
+    SCHEDULE_KEYS,
+    TOP_KEYS,
+)
 from reconnectd.daemon.runtime import read_config
 from reconnectd.errors import ConfigError
 from reconnectd.logs import Redactor
@@ -548,7 +556,7 @@ def test_a_daemon_process_refuses_bad_configs_on_sighup_and_still_stops_cleanly(
 
 # --- fuzzing ---------------------------------------------------------------------------------------
 
-KEY_NAMES = sorted({*TOP_KEYS, *CALENDAR_KEYS, *NOTIFY_KEYS, *SCHEDULE_KEYS, *PERSON_KEYS})
+KEY_NAMES = sorted({*TOP_KEYS, *CALENDAR_KEYS, *NOTIFY_KEYS, *SCHEDULE_KEYS, *PERSON_KEYS, *CONTACTS_KEYS, *GROUP_KEYS})
 # Words that once crashed the loader (a "~user" path, a tzdata folder name such as "Europe") are fed on purpose.
 TZ_FOLDERS = sorted({zone.split("/")[0] for zone in available_timezones() if "/" in zone})
 
@@ -593,6 +601,13 @@ DOCUMENTS = (
             "notify": section(NOTIFY_KEYS),
             "schedule": section(SCHEDULE_KEYS),
             "people": st.lists(section(PERSON_KEYS), max_size=4) | VALUES,
+            "contacts": st.builds(
+                lambda keys, groups: (
+                    {**keys, "groups": groups} if isinstance(keys, dict) and groups is not None else keys
+                ),
+                section(CONTACTS_KEYS),
+                st.none() | st.dictionaries(WORDS, section(GROUP_KEYS) | WORDS, max_size=3) | VALUES,
+            ),
         },
     )
     | VALUES
