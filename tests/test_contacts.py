@@ -103,6 +103,7 @@ def test_the_contacts_command_shows_who_will_be_planned(book: Book, capsys: pyte
     assert rows["Priya Natarajan"].endswith("weekly named in people:; birthday 15 Mar")  # the YAML's birthday wins
     assert "Pat Boss" not in out
     assert "Not planned: 1 contact in no group of contacts.groups and not named in people:" in out
+    assert "Groups in the address book: Climbing (1), Family (2, mapped), Friends (3, mapped), Work (1)" in out
 
 
 def test_one_sync_fills_the_calendar_and_follows_each_change_to_the_cards(book: Book) -> None:

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from reconnectd.config.load import parse_config
 from reconnectd.policy.cards import Card, CardDate
-from reconnectd.policy.enlist import NAMED, enlist, with_contacts
+from reconnectd.policy.enlist import NAMED, enlist, groups_found, with_contacts
 from reconnectd.policy.ledger import Ledger
 from reconnectd.policy.model import ANNIVERSARY, BIRTHDAY, fold
 from reconnectd.policy.plan import plan
@@ -190,3 +190,8 @@ def test_a_year_gives_the_age_in_the_words_for_yaml_and_card_dates_alike() -> No
         "Ana Silva: birthday (turns 67)",
         "Ana Silva: anniversary (42 years)",
     }
+
+
+def test_the_groups_found_count_members_by_categories_and_group_cards() -> None:
+    apple = Card("g", "Climbing", group=True, members=("uid-kit", "uid-gone"))
+    assert groups_found([MUM, KIT, apple, STRANGER]) == {"Climbing": 1, "Family": 1, "Friends": 1, "Work": 1}

@@ -13,8 +13,8 @@ from reconnectd.daemon import heard
 from reconnectd.daemon.environment import read_settings
 from reconnectd.errors import EXIT_RUNTIME, UsageError
 from reconnectd.policy.english import plural
-from reconnectd.policy.enlist import NAMED, Enlisted, Roll, enlist
-from reconnectd.policy.model import Milestone
+from reconnectd.policy.enlist import NAMED, Enlisted, Roll, enlist, groups_found
+from reconnectd.policy.model import Milestone, fold
 
 
 @click.command("contacts")
@@ -45,6 +45,15 @@ def contacts(options: Options) -> None:
         click.echo(f"As of the last read: {cards}")
     for line in roll_lines(roll):
         click.echo(line)
+    found = groups_found(book.cards)
+    mapped = {fold(rule.group) for rule in settings.groups}
+    if found:
+        shown = ", ".join(f"{g} ({n}{', mapped' if fold(g) in mapped else ''})" for g, n in found.items())
+        click.echo(f"Groups in the address book: {shown}")
+    if not settings.groups:
+        click.echo(
+            "No group is mapped yet: add one under contacts.groups (like Family: 2 weeks), or name people in people:"
+        )
     if not book.read:
         sys.exit(EXIT_RUNTIME)
 

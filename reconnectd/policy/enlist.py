@@ -94,6 +94,21 @@ def enlist(config: Config, cards: Sequence[Card], known: Mapping[str, str]) -> R
     return Roll(tuple(enlisted), unplanned, tuple(warnings))
 
 
+def groups_found(cards: Sequence[Card]) -> dict[str, int]:
+    """Each group the address book has (CATEGORIES and group cards, as first spelt), with its members."""
+    members: dict[str, set[str]] = {}
+    spelt: dict[str, str] = {}
+    uids = {c.uid for c in cards if not c.group}
+    for card in cards:
+        named = [(g, {card.uid}) for g in card.groups] if not card.group else [(card.name, set(card.members) & uids)]
+        for group, who in named:
+            cleaned = _clean(group)
+            if cleaned:
+                spelt.setdefault(fold(cleaned), cleaned)
+                members.setdefault(fold(cleaned), set()).update(who)
+    return {spelt[k]: len(v) for k, v in sorted(members.items())}
+
+
 def _card_of(
     person: Person, by_uid: Mapping[str, Card], by_name: Mapping[str, list[Card]], used: set[str], warnings: list[str]
 ) -> Card | None:
