@@ -291,3 +291,41 @@ def test_many_cards_are_fetched_in_batches(book: Book) -> None:
         before = client.requests
         assert sorted(client.fetch(hrefs)) == hrefs
         assert client.requests - before == -(-len(hrefs) // 5)
+
+
+def test_without_sync_collection_every_card_is_listed_by_propfind_and_a_deleted_one_is_missing(book: Book) -> None:
+    with book.client(book.url) as client:
+        client.open()
+        synced = client.changes(None)
+        client.sync_supported = False  # as after a server answered 501 to sync-collection
+        listed = client.changes(synced.token)
+        assert listed.complete and listed.token is None
+        assert dict(listed.changed) == dict(synced.changed)
+        gone = book.hrefs["4c1d4a6f-9b2e-4f3a-c7b8-d9e0f1a2b3c4"]
+        book.request("DELETE", gone)
+        assert gone not in client.changes(None).changed
+        assert len(_every_card(client)) == len(book.hrefs) - 1
+
+
+def test_a_refused_login_says_so_in_the_contacts_words_and_never_shows_the_password(book: Book) -> None:
+    if not book.server.username:
+        pytest.skip("Xandikos here asks for no login")
+    with (
+        AddressBook(book.url, book.server.username, "wrong horse battery") as client,
+        pytest.raises(CalendarError) as failure,
+    ):
+        client.open()
+    message = str(failure.value)
+    assert "refused the login" in message and "contacts.username" in message
+    assert "wrong horse" not in message
+
+
+def test_an_address_book_the_server_made_itself_is_not_the_one_guessed(book: Book) -> None:
+    """Nextcloud's "Recently contacted" sorts first by URL, and holds no one the user chose."""
+    recent = urljoin(book.url, "../z-app-generated--contactsinteraction--recent/")
+    book.request("MKCOL", recent, MKCOL.format(name="Recently contacted"), **{"Content-Type": "application/xml"})
+    with book.client(urljoin(book.server.url, book.home)) as client:
+        chosen = client.open()
+        assert recent in [url for _, url in client.addressbooks()]
+    assert chosen != recent
+    assert (chosen == book.url) == (book.server.kind == "radicale")

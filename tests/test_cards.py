@@ -63,9 +63,9 @@ def test_the_corpus_covers_every_file_in_it() -> None:
 def test_broken_cards_cost_only_themselves_and_each_is_named_in_a_warning() -> None:
     reading = read_cards((CORPUS / "broken.vcf").read_bytes().decode("utf-8", "replace"), where="broken.vcf")
     text = "\n".join(reading.warnings)
-    assert 'card 1 ("Hana Novak") has 1 line that could not be read' in text  # bad line folding
+    assert 'card 1 ("Hana Novak") has 1 line that could not be read' in text  # its EMAIL, badly folded
     assert "card 2 has no END:VCARD" in text  # "Never Closed" is not read
-    assert 'card 3 ("Luca Bianchi") has 4 lines that could not be read' in text  # a binary photo
+    assert "Luca Bianchi" not in text.replace("Luca Bianchi again", "")  # a binary photo is none of our business
     assert "card 5 has no name" in text
     assert 'card 6 ("Luca Bianchi again") has the UID of an earlier card' in text
     assert '"sometime in spring"' in text and '"1991-04-31"' in text

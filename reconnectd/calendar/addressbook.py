@@ -98,12 +98,13 @@ class AddressBook(Discovered):
                     + " (paste the URL of the one to read in contacts.url)"
                 )
         else:
-            chosen = _pick(found, self.server_url)
+            named = _named(found, self.server_url)
+            chosen = named or _first(found)
             if chosen is None:
                 raise CalendarError(
                     f"{self.session.where()} has no address book for this login at that URL (check contacts.url)"
                 )
-            if len(found) > 1:
+            if named is None and len(found) > 1:
                 log.info(
                     'reading the address book "%s" of %d (to read another, paste its URL in contacts.url)',
                     chosen[0],
@@ -150,11 +151,14 @@ class AddressBook(Discovered):
         _refuse("write cards")
 
 
-def _pick(found: list[tuple[str, str]], pasted: str) -> tuple[str, str] | None:
-    """The address book the pasted URL is or is in; else the first by URL the user made."""
-    inside = [pair for pair in found if urlsplit(pasted).path.rstrip("/") == urlsplit(pair[1]).path.rstrip("/")]
-    if inside:
-        return inside[0]
+def _named(found: list[tuple[str, str]], pasted: str) -> tuple[str, str] | None:
+    """The address book the pasted URL is, if it is one."""
+    path = urlsplit(pasted).path.rstrip("/")
+    return next((pair for pair in found if urlsplit(pair[1]).path.rstrip("/") == path), None)
+
+
+def _first(found: list[tuple[str, str]]) -> tuple[str, str] | None:
+    """The first by URL of the address books the user made (Nextcloud makes some itself), else of all."""
     ranked = sorted(found, key=lambda pair: (last_segment(pair[1]).startswith(_MADE_BY_THE_SERVER), pair[1]))
     return ranked[0] if ranked else None
 

@@ -3,10 +3,12 @@
 vobject unfolds the lines and splits each into name, parameters and value (decoding
 quoted-printable); what a property means is read here, because vobject's own reading of
 NICKNAME and CATEGORIES keeps only the first of many values. The text is cut into cards
-first, so that a broken card (no END, a line that does not parse, too large) costs only
-itself: it is skipped with a warning, and the rest is read.
+first, so that a broken card (no END, no name, too large) costs only itself: it is skipped
+with a warning, and the rest is read. Only the properties read here are parsed at all; a line
+of those that does not parse is warned about, a broken photo or note is no concern of ours.
 
 What is chosen here:
+- A card with neither FN nor N goes by its ORG, else its first nickname.
 - A card without UID goes by a stable one made from its name (`name:` and a hash), so a
   Google export, which has none, keeps its people from one read to the next; renaming such
   a contact makes it someone new, and one warning per text says so.
@@ -55,8 +57,14 @@ _DATES = tuple(
         r"--()(\d{1,2})-(\d{1,2})",
     )
 )
+_NAME_END = re.compile(r"[;:]")  # a property's group and name end at its first ; or : (never quoted)
 _ANNIVERSARIES = ("ANNIVERSARY", "X-ANNIVERSARY", "X-EVOLUTION-ANNIVERSARY", "X-KADDRESSBOOK-X-ANNIVERSARY")
 _TEXT_ESCAPES = {"n": "\n", "N": "\n"}
+
+_READ = frozenset(
+    {"FN", "N", "ORG", "UID", "NICKNAME", "EMAIL", "CATEGORIES", "KIND", "X-ADDRESSBOOKSERVER-KIND", "MEMBER"}
+    | {"X-ADDRESSBOOKSERVER-MEMBER", "BDAY", "X-ABDATE", "X-ABLABEL", *_ANNIVERSARIES}
+)
 
 
 @dataclass
@@ -140,10 +148,15 @@ def _chunks(text: str) -> Iterator[tuple[list[str], bool]]:
 
 
 def _properties(lines: list[str]) -> tuple[list[ContentLine], int]:
-    """The card's content lines (unfolded, quoted-printable decoded), and how many did not parse."""
+    """The card's content lines that are read here (unfolded, quoted-printable decoded), and how many
+    of those did not parse. The others (a photo, an address, a broken fold's stray text) are not
+    parsed at all: they cost nothing, and whatever is wrong with them is no concern of ours."""
     found: list[ContentLine] = []
     broken = 0
     for line, number in getLogicalLines(io.StringIO("\n".join(lines)), True):
+        name = _NAME_END.split(line, maxsplit=1)[0].rsplit(".", 1)[-1].strip().upper()
+        if name not in _READ:
+            continue
         try:
             found.append(textLineToContentLine(line, number))
         except Exception:  # vobject raises more than VObjectError on odd bytes and charsets
@@ -290,6 +303,8 @@ def _list(line: ContentLine) -> list[str]:
 def _clean(text: str, limit: int) -> str:
     """One printable line, as the config's names must be: control characters, broken surrogates and
     bidi overrides out, line breaks and runs of spaces one space."""
+    if text.isprintable() and not BIDI_OVERRIDES.intersection(text):  # most names: nothing to take out
+        return " ".join(text.split())[:limit].strip()
     kept = (
         " " if char.isspace() else char
         for char in text
