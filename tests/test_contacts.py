@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import CalDAVServerInfo
 from test_sync import Setup
+from test_watch import event
 
 from reconnectd.cli import main
 
@@ -209,3 +210,26 @@ def test_the_address_books_password_is_never_shown(tmp_path: Path, capfd: pytest
     assert "could not be read" in out or "cannot" in err
     assert "hunter2" not in out + err
     assert "c2FtOmh1bnRlcjItY29udGFjdHM" not in out + err  # nor as a Basic header
+
+
+def test_a_cards_nickname_and_email_find_meetings_in_watched_calendars(
+    book: Book, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """NICKNAME is an alias and EMAIL an address, for the watched calendars' matching."""
+    book.peer.client.principal().make_calendar(name="Work")
+    work = book.peer.calendar_url("Work")
+    book.write()
+    book.config.write_text(
+        book.config.read_text().replace("  name: Reconnect\n", "  name: Reconnect\n  watch: [Work]\n")
+    )
+    lunch = event("lunch-1", "Lunch with Mum", "20261201T120000Z")
+    call = event("call-1", "Planning", "20261202T090000Z", "ATTENDEE;CN=Someone:mailto:ana@example.com\r\n")
+    assert book.peer.put(work, "lunch.ics", lunch) in (201, 204)
+    assert book.peer.put(work, "call.ics", call) in (201, 204)
+    assert book.sync(NOW) == 0
+    capsys.readouterr()
+    assert book.run("history", "Ana Silva") == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "Tue 01 Dec 2026  meeting: Work: Lunch with Mum",
+        "Wed 02 Dec 2026  meeting: Work: Planning",
+    ]
