@@ -188,7 +188,9 @@ def test_a_vcf_file_works_as_well_as_a_folder(book: Book, capsys: pytest.Capture
 
 def test_check_connect_names_the_address_book(book: Book, capsys: pytest.CaptureFixture[str]) -> None:
     assert book.run("check", "--connect") == 0
-    assert f"contacts: will read the vCard folder {book.book} (7 cards, read only)" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"contacts: {book.book} (groups: Family, Friends; `reconnectd contacts` shows who is planned)" in out
+    assert f"contacts: will read the vCard folder {book.book} (7 cards, read only)" in out
     book.book.rename(book.tmp_path / "away")
     assert book.run("check", "--connect") == 1
     err = capsys.readouterr().err

@@ -42,6 +42,9 @@ def check(options: Options, connect: bool, send_test: bool) -> None:
     click.echo(
         f"{config.file}: OK ({plural(len(config.people), 'person', 'people')}, calendar: {describe_calendar(config)})"
     )
+    if config.contacts is not None:
+        groups = ", ".join(rule.group for rule in config.contacts.groups) or "none mapped"
+        click.echo(f"contacts: {config.contacts.where} (groups: {groups}; `reconnectd contacts` shows who is planned)")
     if (options.state_dir / "state.db").exists():
         with options.store() as store:
             gone, new = identity.unlinked_renames(store.names(), config.people)
