@@ -22,12 +22,14 @@ SECTIONS: tuple[tuple[str, Mapping[str, str], Any, Mapping[str, str]], ...] = (
     ("schedule", schema.SCHEDULE_KEYS, settings.Schedule, {}),
     ("patience", schema.PATIENCE_KEYS, settings.Patience, {}),
     ("milestones", schema.MILESTONE_KEYS, settings.MilestoneSettings, {}),
+    ("contacts", schema.CONTACTS_KEYS, settings.ContactsSettings, {}),
+    ("contacts.groups.NAME", schema.GROUP_KEYS, settings.GroupRule, {"notify": "route"}),
     ("self", schema.SELF_KEYS, None, {}),
     ("library", schema.LIBRARY_KEYS, None, {}),
     ("people[]", schema.PERSON_KEYS, Person, {"notify": "route", "status": "status"}),
     ("people[].dates[]", {"LABEL": "the date (MM-DD or YYYY-MM-DD)", **schema.DATE_OPTION_KEYS}, None, {}),
 )
-REQUIRED = {*(f"people[].{key}" for key in schema.PERSON_REQUIRED), "self.every"}
+REQUIRED = {*(f"people[].{key}" for key in schema.PERSON_REQUIRED), "self.every", "contacts.groups.NAME.every"}
 
 
 def paths() -> list[str]:

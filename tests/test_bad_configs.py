@@ -34,7 +34,15 @@ from waiting import HANG_GUARD
 
 from reconnectd.cli import main
 from reconnectd.config.load import load_config, parse_config
-from reconnectd.config.schema import CALENDAR_KEYS, NOTIFY_KEYS, PERSON_KEYS, SCHEDULE_KEYS, TOP_KEYS
+from reconnectd.config.schema import (
+    CALENDAR_KEYS,
+    CONTACTS_KEYS,
+    GROUP_KEYS,
+    NOTIFY_KEYS,
+    PERSON_KEYS,
+    SCHEDULE_KEYS,
+    TOP_KEYS,
+)
 from reconnectd.daemon.runtime import read_config
 from reconnectd.errors import ConfigError
 from reconnectd.logs import Redactor
@@ -309,12 +317,38 @@ EXPECTED: dict[str, list[str]] = {
         "{file}:4: calendar.url: holds a user name (and maybe a password) before the @; write the URL without it, "
         'like "https://dav.example.com/", and put them in username: and password_file:',
     ],
+    "75-contacts-url-and-path.yaml": [
+        "{file}:5: contacts.path: is given together with url; keep one address book (url or path)",
+    ],
+    "76-contacts-groups.yaml": [
+        "{file}:5: contacts.username: only goes with url: (a local path needs no login)",
+        "{file}:7: contacts.groups.Family.every: is missing (write, for example, every: 2 weeks)",
+        '{file}:8: contacts.groups.Friends: "every few weeks" is not a cadence (try "2 weeks", "monthly", "10d" or "P2W")',
+        "{file}:9: contacts.groups.Work.colour: unknown key (expected one of: every, prefers, style, notify)",
+        "{file}:10: contacts.groups.family: appears twice (first at line 7); keep one",
+        "{file}:11: contacts.groups.Climbing: expected a rhythm (like 2 weeks) or a mapping with every: and a person's fields",
+    ],
+    "77-contacts-card-and-url.yaml": [
+        '{file}:4: contacts.url: is missing: name the address book (url: "https://dav.example.com/remote.php/dav/addressbooks/users/sam/contacts/", or path: ~/contacts)',
+        '{file}:10: people[1].card: "6a1f-mum" is already the card of Mum (line 7); give a card to one person',
+    ],
+    "78-card-without-contacts.yaml": [
+        "{file}:4: people[0].card: names a card, but there is no contacts: section; add one with the address book's url: or path:",
+    ],
+    "79-credentials-in-the-contacts-url.yaml": [
+        '{file}:4: contacts.url: holds a user name (and maybe a password) before the @; write the URL without it, like "https://carddav.example.com/", and put them in username: and password_file:',
+    ],
+    "80-contacts-password-file-missing.yaml": [
+        "{file}:6: contacts.password_file: cannot read /nonexistent/reconnectd/carddav-password: "
+        "No such file or directory (put the address book's password on one line in that file)",
+    ],
 }
 
 # Problems found only once secrets are resolved and Apprise has read the URLs: load_config leaves those to
 # runtime.read_config (what `check` calls), so in-process these cases go through read_config.
 RESOLVED = {
     "60-password-file-missing.yaml",
+    "80-contacts-password-file-missing.yaml",
     "61-password-file-is-a-directory.yaml",
     "62-password-file-unknown-user.yaml",
     "63-password-command-fails.yaml",
@@ -522,7 +556,7 @@ def test_a_daemon_process_refuses_bad_configs_on_sighup_and_still_stops_cleanly(
 
 # --- fuzzing ---------------------------------------------------------------------------------------
 
-KEY_NAMES = sorted({*TOP_KEYS, *CALENDAR_KEYS, *NOTIFY_KEYS, *SCHEDULE_KEYS, *PERSON_KEYS})
+KEY_NAMES = sorted({*TOP_KEYS, *CALENDAR_KEYS, *NOTIFY_KEYS, *SCHEDULE_KEYS, *PERSON_KEYS, *CONTACTS_KEYS, *GROUP_KEYS})
 # Words that once crashed the loader (a "~user" path, a tzdata folder name such as "Europe") are fed on purpose.
 TZ_FOLDERS = sorted({zone.split("/")[0] for zone in available_timezones() if "/" in zone})
 
@@ -567,6 +601,13 @@ DOCUMENTS = (
             "notify": section(NOTIFY_KEYS),
             "schedule": section(SCHEDULE_KEYS),
             "people": st.lists(section(PERSON_KEYS), max_size=4) | VALUES,
+            "contacts": st.builds(
+                lambda keys, groups: (
+                    {**keys, "groups": groups} if isinstance(keys, dict) and groups is not None else keys
+                ),
+                section(CONTACTS_KEYS),
+                st.none() | st.dictionaries(WORDS, section(GROUP_KEYS) | WORDS, max_size=3) | VALUES,
+            ),
         },
     )
     | VALUES

@@ -379,7 +379,7 @@ def test_the_help_lists_every_command() -> None:
     listed = {line.split()[0] for line in done.stdout.split("Commands:")[1].splitlines() if line.strip()}
     assert listed == {
         *("check", "init", "calendars", "sync", "run", "status", "plan"),
-        *("history", "pause", "resume", "snooze", "report", "done", "undo"),
+        *("history", "pause", "resume", "snooze", "report", "done", "undo", "contacts"),
     }
 
 

@@ -49,3 +49,26 @@ def test_everyday_commands_do_not_load_the_calendar_or_apprise(tmp_path: Path, c
     loaded = set(done.stdout.splitlines()[-1].split())
     assert "reconnectd" in loaded  # the wrapper did see the run
     assert loaded.isdisjoint(HEAVY), sorted(loaded & set(HEAVY))
+
+
+@pytest.mark.parametrize("command", [("status",), ("plan", "--days", "30")], ids=lambda command: command[0])
+def test_with_an_address_book_the_views_read_its_cache_without_vobject(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    """The views plan the address book's people from the store: no vCard parser, no network."""
+    book = tmp_path / "contacts"
+    book.mkdir()
+    (book / "a.vcf").write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nUID:a\r\nFN:Kit\r\nCATEGORIES:Friends\r\nEND:VCARD\r\n")
+    config = tmp_path / "config.yaml"
+    config.write_text(CONFIG + f"contacts:\n  path: {book}\n  groups:\n    Friends: monthly\n")
+    state = ("--config", str(config), "--state-dir", str(tmp_path / "state"))
+    subprocess.run(
+        [sys.executable, "-m", "reconnectd", *state, "contacts"], check=True, timeout=120, capture_output=True
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", WRAPPER, *state, *command], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Kit" in done.stdout
+    loaded = set(done.stdout.splitlines()[-1].split())
+    assert loaded.isdisjoint({*HEAVY, "vobject"}), sorted(loaded & {*HEAVY, "vobject"})

@@ -79,7 +79,7 @@ def _all_day(planned: Planned, stamp: datetime) -> bytes:
     event.add("dtstamp", stamp)
     event.add("dtstart", checkin.start.date())
     event.add("dtend", checkin.end.date())
-    event.add("summary", f"{checkin.person}: {checkin.label}")
+    event.add("summary", words.summary)  # "Priya: birthday", with the age when its year is known
     event.add("description", words.description)
     event.add("transp", "TRANSPARENT")
     event.add("categories", [CATEGORY])

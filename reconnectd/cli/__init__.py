@@ -2,7 +2,8 @@
 
 Here: the group and `main`. Each command lives in the module of its group and only parses, then calls
 the core: `setup` (check, init, calendars), `service` (sync, run), `people` (done, history, pause, resume,
-snooze), `undo`, `views` (status, plan, report). What they share is in `common`: the global options, reading a
+snooze), `undo`, `views` (status, plan, report),
+`contacts`. What they share is in `common`: the global options, reading a
 moment typed on the command line; the commands that reach the calendar or Apprise also share `connected`.
 """
 
@@ -40,6 +41,7 @@ COMMANDS = {
     "resume": "people:resume",
     "snooze": "people:snooze",
     "report": "views:report",
+    "contacts": "contacts:contacts",
     "done": "people:done",
     "undo": "undo:undo",
 }

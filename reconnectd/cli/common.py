@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from reconnectd.contacts.cache import with_cached
 from reconnectd.daemon.environment import read_settings
 from reconnectd.errors import UsageError
 from reconnectd.logs import Redactor
@@ -28,8 +29,12 @@ class Options:
 
     def settings(self) -> Config:
         """The config without Apprise and the rehearsal: for commands that only read the store or record
-        what the user typed."""
-        return read_settings(self.config_path, self.redactor)
+        what the user typed. With contacts:, its people include those of the address book's last read."""
+        config = read_settings(self.config_path, self.redactor)
+        if config.contacts is None or not (self.state_dir / Store.FILE_NAME).exists():
+            return config
+        with self.store() as store:
+            return with_cached(config, store)
 
     def now(self, config: Config, now_text: str | None) -> datetime:
         """The moment given with --now, else the clock."""

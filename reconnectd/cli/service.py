@@ -43,7 +43,15 @@ def sync(options: Options, now_text: str | None) -> None:
     clock = options.clock()
     now = options.now(config, now_text)
     with open_runtime(config, options.state_dir) as runtime:
-        report = run_cycle(config, runtime.store, runtime.calendar, runtime.notifier, now, progress=terminal_progress())
+        report = run_cycle(
+            config,
+            runtime.store,
+            runtime.calendar,
+            runtime.notifier,
+            now,
+            progress=terminal_progress(),
+            address_book=runtime.address_book(),
+        )
         log.info(report.summary())
         error = report.calendar_error or runtime.calendar_error
     if now - clock > AHEAD_OF_CLOCK:

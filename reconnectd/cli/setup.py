@@ -15,9 +15,10 @@ from reconnectd.cli.common import Options, pass_options
 from reconnectd.cli.connected import describe_calendar, full_config
 from reconnectd.config.credentials import CREDENTIAL_FILE
 from reconnectd.config.starter import Answers, starter_config
+from reconnectd.contacts import book
 from reconnectd.daemon.environment import system_timezone
-from reconnectd.daemon.runtime import calendar_client
-from reconnectd.errors import EXIT_RUNTIME, CalendarError, UsageError
+from reconnectd.daemon.runtime import address_book_opener, calendar_client
+from reconnectd.errors import EXIT_RUNTIME, CalendarError, ReconnectdError, UsageError
 from reconnectd.notify import ntfy
 from reconnectd.notify.notifier import Notifier
 from reconnectd.notify.presses import press_key, test_nudge, test_press
@@ -60,6 +61,9 @@ def check(options: Options, connect: bool, send_test: bool, press_wait: int) -> 
     click.echo(
         f"{config.file}: OK ({plural(len(config.people), 'person', 'people')}, calendar: {describe_calendar(config)})"
     )
+    if config.contacts is not None:
+        groups = ", ".join(rule.group for rule in config.contacts.groups) or "none mapped"
+        click.echo(f"contacts: {config.contacts.where} (groups: {groups}; `reconnectd contacts` shows who is planned)")
     if (options.state_dir / Store.FILE_NAME).exists():
         with options.store() as store:
             gone, new = identity.unlinked_renames(store.names(), config.people)
@@ -96,6 +100,8 @@ def check(options: Options, connect: bool, send_test: bool, press_wait: int) -> 
                     )
                 if watched.watching(config.calendar):
                     _say_watched(watched.choose(config.calendar, every, found or ""))
+        if config.contacts is not None:
+            failed = not _say_contacts(config) or failed
     if send_test:
         failed = _send_test(config, options.state_dir, press_wait) or failed
     if failed:
@@ -161,6 +167,25 @@ def _await_presses(notifier: Notifier, key: bytes, pressable: dict[str, str], si
             " (ntfy access USER REPLY_TOPIC write-only)."
         )
     return failed
+
+
+def _say_contacts(config: Config) -> bool:
+    """The address book `check --connect` reads, and how many cards it holds. False if it cannot be read."""
+    assert config.contacts is not None
+    where = config.contacts.where
+    opener = address_book_opener(config)
+    try:
+        if opener is None:
+            objects, cards = book.probe(config.contacts, None)
+        else:
+            with opener() as remote:
+                objects, cards = book.probe(config.contacts, remote)
+    except ReconnectdError as error:
+        click.echo(f"contacts: {error}", err=True)
+        return False
+    kind = "CardDAV address book" if config.contacts.url else "vCard folder" if objects != 1 else "vCard file"
+    click.echo(f"contacts: will read the {kind} {where} ({plural(cards, 'card')}, read only)")
+    return True
 
 
 def _say_watched(chosen: watched.Watched) -> None:

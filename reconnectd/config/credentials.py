@@ -14,10 +14,11 @@ import subprocess
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from reconnectd.config.values import APPRISE_URL, NOT_APPRISE
 from reconnectd.errors import ConfigError, Problem
-from reconnectd.policy.settings import Config, PasswordSource, Secret
+from reconnectd.policy.settings import CalendarSettings, Config, ContactsSettings, PasswordSource, Secret
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,16 @@ def resolve(config: Config, config_path: Path, environ: Mapping[str, str]) -> Co
             calendar = replace(calendar, password=Secret(_password(source, config_path.parent, credentials, environ)))
         except _Unusable as why:
             problems.append(Problem(config.file, source.line, f"calendar.{source.key}", str(why)))
+    contacts = config.contacts
+    given = contacts.password_source if contacts is not None else None
+    if contacts is not None and given is not None:
+        try:
+            contacts = replace(contacts, password=Secret(_password(given, config_path.parent, credentials, environ)))
+        except _Unusable as why:
+            said = str(why).replace("CalDAV password", "address book's password")
+            problems.append(Problem(config.file, given.line, f"contacts.{given.key}", said))
+    if contacts is not None and _borrows_login(contacts, calendar):
+        contacts = replace(contacts, username=calendar.username, password=calendar.password)
     notify = config.notify
     if notify.urls_file is not None:
         try:
@@ -56,7 +67,14 @@ def resolve(config: Config, config_path: Path, environ: Mapping[str, str]) -> Co
     if problems:
         raise ConfigError(problems)
     _warn_if_readable(config, config_path)
-    return replace(config, calendar=calendar, notify=notify)
+    return replace(config, calendar=calendar, notify=notify, contacts=contacts)
+
+
+def _borrows_login(contacts: ContactsSettings, calendar: CalendarSettings) -> bool:
+    """An address book on the calendar's host, with no login of its own, uses the calendar's."""
+    if contacts.url is None or calendar.url is None or contacts.username or contacts.password:
+        return False
+    return urlsplit(contacts.url).netloc.lower() == urlsplit(calendar.url).netloc.lower()
 
 
 class _Unusable(Exception):

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import yaml
 
+from reconnectd.config.contacts import read_contacts
 from reconnectd.config.nodes import BINARY, Node, Reader, compose, suggest
 from reconnectd.config.people import read_library, read_people
 from reconnectd.config.schema import SELF_KEYS, TOP_KEYS
@@ -29,6 +30,7 @@ from reconnectd.policy.settings import (
 )
 
 ZONE_EXAMPLE = "Europe/London"
+NO_BOOK = "names a card, but there is no contacts: section; add one with the address book's url: or path:"
 
 
 def load_config(path: Path, fallback_timezone: str | None = None) -> Config:
@@ -107,6 +109,11 @@ def _parse(text: str, file: str, fallback_timezone: str | None) -> Config:
         values["library"] = read_library(reader, top["library"])
     if "people" in top:
         values["people"] = read_people(reader, top["people"])
+    if "contacts" in top:
+        values["contacts"] = read_contacts(reader, top["contacts"])
+    elif any(p.card for p in values.get("people", ())):
+        index, person = next((i, p) for i, p in enumerate(values["people"]) if p.card)
+        reader.problems.append(Problem(file, person.line, f"people[{index}].card", NO_BOOK.format(name=person.name)))
     reader.raise_if_any()
     assert timezone is not None
     return Config(file=file, timezone=timezone, **values)

@@ -40,6 +40,7 @@ def read_people(reader: Reader, node: Node) -> tuple[Person, ...]:
     people: list[Person] = []
     seen: dict[str, int] = {}
     olds: list[tuple[Node, str, str]] = []  # (the `was` node, its path, an old name)
+    cards: dict[str, Person] = {}  # a card is one person's: two entries naming it would plan it twice
     for index, item in enumerate(reader.sequence(node, "people")):
         path = join("people", index)
         name, person = _person(reader, item, path)
@@ -56,6 +57,14 @@ def read_people(reader: Reader, node: Node) -> tuple[Person, ...]:
                 )
                 continue
             seen[folded] = reader.line(item)
+        if person is not None and person.card is not None and cards.setdefault(person.card, person) is not person:
+            other = cards[person.card]
+            reader.problem(
+                item,
+                join(path, "card"),
+                f'"{person.card}" is already the card of {other.name} (line {other.line}); give a card to one person',
+            )
+            continue
         if person is not None:
             people.append(person)
             if isinstance(item, yaml.MappingNode):
@@ -125,6 +134,8 @@ def _person(reader: Reader, node: Node, path: str) -> tuple[str | None, Person |
             values[key] = _texts(reader, keys[key], join(path, key), email=key == "emails")
     if "watch" in keys:
         values["watch"] = reader.boolean(keys["watch"], join(path, "watch"))
+    if "card" in keys:
+        values["card"] = reader.parsed(keys["card"], join(path, "card"), parse_name)
     if "dates" in keys:
         dates = [
             _milestone(reader, n, join(path, f"dates[{i}]"))

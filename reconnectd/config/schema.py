@@ -21,6 +21,7 @@ TOP_KEYS = {
     "self": "a check-in with yourself",
     "library": "your own suggestions and questions",
     "people": "the people to keep in touch with",
+    "contacts": "an address book to take people and their dates from (read only)",
 }
 CALENDAR_KEYS = {
     "url": "CalDAV URL",
@@ -39,6 +40,23 @@ CALENDAR_KEYS = {
     "concurrency": "writes in flight at once",
     "watch": "other calendars to read meetings from (display names, or all)",
 }
+CONTACTS_KEYS = {
+    "url": "CardDAV address book URL (or the server's, for discovery)",
+    "path": "a .vcf file or a vdir folder of cards, instead of url",
+    "username": "login (default: the calendar's, on the same host)",
+    "password": "password",
+    "password_file": "file holding the password",
+    "password_command": "command printing the password",
+    "password_env": "environment variable holding the password",
+    "verify_tls": "check certificates",
+    "groups": "group name (CATEGORIES or group card) to the rhythm of its members",
+}
+GROUP_KEYS = {
+    "every": "cadence of the group's members",
+    "prefers": "channel",
+    "style": one_of(STYLES),
+    "notify": "route tag",
+}  # a value of contacts.groups
 PASSWORD_KEYS = ("password", "password_file", "password_command", "password_env")  # at most one is given
 NOTIFY_KEYS = {
     "urls": "Apprise URLs",
@@ -92,6 +110,7 @@ PERSON_KEYS = {
     "aliases": "other names calendar events call them by",
     "emails": "their addresses, as attendees of events",
     "watch": "false: meetings in watched calendars never count for them",
+    "card": "the UID of their card in contacts: (else matched by name)",
 }
 PERSON_REQUIRED = {"name": '"Priya"', "every": '"2 weeks"'}  # each required key, with an example value
 DATE_OPTION_KEYS = {"remind": "lead time", "yearly": "every year"}

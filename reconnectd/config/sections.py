@@ -56,28 +56,15 @@ from reconnectd.policy.settings import (
 def read_calendar(reader: Reader, node: Node) -> CalendarSettings:
     keys = reader.mapping(node, "calendar", CALENDAR_KEYS)
     values: dict[str, Any] = {}
-    for key in ("url", "username", "name"):
+    for key in ("username", "name"):
         if key in keys:
             values[key] = reader.text(keys[key], join("calendar", key))
-    if values.get("url") is not None and not re.match(r"https?://[^/\s]+", values["url"]):
-        reader.problem(
-            keys["url"],
-            "calendar.url",
-            f'"{values["url"]}" is not an http(s) URL (write it like "https://dav.example.com/")',
-        )
-    elif values.get("url") is not None and "@" in values["url"].split("://", 1)[-1].split("/", 1)[0]:
-        scheme, _, rest = values["url"].partition("://")
-        values["url"] = None  # never shown, logged or stored: it holds a password
-        reader.problem(
-            keys["url"],
-            "calendar.url",
-            "holds a user name (and maybe a password) before the @; write the URL without it, like "
-            f'"{scheme}://{rest.split("/", 1)[0].rpartition("@")[2]}/", and put them in username: and password_file:',
-        )
+    if "url" in keys:
+        values["url"] = dav_url(reader, keys["url"], "calendar.url")
     if "password" in keys:
         password = reader.text(keys["password"], "calendar.password")
         values["password"] = Secret(password) if password is not None else None
-    values["password_source"] = _password_source(reader, keys)
+    values["password_source"] = password_source(reader, keys, "calendar")
     if "verify_tls" in keys:
         values["verify_tls"] = reader.boolean(keys["verify_tls"], "calendar.verify_tls")
     if "listen" in keys:
@@ -92,6 +79,24 @@ def read_calendar(reader: Reader, node: Node) -> CalendarSettings:
     if "watch" in keys:
         values.update(_watch(reader, keys["watch"]))
     return CalendarSettings(**{k: v for k, v in values.items() if v is not None})
+
+
+def dav_url(reader: Reader, node: Node, path: str) -> str | None:
+    """An http(s) URL without credentials in it (one that holds them is never shown, logged or stored)."""
+    url = reader.text(node, path)
+    if url is not None and not re.match(r"https?://[^/\s]+", url):
+        reader.problem(node, path, f'"{url}" is not an http(s) URL (write it like "https://dav.example.com/")')
+        return None
+    if url is not None and "@" in url.split("://", 1)[-1].split("/", 1)[0]:
+        scheme, _, rest = url.partition("://")
+        reader.problem(
+            node,
+            path,
+            "holds a user name (and maybe a password) before the @; write the URL without it, like "
+            f'"{scheme}://{rest.split("/", 1)[0].rpartition("@")[2]}/", and put them in username: and password_file:',
+        )
+        return None
+    return url
 
 
 def _watch(reader: Reader, node: Node) -> dict[str, Any]:
@@ -110,14 +115,15 @@ def _watch(reader: Reader, node: Node) -> dict[str, Any]:
     return {"watch": tuple(n.strip() for n in names if n)} if all(names) else {}
 
 
-def _password_source(reader: Reader, keys: dict[str, Node]) -> PasswordSource | None:
+def password_source(reader: Reader, keys: dict[str, Node], section: str) -> PasswordSource | None:
+    """Where the section's password comes from (`calendar` or `contacts`): at most one of PASSWORD_KEYS."""
     given = [k for k in PASSWORD_KEYS if k in keys]
     for extra in given[1:]:
-        reader.problem(keys[extra], join("calendar", extra), f"is given together with {given[0]}; keep only one")
+        reader.problem(keys[extra], join(section, extra), f"is given together with {given[0]}; keep only one")
     if not given or given[0] == "password":
         return None
     key = given[0]
-    node, path = keys[key], join("calendar", key)
+    node, path = keys[key], join(section, key)
     line = reader.line(node)
     if key == "password_command":
         command = _command(reader, node, path)

@@ -98,10 +98,12 @@ def run_cycle(
     *,
     interrupted: Callable[[], bool] = lambda: False,
     progress: Callable[[int, int], None] | None = None,
+    address_book: heard.Opener | None = None,
 ) -> CycleReport:
     """One pass. `interrupted` is asked between writes and deliveries, so a stop is quick and clean;
-    `progress(done, total)` hears about each write."""
+    `progress(done, total)` hears about each write; `address_book` opens the CardDAV address book."""
     report = CycleReport()
+    config, _ = heard.contacts(config, store, now, address_book)
     _follow_identity(config, store)
     heard.follow_renames(config, store, now)
     heard.presses(store, notifier, now)

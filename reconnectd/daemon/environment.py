@@ -12,7 +12,7 @@ from pathlib import Path
 from reconnectd.config import credentials
 from reconnectd.config.load import load_config
 from reconnectd.logs import Redactor, password_forms
-from reconnectd.policy.settings import Config
+from reconnectd.policy.settings import Config, Secret
 
 log = logging.getLogger("reconnectd.daemon.runtime")
 
@@ -53,7 +53,11 @@ def read_settings(path: Path, redactor: Redactor) -> Config:
     if not config.calendar.verify_tls:
         log.warning("TLS certificates are not checked (calendar.verify_tls: false); use this only on your own network")
     redactor.learn([url.reveal() for url in config.notify.urls])  # whole: Apprise is not asked for its parts
-    password = config.calendar.password
-    if password is not None:
-        redactor.learn(password_forms(config.calendar.username, password.reveal()))
+    for username, password in [(config.calendar.username, config.calendar.password), _contacts_login(config)]:
+        if password is not None:
+            redactor.learn(password_forms(username, password.reveal()))
     return config
+
+
+def _contacts_login(config: Config) -> tuple[str | None, Secret | None]:
+    return (config.contacts.username, config.contacts.password) if config.contacts else (None, None)

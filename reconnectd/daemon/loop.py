@@ -125,6 +125,7 @@ class Daemon:
             now,
             interrupted=self.stopping.is_set,
             progress=self.progress,
+            address_book=runtime.address_book(),
         )
         self.last_report = report
         if attempt:

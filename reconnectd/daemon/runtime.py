@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from reconnectd.calendar.client import CalendarClient
 from reconnectd.calendar.embedded import PASSWORD, USERNAME, EmbeddedCalendar
+from reconnectd.daemon import heard
 from reconnectd.daemon.cycle import calendar_url_key
 from reconnectd.daemon.environment import read_settings
 from reconnectd.daemon.rehearsal import rehearse
@@ -59,6 +60,11 @@ class Runtime:
     calendar_error: str | None
     state_dir: Path
     _stack: ExitStack
+    book: heard.KeptBook = field(default_factory=heard.KeptBook)  # the CardDAV address book, kept open
+
+    def address_book(self) -> heard.Opener | None:
+        """The address book of this config, opened once and kept (None without contacts.url)."""
+        return self.book.opener(self.config, self.store)
 
     def connect(self) -> CalendarClient | None:
         """The calendar, opening it if an earlier attempt failed."""
@@ -79,6 +85,7 @@ class Runtime:
         self.notifier = Notifier.for_settings(config.notify)
 
     def close(self) -> None:
+        self.book.close()
         self._stack.close()
 
     def __enter__(self) -> Runtime:
@@ -135,6 +142,11 @@ def calendar_client(config: Config, state_dir: Path, stack: ExitStack) -> Calend
     )
     stack.callback(client.close)
     return client
+
+
+def address_book_opener(config: Config) -> heard.Opener | None:
+    """How to open the CardDAV address book of `contacts.url` (None for a local path, or none)."""
+    return heard.address_book(config)
 
 
 def _open_calendar(config: Config, state_dir: Path, stack: ExitStack, store: Store) -> CalendarClient:

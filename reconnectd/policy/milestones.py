@@ -14,13 +14,23 @@ the daemon stopped) still goes out until the end of the next day (LATE_WINDOW), 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, tzinfo
 
-from reconnectd.policy.model import CheckIn, CheckInStatus, Milestone, Nudge, Person, milestone_uid
+from reconnectd.policy.model import (
+    BIRTHDAY,
+    YEARLY_KINDS,
+    CheckIn,
+    CheckInStatus,
+    Milestone,
+    Nudge,
+    Person,
+    milestone_uid,
+)
 from reconnectd.policy.settings import Config
 from reconnectd.policy.slots import local_time
 from reconnectd.policy.suggest import Wording, late_milestone_wording, milestone_description, milestone_wording
+from reconnectd.policy.words import load
 
 FINISHED = frozenset({CheckInStatus.SKIPPED, CheckInStatus.DONE, CheckInStatus.PASSED, CheckInStatus.WITHDRAWN})
 LATE_WINDOW = timedelta(days=1)  # a day's nudge still goes out, as late, until the end of the next day
@@ -47,9 +57,19 @@ class Occurrence:
     def wording(self, today: date) -> Wording:
         """For a nudge: phrased from today ("in 2 days", "today"; "was on Wednesday" once it is past)."""
         if self.day < today:
-            return late_milestone_wording(self.person, self.milestone.label, self.milestone.kind, self.day)
-        days = (self.day - today).days
-        return milestone_wording(self.person, self.milestone.label, self.milestone.kind, days)
+            words = late_milestone_wording(self.person, self.milestone.label, self.milestone.kind, self.day)
+        else:
+            days = (self.day - today).days
+            words = milestone_wording(self.person, self.milestone.label, self.milestone.kind, days)
+        return replace(words, summary=words.summary + self.age())
+
+    def age(self) -> str:
+        """ " (turns 40)" for a birthday whose year is known, " (10 years)" for an anniversary; else ""."""
+        year, kind = self.milestone.year, self.milestone.kind
+        if year is None or not self.milestone.yearly or kind not in YEARLY_KINDS or self.day.year <= year:
+            return ""
+        template = load().milestone["turns" if kind == BIRTHDAY else "years"]
+        return f" ({template.format(age=self.day.year - year)})"
 
     def subject(self) -> str:
         """What the date is, with whose: "Priya's birthday"."""
@@ -65,7 +85,7 @@ class Occurrence:
     def event_wording(self) -> Wording:
         """For the calendar event: phrased as on the day, so its text never changes while it waits."""
         description = milestone_description(self.person, self.milestone.label, self.milestone.kind, 0)
-        return Wording(f"{self.person.name}: {self.milestone.label}", description)
+        return Wording(f"{self.person.name}: {self.milestone.label}{self.age()}", description)
 
     def nudge_moments(self, at: time, zone: tzinfo) -> list[tuple[str, datetime]]:
         """(key suffix, moment): ahead of the day when it has a lead time, and on the day."""

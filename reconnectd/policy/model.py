@@ -89,6 +89,7 @@ class Person:
     aliases: tuple[str, ...] = ()  # other names a calendar event may call them by ("Mum")
     emails: tuple[str, ...] = ()  # an event with one of these among its attendees is a meeting with them
     watch: bool = True  # False: events in watched calendars never count as meeting them
+    card: str | None = None  # the UID of their address-book card (`card:`, or found by name)
     line: int | None = field(default=None, compare=False)  # where the YAML names them, for problems found later
 
     def standing_on(self, day: date) -> Standing:

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from reconnectd.policy.cadence import Cadence
 from reconnectd.policy.library import Library, default_library
-from reconnectd.policy.model import Person, fold
+from reconnectd.policy.model import LIGHT, Person, fold
 
 
 class Secret:
@@ -72,6 +72,37 @@ class CalendarSettings:
     @property
     def embedded(self) -> bool:
         return self.url is None
+
+
+@dataclass(frozen=True)
+class GroupRule:
+    """`contacts.groups`: the members of an address-book group become people with this rhythm."""
+
+    group: str  # as CATEGORIES or an Apple group card names it (compared folded)
+    every: Cadence
+    prefers: str | None = None
+    style: str = LIGHT
+    route: str | None = None  # `notify:` in the YAML, as on a person
+    line: int | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class ContactsSettings:
+    """`contacts:`: one address book, read and never written: CardDAV (`url`) or local vCards (`path`)."""
+
+    url: str | None = None
+    path: Path | None = None  # a .vcf file or a vdir folder
+    username: str | None = None
+    password: Secret | None = None
+    password_source: PasswordSource | None = None
+    verify_tls: bool = True
+    groups: tuple[GroupRule, ...] = ()
+    line: int | None = field(default=None, compare=False)
+
+    @property
+    def where(self) -> str:
+        """The source as the user wrote it, for messages (a URL never holds credentials: refused at load)."""
+        return self.url if self.url is not None else str(self.path)
 
 
 @dataclass(frozen=True)
@@ -143,6 +174,7 @@ class Config:
     patience: Patience = field(default_factory=Patience)
     milestones: MilestoneSettings = field(default_factory=MilestoneSettings)
     people: tuple[Person, ...] = ()
+    contacts: ContactsSettings | None = None
     self_every: Cadence | None = None  # an optional check-in with yourself
     library: Library = field(default_factory=default_library)  # the built-in words, read on first use
 

@@ -49,6 +49,8 @@ MILESTONE_TEMPLATES: Final[Mapping[str, Set[str]]] = {
     "follow_up": NONE,
     "post_in_time": {"purpose"},
     "late": {"subject", "weekday", "late"},  # a date whose nudge could not go out on the day
+    "turns": {"age"},  # a birthday whose year is known
+    "years": {"age"},  # an anniversary whose year is known
 }
 PURPOSES: Final[Mapping[str, Set[str]]] = {
     **dict.fromkeys(("birthday", "sad", "anniversary", "happy", "health"), NONE),
