@@ -38,6 +38,7 @@ CALENDAR_KEYS = {
     "timeout": "network timeout",
     "concurrency": "writes in flight at once",
     "watch": "other calendars to read meetings from (display names, or all)",
+    "keep_history": "how long our past check-ins stay in the calendar (a span, or forever)",
 }
 PASSWORD_KEYS = ("password", "password_file", "password_command", "password_env")  # at most one is given
 NOTIFY_KEYS = {

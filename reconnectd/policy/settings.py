@@ -52,6 +52,9 @@ class PasswordSource:
     line: int | None = field(default=None, compare=False)
 
 
+A_YEAR = Cadence(months=12)
+
+
 @dataclass(frozen=True)
 class CalendarSettings:
     url: str | None = None
@@ -68,6 +71,9 @@ class CalendarSettings:
     concurrency: int = 4  # writes in flight at once: quick over a slow link, polite to the server
     watch: tuple[str, ...] = ()  # other calendars read for meetings, by display name (read only)
     watch_all: bool = False  # `watch: all`: every calendar of the login but ours
+    # Our past check-ins older than this are removed from the calendar (the store keeps them all);
+    # None keeps them there forever. A year keeps the last check-in with anyone in view.
+    keep_history: Cadence | None = A_YEAR
 
     @property
     def embedded(self) -> bool:

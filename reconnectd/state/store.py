@@ -285,6 +285,11 @@ class Store(OutboxRecords, MeetingRecords):
             if status is not None:
                 db.execute("UPDATE checkins SET status = ? WHERE uid = ?", (status.value, uid))
 
+    def record_kept(self, uid: str) -> None:
+        """Our past object changed on the server before we could remove it: the user's now, it stays."""
+        with self.transaction() as db:
+            db.execute("UPDATE checkins SET pinned = 1 WHERE uid = ?", (uid,))
+
     def move_calendar(self, identity_key: str, identity: str, forget: tuple[str, ...]) -> int:
         """The objects now live in another calendar: forget where every one of ours was in the old
         one (so that the read-back never takes them for deleted), the objects of others seen there
