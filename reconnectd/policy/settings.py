@@ -9,12 +9,14 @@ import functools
 from dataclasses import dataclass, field
 from datetime import time, timedelta
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
 from reconnectd.policy.cadence import Cadence
-from reconnectd.policy.library import Library, default_library
 from reconnectd.policy.model import Person, fold
+
+if TYPE_CHECKING:
+    from reconnectd.policy.library import Library
 
 
 class Secret:
@@ -148,7 +150,17 @@ class Config:
     milestones: MilestoneSettings = field(default_factory=MilestoneSettings)
     people: tuple[Person, ...] = ()
     self_every: Cadence | None = None  # an optional check-in with yourself
-    library: Library = field(default_factory=default_library)  # the built-in words, read on first use
+    own_library: Library | None = None  # the `library:` section, with the built-in words it adds to
+
+    @property
+    def library(self) -> Library:
+        """What check-ins can say: the built-in words (read on first use, so that `status` never does), or
+        the user's library."""
+        if self.own_library is not None:
+            return self.own_library
+        from reconnectd.policy.library import default_library  # noqa: PLC0415  (the words are read on first use)
+
+        return default_library()
 
     @property
     def everyone(self) -> tuple[Person, ...]:
