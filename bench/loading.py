@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -87,11 +88,24 @@ def timed(argv: list[str], env: dict[str, str]) -> float:
     return time.perf_counter() - start
 
 
+def cpu_timed(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """(wall, CPU) seconds of one run. CPU time (user + system of the child) is what the command costs
+    itself: on a machine shared with other work it varies far less than the wall time."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall = timed(argv, env)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+
+
 def command_argv(command: list[str], config: Path, state: Path) -> list[str]:
     return [sys.executable, "-m", "reconnectd", "--config", str(config), "--state-dir", str(state), *command]
 
 
 def environment(work: Path) -> dict[str, str]:
-    env = dict(os.environ)
+    """As an installed reconnectd runs: its modules compiled once (pip does that on install; a checkout run
+    with PYTHONDONTWRITEBYTECODE would compile every module on every start). The compiled files go to a
+    folder of the bench's own, never into the tree, for reconnectd and the floor's modules alike."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env.update(HOME=str(work), XDG_CONFIG_HOME=str(work / "xdg"), XDG_STATE_HOME=str(work / "xdg-state"))
+    env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
     return env

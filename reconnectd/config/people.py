@@ -40,7 +40,12 @@ def read_people(reader: Reader, node: Node) -> tuple[Person, ...]:
     people: list[Person] = []
     seen: dict[str, int] = {}
     olds: list[tuple[Node, str, str]] = []  # (the `was` node, its path, an old name)
-    for index, item in enumerate(reader.sequence(node, "people")):
+    items: list[Node | None] = [*reader.sequence(node, "people")]
+    if isinstance(node, yaml.SequenceNode):
+        node.value = []  # each entry's nodes go once read: the whole tree and all the people never coexist
+    for index in range(len(items)):
+        item, items[index] = items[index], None
+        assert item is not None
         path = join("people", index)
         name, person = _person(reader, item, path)
         if name is not None and fold(name) == SELF:

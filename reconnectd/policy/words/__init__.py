@@ -10,10 +10,8 @@ from __future__ import annotations
 import functools
 import re
 import string
-import tomllib
 from collections.abc import Callable, Iterable, Mapping, Set
 from dataclasses import dataclass
-from importlib.resources import files
 from types import MappingProxyType
 from typing import Any, Final
 
@@ -111,6 +109,8 @@ class Words:
 
 def languages() -> tuple[str, ...]:
     """The languages with a words file here."""
+    from importlib.resources import files  # noqa: PLC0415  (only when the words are read: never for `status`)
+
     return tuple(sorted(f.name.removesuffix(".toml") for f in files(__name__).iterdir() if f.name.endswith(".toml")))
 
 
@@ -119,6 +119,9 @@ def load(language: str = LANGUAGE) -> Words:
     """The language's words, read and checked on first use; a WordsError when the file is missing or unsound."""
     if not re.fullmatch(r"[a-z]{2,3}(_[A-Z]{2})?", language):
         raise WordsError(f"{language!r} is not a language code like 'en' or 'pt_BR'")
+    import tomllib  # noqa: PLC0415  (only when the words are read: never for `status`)
+    from importlib.resources import files  # noqa: PLC0415
+
     name = f"{language}.toml"
     resource = files(__name__).joinpath(name)
     if not resource.is_file():
