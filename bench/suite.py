@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bench import loading, planning
+from bench import history, loading, planning
 from bench.daemon import DaemonProcess, sample
 from bench.proxy import LatencyProxy
 from bench.report import ROOT, Results, Target, describe, load, machine, table
@@ -35,7 +35,7 @@ from bench.workload import (
 from reconnectd.policy.ledger import Ledger
 from reconnectd.policy.settings import Config
 
-SECTIONS = ("config", "commands", "planning", "local", "distant", "daemon")
+SECTIONS = ("config", "commands", "planning", "local", "distant", "daemon", "history")
 REQUEST_SLACK = 10  # the "small constant" allowed on top of one request per event created
 
 
@@ -631,6 +631,7 @@ def main(argv: list[str] | None = None) -> int:
         "local": bench_local,
         "distant": bench_distant,
         "daemon": bench_daemon,
+        "history": lambda r, s, w, p: history.bench_history(r, s.runs, s.quick, w, p),
     }
     broken: list[str] = []
     with tempfile.TemporaryDirectory(prefix="reconnectd-bench-", ignore_cleanup_errors=True) as tmp:
