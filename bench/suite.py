@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bench import history, loading, planning
+from bench import history, loading, planning, unread
 from bench.daemon import DaemonProcess, sample
 from bench.proxy import LatencyProxy
 from bench.report import ROOT, Results, Target, describe, load, machine, table
@@ -613,6 +613,7 @@ def bench_daemon(results: Results, s: Settings, work: Path, say: Progress) -> No
     if len(stops) < len(runs):
         results.notes.append("daemon: did not stop within 15 s of SIGTERM at least once (killed)")
     results.notes.append("idle: the window starts 1 s after READY=1 of a restart; wakeups are summed over all threads")
+    unread.bench_unread(results, s.runs, min(n, 100), work, say)
 
 
 # -- main -------------------------------------------------------------------------
