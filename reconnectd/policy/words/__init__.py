@@ -89,7 +89,9 @@ class Words:
     actions: Mapping[str, tuple[str, ...]]  # CHANNEL_KEYS
     questions: Mapping[str, tuple[str, ...]]  # LIGHT, DEEP, BOTH
     note_topics: tuple[Topic, ...]
-    any_note_topic: tuple[re.Pattern[str], re.Pattern[str]]  # all note topics side by side: lower-case ASCII, any
+    # All note topics side by side: for lower-case ASCII, and for any text (compiled on first use: notes are
+    # mostly ASCII, and it is the largest pattern of all).
+    any_note_topic: tuple[re.Pattern[str], Callable[[], re.Pattern[str]]]
     interest_topics: tuple[Topic, ...]
     interest_fallback: tuple[str, ...]
     reflection: Mapping[str, str]  # the REFLECTION_TEMPLATES
@@ -335,15 +337,18 @@ class _Reader:
             found.append(Topic(pattern, questions, flag is True))
         return tuple(found)
 
-    def side_by_side(self, topics: Iterable[Topic], path: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    def side_by_side(self, topics: Iterable[Topic], path: str) -> tuple[re.Pattern[str], Callable[[], re.Pattern[str]]]:
         """One pattern for whether any topic is mentioned at all, in two forms: without IGNORECASE, for lower-cased
-        ASCII text (the same answer there, the patterns being lower case, and three times faster), and with it."""
+        ASCII text (the same answer there, the patterns being lower case, and three times faster), and with it,
+        compiled when first asked for (it compiles whenever the first does)."""
         joined = "|".join(f"(?:{_GROUP.sub('(?:', t.pattern.pattern)})" for t in topics)
         try:
-            return re.compile(joined), re.compile(joined, re.IGNORECASE)
+            lower = re.compile(joined)
         except re.error as error:  # a back-reference to a group of another topic, say
             self.problem(path, f"the patterns do not work side by side: {error}")
-            return re.compile("(?!)"), re.compile("(?!)")
+            nothing = re.compile("(?!)")
+            return nothing, lambda: nothing
+        return lower, functools.cache(lambda: re.compile(joined, re.IGNORECASE))
 
     def when(self, value: Any, path: str) -> Mapping[int | None, str]:
         """Days ahead ("0", "1"...) to words, and "other" for any other count, with {days}."""
