@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -31,9 +31,11 @@ from reconnectd.config.values import (
     parse_standing,
     parse_style,
 )
-from reconnectd.policy.library import Library, default_library
 from reconnectd.policy.model import YEARLY_KINDS, Milestone, Person, Standing, fold, milestone_kind
 from reconnectd.policy.settings import SELF
+
+if TYPE_CHECKING:
+    from reconnectd.policy.library import Library
 
 
 def read_people(reader: Reader, node: Node) -> tuple[Person, ...]:
@@ -240,6 +242,8 @@ def read_library(reader: Reader, node: Node) -> Library | None:
                 if t
             ]
     try:
+        from reconnectd.policy.library import default_library  # noqa: PLC0415  (the words: only for a library)
+
         return default_library().extended(
             actions,
             lists.get("questions", ()),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from reconnectd.policy.english import one_of
 from reconnectd.policy.model import CHANNELS, STYLES, Standing
-from reconnectd.policy.suggest import ANY
+from reconnectd.policy.words import ANY
 
 TOP_KEYS = {
     "timezone": "IANA time zone",

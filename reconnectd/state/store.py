@@ -13,12 +13,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from reconnectd.errors import StateError
 from reconnectd.policy.ledger import Ledger
 from reconnectd.policy.model import CheckInStatus, Contact, Owned, Repair, Standing, fold
-from reconnectd.policy.plan import Plan
 from reconnectd.state.locks import DirectoryLock
 from reconnectd.state.meetings import MeetingRecords
 from reconnectd.state.outbox import OutboxRecords
@@ -34,6 +34,9 @@ from reconnectd.state.rows import (
     same_wall_time,
 )
 from reconnectd.state.schema import migrate
+
+if TYPE_CHECKING:  # only named: `history` and `done` never load the planner
+    from reconnectd.policy.plan import Plan
 
 log = logging.getLogger(__name__)
 DELIVERY_LOCK = "delivery.lock"
