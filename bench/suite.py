@@ -259,6 +259,13 @@ def bench_config(results: Results, s: Settings, work: Path, say: Progress) -> No
         [b.wall / a.wall for a, b in zip(ours[small], ours[mid], strict=True)],
         target=Target("<=", linear * 1.25, f"<= {linear * 1.25:.3g}x (linear: {linear:.3g}x)"),
     )
+    results.add(
+        section,
+        f"growth {small:,} -> {mid:,} people, CPU time",
+        "x",
+        [b.cpu / a.cpu for a, b in zip(ours[small], ours[mid], strict=True)],
+        target=Target("<=", linear * 1.25, f"<= {linear * 1.25:.3g}x (linear: {linear:.3g}x)"),
+    )
     results.notes.append(
         f"config: {paths[large].stat().st_size / 1e6:.1f} MB for {large:,} people; the bare load is"
         " yaml.load(text, Loader=yaml.CSafeLoader) of the same file, in a fresh process as ours"

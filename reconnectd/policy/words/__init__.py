@@ -12,6 +12,7 @@ import re
 import string
 from collections.abc import Callable, Iterable, Mapping, Set
 from dataclasses import dataclass
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Final
 
@@ -122,14 +123,20 @@ def load(language: str = LANGUAGE) -> Words:
     if not re.fullmatch(r"[a-z]{2,3}(_[A-Z]{2})?", language):
         raise WordsError(f"{language!r} is not a language code like 'en' or 'pt_BR'")
     import tomllib  # noqa: PLC0415  (only when the words are read: never for `status`)
-    from importlib.resources import files  # noqa: PLC0415
 
     name = f"{language}.toml"
-    resource = files(__name__).joinpath(name)
-    if not resource.is_file():
-        raise WordsError(f"there are no words for {language!r}: no {name} (found: {', '.join(languages())})")
+    beside = Path(__file__).with_name(name)  # installed as files (the rule): no need for importlib.resources
+    if beside.is_file():
+        text = beside.read_text(encoding="utf-8")
+    else:  # in a zip, say
+        from importlib.resources import files  # noqa: PLC0415
+
+        resource = files(__name__).joinpath(name)
+        if not resource.is_file():
+            raise WordsError(f"there are no words for {language!r}: no {name} (found: {', '.join(languages())})")
+        text = resource.read_text(encoding="utf-8")
     try:
-        data = tomllib.loads(resource.read_text(encoding="utf-8"))
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise WordsError(f"{name}: {error}") from None
     return parse(data, language)
