@@ -12,6 +12,7 @@ from typing import Any
 
 from reconnectd.config import schema
 from reconnectd.policy import settings
+from reconnectd.policy.cadence import Cadence
 from reconnectd.policy.model import Person
 
 # (section, its keys, the dataclass holding its defaults, renamed fields)
@@ -80,6 +81,8 @@ def _shown(value: Any) -> str:
             if seconds and seconds % size == 0:
                 return f"`{seconds // size}{unit}`"
         return f"`{seconds}s`"
+    if isinstance(value, Cadence) and value.days == 0 and value.months % 12 == 0:
+        return f"`{value.months // 12}y`"
     if isinstance(value, time):
         return f'`"{value:%H:%M}"`'
     if isinstance(value, tuple | frozenset) and len(value) == 2 and all(isinstance(v, str | int) for v in value):

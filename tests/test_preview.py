@@ -29,7 +29,7 @@ def reference_preview(config: Config, ledger: Ledger, now: datetime, until: date
         result = plan(config, ledger, moment)
         for planned in result.upcoming:
             if planned.checkin.start <= until:
-                seen[planned.checkin.uid] = Preview(planned.checkin.start, planned.checkin, planned.wording)
+                seen[planned.checkin.uid] = Preview(planned.checkin.start, planned.checkin, planned.words)
         ledger = advance(ledger, result)
         ahead = [p.checkin.start for p in result.upcoming if p.checkin.start > moment]
         if not ahead or min(ahead) > until:

@@ -2,9 +2,9 @@
 
 Here: the group and `main`. Each command lives in the module of its group and only parses, then calls
 the core: `setup` (check, init, calendars), `service` (sync, run), `people` (done, history, pause, resume,
-snooze), `undo`, `views` (status, plan, report),
-`contacts`. What they share is in `common`: the global options, reading a
-moment typed on the command line; the commands that reach the calendar or Apprise also share `connected`.
+snooze), `undo`, `views` (status, plan), `page` (report), `contacts`. What they share is in `common`: the global
+options, reading a moment typed on the command line; the commands that reach the calendar or Apprise also share
+`connected`.
 """
 
 from __future__ import annotations
@@ -40,8 +40,8 @@ COMMANDS = {
     "pause": "people:pause",
     "resume": "people:resume",
     "snooze": "people:snooze",
-    "report": "views:report",
     "contacts": "contacts:contacts",
+    "report": "page:report",
     "done": "people:done",
     "undo": "undo:undo",
 }

@@ -1,4 +1,4 @@
-"""Views that change nothing: each person's status, the days ahead, and a page of the past year (written to a file)."""
+"""Views that change nothing: each person's status, and the days ahead (the report is in `page`)."""
 
 from __future__ import annotations
 
@@ -6,13 +6,11 @@ import json
 import shlex
 import sys
 from datetime import datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import click
 
 from reconnectd.cli.common import Options, pass_options
-from reconnectd.errors import UsageError
 from reconnectd.notify import ntfy
 from reconnectd.notify.presses import read_key
 from reconnectd.policy.english import plural
@@ -20,7 +18,6 @@ from reconnectd.policy.model import Outcome, Standing
 from reconnectd.policy.preview import preview
 from reconnectd.policy.settings import Config
 from reconnectd.policy.status import PersonStatus, summarize
-from reconnectd.report import render_report
 from reconnectd.state.meta import CALENDAR_DOWN_SINCE, CALENDAR_ERROR
 
 
@@ -155,34 +152,3 @@ def plan_command(options: Options, days: int, now_text: str | None) -> None:
                 click.style(f"{local:%a %d %b %Y}", bold=True) if sys.stdout.isatty() else f"{local:%a %d %b %Y}"
             )
         click.echo(line)
-
-
-@click.command()
-@click.option(
-    "--out",
-    "out",
-    type=click.Path(path_type=Path),
-    default=Path("reconnectd-report.html"),
-    show_default=True,
-    help="Where to write the page.",
-)
-@click.option("--now", "now_text", metavar="WHEN", help="Draw the year up to this moment.")
-@pass_options
-def report(options: Options, out: Path, now_text: str | None) -> None:
-    """Write a one-page picture of the past year: who you reached, who replied, who is due.
-
-    The page is self-contained and fetches nothing; open it in any browser.
-
-    \b
-    Example:
-      reconnectd report --out ~/reconnect.html
-    """
-    config = options.settings()
-    now = options.now(config, now_text)
-    with options.store() as store:
-        page = render_report(config, store.ledger(), now)
-    try:
-        out.write_text(page, encoding="utf-8")
-    except OSError as error:
-        raise UsageError(f"cannot write {out}: {error.strerror} (pick another --out)") from None
-    click.echo(f"Wrote {out} ({plural(len(config.people), 'person', 'people')}). Open it in a browser.")

@@ -106,7 +106,7 @@ def _parse(text: str, file: str, fallback_timezone: str | None) -> Config:
         elif isinstance(top["self"], yaml.MappingNode):
             reader.problem(top["self"], "self.every", "is missing (write, for example, every: weekly)")
     if "library" in top:
-        values["library"] = read_library(reader, top["library"])
+        values["own_library"] = read_library(reader, top["library"])
     if "people" in top:
         values["people"] = read_people(reader, top["people"])
     if "contacts" in top:

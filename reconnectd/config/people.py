@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -31,9 +31,11 @@ from reconnectd.config.values import (
     parse_standing,
     parse_style,
 )
-from reconnectd.policy.library import Library, default_library
 from reconnectd.policy.model import YEARLY_KINDS, Milestone, Person, Standing, fold, milestone_kind
 from reconnectd.policy.settings import SELF
+
+if TYPE_CHECKING:
+    from reconnectd.policy.library import Library
 
 
 def read_people(reader: Reader, node: Node) -> tuple[Person, ...]:
@@ -41,7 +43,12 @@ def read_people(reader: Reader, node: Node) -> tuple[Person, ...]:
     seen: dict[str, int] = {}
     olds: list[tuple[Node, str, str]] = []  # (the `was` node, its path, an old name)
     cards: dict[str, Person] = {}  # a card is one person's: two entries naming it would plan it twice
-    for index, item in enumerate(reader.sequence(node, "people")):
+    items: list[Node | None] = [*reader.sequence(node, "people")]
+    if isinstance(node, yaml.SequenceNode):
+        node.value = []  # each entry's nodes go once read: the whole tree and all the people never coexist
+    for index in range(len(items)):
+        item, items[index] = items[index], None
+        assert item is not None
         path = join("people", index)
         name, person = _person(reader, item, path)
         if name is not None and fold(name) == SELF:
@@ -246,6 +253,8 @@ def read_library(reader: Reader, node: Node) -> Library | None:
                 if t
             ]
     try:
+        from reconnectd.policy.library import default_library  # noqa: PLC0415  (the words: only for a library)
+
         return default_library().extended(
             actions,
             lists.get("questions", ()),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from reconnectd.policy.english import one_of
 from reconnectd.policy.model import CHANNELS, STYLES, Standing
-from reconnectd.policy.suggest import ANY
+from reconnectd.policy.words import ANY
 
 TOP_KEYS = {
     "timezone": "IANA time zone",
@@ -39,6 +39,7 @@ CALENDAR_KEYS = {
     "timeout": "network timeout",
     "concurrency": "writes in flight at once",
     "watch": "other calendars to read meetings from (display names, or all)",
+    "keep_history": "how long our past check-ins stay in the calendar (a span, or forever)",
 }
 CONTACTS_KEYS = {
     "url": "CardDAV address book URL (or the server's, for discovery)",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import shlex
 import urllib.parse
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,11 +29,13 @@ from reconnectd.config.schema import (
 from reconnectd.config.values import (
     APPRISE_EXAMPLE,
     APPRISE_URL,
+    FOREVER,
     NOT_APPRISE,
     parse_argument,
     parse_component,
     parse_duration,
     parse_factor,
+    parse_keep_history,
     parse_listen,
     parse_name,
     parse_path,
@@ -78,7 +81,15 @@ def read_calendar(reader: Reader, node: Node) -> CalendarSettings:
             values[key] = reader.parsed(keys[key], join("calendar", key), parse_positive_duration)
     if "watch" in keys:
         values.update(_watch(reader, keys["watch"]))
-    return CalendarSettings(**{k: v for k, v in values.items() if v is not None})
+    settings = CalendarSettings(**{k: v for k, v in values.items() if v is not None})
+    if "keep_history" in keys:
+        node = keys["keep_history"]
+        text = reader.text(node, "calendar.keep_history")
+        if text is not None and text.strip().lower() == FOREVER:
+            return replace(settings, keep_history=None)
+        keep = reader.parsed(node, "calendar.keep_history", parse_keep_history)
+        return replace(settings, keep_history=keep) if keep is not None else settings
+    return settings
 
 
 def dav_url(reader: Reader, node: Node, path: str) -> str | None:

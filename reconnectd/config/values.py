@@ -36,6 +36,21 @@ def parse_cadence(text: str) -> Cadence:
         raise ValueError(str(error)) from None
 
 
+FOREVER = "forever"  # calendar.keep_history: never remove past check-ins
+
+
+def parse_keep_history(text: str) -> Cadence:
+    """How long past check-ins stay in the calendar: a span as cadences are written ("1y", "6 months")."""
+    try:
+        return grammar.parse_cadence(text)
+    except CadenceError as error:
+        why = f": {error.why}" if error.why else ""
+        raise ValueError(
+            f'"{text}" is not a span of time{why} (write one like 1y, 6 months or 90 days,'
+            f" or {FOREVER} to keep every past check-in in the calendar)"
+        ) from None
+
+
 def parse_duration(text: str) -> timedelta:
     """`reconnectd.policy.grammar.parse_duration`, its error as a ValueError."""
     try:

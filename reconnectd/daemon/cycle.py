@@ -19,6 +19,7 @@ from reconnectd.calendar.readback import Broken, Deleted, Done, Fact, Mend, Seen
 from reconnectd.calendar.reconcile import Action, Create, Delete, Update, reconcile
 from reconnectd.calendar.session import Conflict, Rejected
 from reconnectd.daemon import heard
+from reconnectd.daemon.tidy import tidy
 from reconnectd.errors import CalendarError
 from reconnectd.notify import outbox
 from reconnectd.notify.notifier import Notifier
@@ -53,6 +54,7 @@ class CycleReport:
     moved_by_user: int = 0
     conflicts: int = 0
     met: int = 0  # past meetings seen in watched calendars, recorded as contacts
+    cleared: int = 0  # past check-ins older than calendar.keep_history, removed (history keeps them)
     refused: int = 0
     nudges_sent: int = 0
     delivery_failures: list[str] = field(default_factory=list)
@@ -75,6 +77,8 @@ class CycleReport:
                 f"from you: {self.ticked_by_user} ticked off, {self.moved_by_user} moved or edited, "
                 f"{self.skipped_by_user} deleted (skipped)"
             )
+        if self.cleared:
+            parts.append(f"{self.cleared} old past check-in(s) cleared (history keeps them)")
         if self.met:
             parts.append(f"watched calendars: {self.met} meeting(s) recorded as contact")
         if self.refused:
@@ -129,6 +133,9 @@ def run_cycle(
             # Move the sync token past our own writes: a server reports what changed between two
             # tokens, so a check-in deleted soon after we wrote it would otherwise never show.
             _read_back(config, store, calendar, now, report)
+        if not report.calendar_error:
+            tidied = tidy(config, store, calendar, now, interrupted=interrupted)
+            report.cleared, report.calendar_error = tidied.removed, tidied.error
     routes = {fold(p.name): p.route for p in config.people if p.route}
     delivered = outbox.deliver(
         store, notifier, now, config.notify, config.timezone, routes=routes, interrupted=interrupted

@@ -7,6 +7,7 @@ Pure code: no clock, no I/O. The Cadence value itself, and its arithmetic, are i
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import timedelta
@@ -149,6 +150,7 @@ def _parts(body: str) -> list[_Part] | None:
     return parts or None
 
 
+@functools.lru_cache(maxsize=1024)  # a config writes the same few cadences for thousands of people
 def parse_cadence(text: str) -> Cadence:
     """Read a cadence: "weekly", "every 2 weeks", "3 months", "10d", "2m" (months), "P2W".
 

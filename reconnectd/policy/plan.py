@@ -31,10 +31,11 @@ The rules, in order:
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
@@ -50,10 +51,35 @@ from reconnectd.policy.slots import Slots, later
 from reconnectd.policy.suggest import Gap, Wording, reflection_wording, wording
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Planned:
+    """A check-in as planned, and what it says: worded on first use, then kept (a preview plans many
+    check-ins at each of its steps and shows few; a cycle writes only those that changed)."""
+
     checkin: CheckIn
-    wording: Wording
+    words: Callable[[], Wording] = field(repr=False)
+
+    @property
+    def wording(self) -> Wording:
+        return self.words()
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Planned):
+            return NotImplemented
+        return self.checkin == other.checkin and self.wording == other.wording
+
+    def __hash__(self) -> int:
+        return hash((self.checkin, self.wording))
+
+
+def worded(make: Callable[[], Wording]) -> Callable[[], Wording]:
+    """`make`, called once on first use."""
+    return functools.cache(make)
+
+
+def worded_later(config: Config, person: Person, checkin: CheckIn, ledger: Ledger) -> Callable[[], Wording]:
+    """What the check-in will say, worded (and the words file read) only when asked: `status` never is."""
+    return worded(lambda: words_for(person, checkin, ledger, config.timezone, config.library))
 
 
 @dataclass(frozen=True)
@@ -122,8 +148,8 @@ def _plan(config: Config, ledger: Ledger, now: datetime) -> Plan:
         placed[names[order]] = CheckIn(person.name, seq, start, end, basis)
 
     upcoming = tuple(
-        Planned(placed[folded], words_for(person, placed[folded], ledger, tz, config.library))
-        for person, folded in zip(active, names, strict=True)
+        Planned(placed[key], worded_later(config, person, placed[key], ledger))
+        for person, key in zip(active, names, strict=True)
     )
     dates = _milestones(config, ledger, now, active_people)
     # Never two nudges about one person on one day (a birthday says more than a check-in), and
@@ -258,7 +284,7 @@ def _milestones(config: Config, ledger: Ledger, now: datetime, active: list[Pers
             begun.append(occurrence)
         if occurrence.uid not in finished:
             wanted_uids.add(occurrence.uid)
-            planned.append(Planned(occurrence.as_checkin(tz), occurrence.event_wording()))
+            planned.append(Planned(occurrence.as_checkin(tz), worded(occurrence.event_wording)))
     passed, withdrawn = [], []
     for row in ledger.checkins:
         if not row.is_milestone or row.status is not CheckInStatus.SCHEDULED:

@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import heapq
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
 from reconnectd.policy import milestones
 from reconnectd.policy.ledger import Ledger
 from reconnectd.policy.milestones import Occurrence
 from reconnectd.policy.model import CheckIn, CheckInStatus, Milestone, Person, Standing, fold
-from reconnectd.policy.plan import Basis, Plan, collector_paused, next_seq, plan, standing, words_for
+from reconnectd.policy.plan import Basis, Plan, collector_paused, next_seq, plan, standing, worded, worded_later
 from reconnectd.policy.settings import SELF, Config
 from reconnectd.policy.slots import Slots, later
 from reconnectd.policy.suggest import Wording
@@ -42,7 +43,11 @@ def advance(ledger: Ledger, result: Plan) -> Ledger:
 class Preview:
     start: datetime
     checkin: CheckIn
-    wording: Wording
+    words: Callable[[], Wording] = field(repr=False, compare=False)  # worded when shown: few of those walked are
+
+    @property
+    def wording(self) -> Wording:
+        return self.words()
 
 
 def preview(config: Config, ledger: Ledger, now: datetime, until: datetime) -> list[Preview]:
@@ -58,7 +63,7 @@ def _preview(config: Config, ledger: Ledger, now: datetime, until: datetime) -> 
         result = plan(config, ledger, moment)
         steps += 1
         for planned in result.upcoming:
-            _record(seen, planned.checkin, planned.wording, until)
+            _record(seen, planned.checkin, planned.words, until)
         ahead = [p.checkin.start for p in result.upcoming if p.checkin.start > moment]
         if not ahead or min(ahead) > until or steps >= STEPS:
             return _in_order(seen)
@@ -76,9 +81,9 @@ def _preview(config: Config, ledger: Ledger, now: datetime, until: datetime) -> 
     return _in_order(seen)
 
 
-def _record(seen: dict[str, Preview], checkin: CheckIn, wording: Wording, until: datetime) -> None:
+def _record(seen: dict[str, Preview], checkin: CheckIn, words: Callable[[], Wording], until: datetime) -> None:
     if checkin.start <= until:
-        seen[checkin.uid] = Preview(checkin.start, checkin, wording)
+        seen[checkin.uid] = Preview(checkin.start, checkin, words)
 
 
 def _in_order(seen: dict[str, Preview]) -> list[Preview]:
@@ -183,7 +188,7 @@ class _Walk:
                 continue
             checkin = occurrence.as_checkin(self.tz)
             heapq.heappush(self.date_starts, checkin.start)
-            _record(seen, checkin, occurrence.event_wording(), until)
+            _record(seen, checkin, worded(occurrence.event_wording), until)
 
     def _new_day(self, due: list[Person]) -> list[tuple[int, int, Occurrence]]:
         """People whose pause ended (their check-in is due too), and dates whose day has passed."""
@@ -221,7 +226,7 @@ class _Walk:
             self.history[fold(person.name)].append(checkin)
             placed.append((order, person, checkin))
         for _, person, checkin in sorted(placed, key=lambda p: p[0]):
-            _record(seen, checkin, words_for(person, checkin, ledger, self.tz, config.library), until)
+            _record(seen, checkin, worded_later(config, person, checkin, ledger), until)
 
 
 def _wakes(person: Person, ledger: Ledger) -> date | None:

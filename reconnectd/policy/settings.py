@@ -9,12 +9,14 @@ import functools
 from dataclasses import dataclass, field
 from datetime import time, timedelta
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
 from reconnectd.policy.cadence import Cadence
-from reconnectd.policy.library import Library, default_library
 from reconnectd.policy.model import LIGHT, Person, fold
+
+if TYPE_CHECKING:
+    from reconnectd.policy.library import Library
 
 
 class Secret:
@@ -52,6 +54,9 @@ class PasswordSource:
     line: int | None = field(default=None, compare=False)
 
 
+A_YEAR = Cadence(months=12)
+
+
 @dataclass(frozen=True)
 class CalendarSettings:
     url: str | None = None
@@ -68,6 +73,9 @@ class CalendarSettings:
     concurrency: int = 4  # writes in flight at once: quick over a slow link, polite to the server
     watch: tuple[str, ...] = ()  # other calendars read for meetings, by display name (read only)
     watch_all: bool = False  # `watch: all`: every calendar of the login but ours
+    # Our past check-ins older than this are removed from the calendar (the store keeps them all);
+    # None keeps them there forever. A year keeps the last check-in with anyone in view.
+    keep_history: Cadence | None = A_YEAR
 
     @property
     def embedded(self) -> bool:
@@ -176,7 +184,17 @@ class Config:
     people: tuple[Person, ...] = ()
     contacts: ContactsSettings | None = None
     self_every: Cadence | None = None  # an optional check-in with yourself
-    library: Library = field(default_factory=default_library)  # the built-in words, read on first use
+    own_library: Library | None = None  # the `library:` section, with the built-in words it adds to
+
+    @property
+    def library(self) -> Library:
+        """What check-ins can say: the built-in words (read on first use, so that `status` never does), or
+        the user's library."""
+        if self.own_library is not None:
+            return self.own_library
+        from reconnectd.policy.library import default_library  # noqa: PLC0415  (the words are read on first use)
+
+        return default_library()
 
     @property
     def everyone(self) -> tuple[Person, ...]:

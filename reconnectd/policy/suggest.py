@@ -290,7 +290,7 @@ def _names_a_topic(notes: str) -> bool:
     lower_ascii, any_text = load().any_note_topic
     if notes.isascii():
         return lower_ascii.search(notes.lower()) is not None
-    return any_text.search(notes) is not None
+    return any_text().search(notes) is not None
 
 
 # --- milestones -------------------------------------------------------------------------------

@@ -13,12 +13,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from reconnectd.errors import StateError
 from reconnectd.policy.ledger import Ledger
 from reconnectd.policy.model import CheckInStatus, Contact, Owned, Repair, Standing, fold
-from reconnectd.policy.plan import Plan
 from reconnectd.state.locks import DirectoryLock
 from reconnectd.state.meetings import MeetingRecords
 from reconnectd.state.outbox import OutboxRecords
@@ -34,6 +34,9 @@ from reconnectd.state.rows import (
     same_wall_time,
 )
 from reconnectd.state.schema import migrate
+
+if TYPE_CHECKING:  # only named: `history` and `done` never load the planner
+    from reconnectd.policy.plan import Plan
 
 log = logging.getLogger(__name__)
 DELIVERY_LOCK = "delivery.lock"
@@ -290,6 +293,11 @@ class Store(OutboxRecords, MeetingRecords):
             db.execute("UPDATE checkins SET href = NULL, etag = NULL WHERE uid = ?", (uid,))
             if status is not None:
                 db.execute("UPDATE checkins SET status = ? WHERE uid = ?", (status.value, uid))
+
+    def record_kept(self, uid: str) -> None:
+        """Our past object changed on the server before we could remove it: the user's now, it stays."""
+        with self.transaction() as db:
+            db.execute("UPDATE checkins SET pinned = 1 WHERE uid = ?", (uid,))
 
     def move_calendar(self, identity_key: str, identity: str, forget: tuple[str, ...]) -> int:
         """The objects now live in another calendar: forget where every one of ours was in the old

@@ -10,10 +10,9 @@ from __future__ import annotations
 import functools
 import re
 import string
-import tomllib
 from collections.abc import Callable, Iterable, Mapping, Set
 from dataclasses import dataclass
-from importlib.resources import files
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Final
 
@@ -93,7 +92,9 @@ class Words:
     actions: Mapping[str, tuple[str, ...]]  # CHANNEL_KEYS
     questions: Mapping[str, tuple[str, ...]]  # LIGHT, DEEP, BOTH
     note_topics: tuple[Topic, ...]
-    any_note_topic: tuple[re.Pattern[str], re.Pattern[str]]  # all note topics side by side: lower-case ASCII, any
+    # All note topics side by side: for lower-case ASCII, and for any text (compiled on first use: notes are
+    # mostly ASCII, and it is the largest pattern of all).
+    any_note_topic: tuple[re.Pattern[str], Callable[[], re.Pattern[str]]]
     interest_topics: tuple[Topic, ...]
     interest_fallback: tuple[str, ...]
     reflection: Mapping[str, str]  # the REFLECTION_TEMPLATES
@@ -113,6 +114,8 @@ class Words:
 
 def languages() -> tuple[str, ...]:
     """The languages with a words file here."""
+    from importlib.resources import files  # noqa: PLC0415  (only when the words are read: never for `status`)
+
     return tuple(sorted(f.name.removesuffix(".toml") for f in files(__name__).iterdir() if f.name.endswith(".toml")))
 
 
@@ -121,12 +124,21 @@ def load(language: str = LANGUAGE) -> Words:
     """The language's words, read and checked on first use; a WordsError when the file is missing or unsound."""
     if not re.fullmatch(r"[a-z]{2,3}(_[A-Z]{2})?", language):
         raise WordsError(f"{language!r} is not a language code like 'en' or 'pt_BR'")
+    import tomllib  # noqa: PLC0415  (only when the words are read: never for `status`)
+
     name = f"{language}.toml"
-    resource = files(__name__).joinpath(name)
-    if not resource.is_file():
-        raise WordsError(f"there are no words for {language!r}: no {name} (found: {', '.join(languages())})")
+    beside = Path(__file__).with_name(name)  # installed as files (the rule): no need for importlib.resources
+    if beside.is_file():
+        text = beside.read_text(encoding="utf-8")
+    else:  # in a zip, say
+        from importlib.resources import files  # noqa: PLC0415
+
+        resource = files(__name__).joinpath(name)
+        if not resource.is_file():
+            raise WordsError(f"there are no words for {language!r}: no {name} (found: {', '.join(languages())})")
+        text = resource.read_text(encoding="utf-8")
     try:
-        data = tomllib.loads(resource.read_text(encoding="utf-8"))
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise WordsError(f"{name}: {error}") from None
     return parse(data, language)
@@ -334,15 +346,18 @@ class _Reader:
             found.append(Topic(pattern, questions, flag is True))
         return tuple(found)
 
-    def side_by_side(self, topics: Iterable[Topic], path: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    def side_by_side(self, topics: Iterable[Topic], path: str) -> tuple[re.Pattern[str], Callable[[], re.Pattern[str]]]:
         """One pattern for whether any topic is mentioned at all, in two forms: without IGNORECASE, for lower-cased
-        ASCII text (the same answer there, the patterns being lower case, and three times faster), and with it."""
+        ASCII text (the same answer there, the patterns being lower case, and three times faster), and with it,
+        compiled when first asked for (it compiles whenever the first does)."""
         joined = "|".join(f"(?:{_GROUP.sub('(?:', t.pattern.pattern)})" for t in topics)
         try:
-            return re.compile(joined), re.compile(joined, re.IGNORECASE)
+            lower = re.compile(joined)
         except re.error as error:  # a back-reference to a group of another topic, say
             self.problem(path, f"the patterns do not work side by side: {error}")
-            return re.compile("(?!)"), re.compile("(?!)")
+            nothing = re.compile("(?!)")
+            return nothing, lambda: nothing
+        return lower, functools.cache(lambda: re.compile(joined, re.IGNORECASE))
 
     def when(self, value: Any, path: str) -> Mapping[int | None, str]:
         """Days ahead ("0", "1"...) to words, and "other" for any other count, with {days}."""
