@@ -28,9 +28,9 @@ def reply_topic() -> Iterator[tuple[NtfyServer, Server]]:
     ntfy.close()
 
 
-def put(ntfy: NtfyServer, at: object, body: object) -> None:
+def put(ntfy: NtfyServer, at: object, body: object, topic: str = "replies") -> None:
     """A message on the reply topic as the server would hold it, with the time it gives."""
-    message = ntfy.publish("replies", {"message": body})
+    message = ntfy.publish(topic, {"message": body})
     message["time"] = at
 
 
@@ -88,6 +88,14 @@ def test_a_press_is_never_recorded_after_now_whatever_time_the_server_gives(tmp_
             lambda inner: (
                 st.lists(inner, max_size=3)
                 | st.dictionaries(st.sampled_from(["nudge", "action", "sent", "mac", "x"]), inner, max_size=5)
+                | st.fixed_dictionaries(  # shaped as a press, with any text where the MAC goes
+                    {
+                        "nudge": st.text(max_size=20),
+                        "action": st.sampled_from(["done", "snooze", "é\ud800"]),
+                        "sent": st.integers(0, 2**40),
+                        "mac": st.text(max_size=70),
+                    }
+                )
             ),
         ).map(json.dumps),
     )
@@ -101,6 +109,7 @@ def test_whatever_lands_on_the_reply_topic_without_our_mac_records_nothing(tmp_p
             (NOW.isoformat(), NOW.isoformat()),
         )
         key = press_key(state)
-        put(ntfy, int(NOW.timestamp()), body)
-        assert read_presses(store, key, server=server, reply=Reply("replies"), auth=None, now=NOW) == 0
+        topic = state.name  # one topic an example: each reads only its own message
+        put(ntfy, int(NOW.timestamp()), body, topic)
+        assert read_presses(store, key, server=server, reply=Reply(topic), auth=None, now=NOW) == 0
         assert store.contacts() == []

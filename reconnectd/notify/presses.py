@@ -47,7 +47,7 @@ def press_key(state_dir: Path) -> bytes:
 
 
 def _mac(key: bytes, nudge: str, action: str, sent: int) -> str:
-    return hmac.new(key, f"{nudge}\n{action}\n{sent}".encode(), hashlib.sha256).hexdigest()
+    return hmac.new(key, f"{nudge}\n{action}\n{sent}".encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
 
 
 def press_body(key: bytes, nudge: str, action: str, sent: datetime) -> str:
@@ -135,7 +135,8 @@ def _verified(key: bytes, reply: Reply, event: dict[str, Any], *, quiet: bool = 
         if not quiet:
             log.warning("ignored a message on the reply topic %s: it is not a press", reply.topic)
         return None
-    if not isinstance(mac, str) or not hmac.compare_digest(mac, _mac(key, str(nudge), str(action), sent)):
+    ours = _mac(key, str(nudge), str(action), sent).encode()
+    if not isinstance(mac, str) or not hmac.compare_digest(mac.encode("utf-8", "surrogatepass"), ours):  # any text
         if not quiet:
             log.warning(
                 "ignored a press on the reply topic %s: its MAC is wrong (forged or from another key)", reply.topic
