@@ -124,7 +124,9 @@ def test_a_new_user_sees_who_will_be_planned_and_one_sync_fills_the_calendar(
     assert rows["Eve Moss"].endswith("monthly group Friends; anniversary 20 May 2015")
     assert "Not planned: 1 contact" in out
     assert user.run("check", "--connect") == 0
-    assert "contacts: will read the CardDAV address book" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "contacts: will read the CardDAV address book http://" in out
+    assert out.rstrip().endswith("/ (9 cards, read only)")
 
     assert user.sync(NOW) == 0
     found = user.calendar()

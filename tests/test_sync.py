@@ -167,6 +167,20 @@ def test_a_removed_person_loses_their_future_checkin_but_keeps_their_history(set
     assert not sam.uid.endswith("-1")  # type: ignore[attr-defined]
 
 
+def test_the_log_names_what_left_the_calendar_a_check_in_or_a_date(
+    setup: Setup, capsys: pytest.CaptureFixture[str]
+) -> None:
+    setup.write(PRIYA_ONLY + "  dates:\n    - birthday: 12-10\n")
+    setup.sync("2026-11-28T09:00")
+    setup.write(SAM)
+    capsys.readouterr()
+    assert setup.sync("2026-11-28T09:30") == 0
+    removed = sorted(
+        line.split("INFO", 1)[-1].strip() for line in capsys.readouterr().err.splitlines() if " removed:" in line
+    )
+    assert removed == ["removed: Priya: birthday, Thu 10 Dec 2026", "removed: the upcoming check-in with Priya"]
+
+
 def test_done_moves_the_next_checkin_one_cadence_after_the_contact(
     setup: Setup, capsys: pytest.CaptureFixture[str]
 ) -> None:

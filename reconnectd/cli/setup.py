@@ -176,15 +176,16 @@ def _say_contacts(config: Config) -> bool:
     opener = address_book_opener(config)
     try:
         if opener is None:
-            objects, cards = book.probe(config.contacts, None)
+            objects, cards, groups = book.probe(config.contacts, None)
         else:
             with opener() as remote:
-                objects, cards = book.probe(config.contacts, remote)
+                objects, cards, groups = book.probe(config.contacts, remote)
     except ReconnectdError as error:
         click.echo(f"contacts: {error}", err=True)
         return False
     kind = "CardDAV address book" if config.contacts.url else "vCard folder" if objects != 1 else "vCard file"
-    click.echo(f"contacts: will read the {kind} {where} ({plural(cards, 'card')}, read only)")
+    also = f" and {plural(groups, 'group card')}" if groups else ""
+    click.echo(f"contacts: will read the {kind} {where} ({plural(cards, 'card')}{also}, read only)")
     return True
 
 

@@ -104,16 +104,16 @@ def read_local(settings: ContactsSettings, store: Store, *, parse: Parse = parse
     return _up(settings, store, cache, changed)
 
 
-def probe(settings: ContactsSettings, remote: Remote | None) -> tuple[int, int]:
-    """For `check --connect`: (objects, cards) the address book holds now, read without the store."""
+def probe(settings: ContactsSettings, remote: Remote | None) -> tuple[int, int, int]:
+    """For `check --connect`: (objects, contacts, group cards) the address book holds now, read without the store."""
     if settings.path is not None:
-        found = snapshot(settings.path)
-        cards = sum(not c.group for _, text in found.objects.values() for c in read_cards(text, where="").cards)
-        return len(found.objects), cards
-    if remote is None:
+        texts = [text for _, text in snapshot(settings.path).objects.values()]
+    elif remote is None:
         raise CalendarError("no CardDAV client")
-    changed = remote.changes(None).changed
-    return len(changed), len(changed)
+    else:
+        texts = [text for _, text in remote.fetch(list(remote.changes(None).changed)).values()]
+    cards = [card for text in texts for card in read_cards(text, where="").cards]
+    return len(texts), sum(not c.group for c in cards), sum(c.group for c in cards)
 
 
 def _parsed(text: str, where: str, version: str | None, parse: Parse) -> dict[str, Any]:

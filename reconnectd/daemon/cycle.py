@@ -305,7 +305,12 @@ def _write(
             elif isinstance(action, Delete):
                 store.record_removed(action.checkin.uid)
                 report.deleted += 1
-                log.info("removed: the upcoming check-in with %s", action.checkin.person)
+                gone = action.checkin
+                if gone.label is None:
+                    log.info("removed: the upcoming check-in with %s", gone.person)
+                else:
+                    day = f"{gone.start.date():%a %d %b %Y}"
+                    log.info("removed: %s: %s, %s", gone.person, gone.label, day)  # worded as when it was added
             elif isinstance(action, Create | Update) and isinstance(outcome, Written):
                 store.record_written(action.planned.checkin.uid, outcome.href, outcome.etag, action.fingerprint)
                 report.created += isinstance(action, Create)
