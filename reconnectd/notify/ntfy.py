@@ -57,22 +57,18 @@ def publish(server: Server, message: dict[str, Any]) -> str | None:
         headers["Authorization"] = server.auth
     body = json.dumps({"topic": server.topic, **message}).encode()
     request = urllib.request.Request(server.base + "/", data=body, headers=headers, method="POST")  # noqa: S310 (http or https, built above)
-    try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
-            response.read()
-        return None
-    except urllib.error.HTTPError as error:
-        return f"the ntfy server answered {error.code}"
-    except (urllib.error.URLError, OSError) as error:
-        reason = getattr(error, "reason", error)
-        return f"could not connect to {server.base} ({reason})"
+    return _send(server, request)
 
 
 def clear(server: Server, sequence_id: str) -> str | None:
     """Clear the notification of `sequence_id` on the nudge topic; None when done, else why not."""
     headers = {"Authorization": server.auth} if server.auth else {}
     url = f"{server.base}/{urllib.parse.quote(server.topic)}/{urllib.parse.quote(sequence_id)}/clear"
-    request = urllib.request.Request(url, data=b"", headers=headers, method="PUT")  # noqa: S310
+    return _send(server, urllib.request.Request(url, data=b"", headers=headers, method="PUT"))  # noqa: S310
+
+
+def _send(server: Server, request: urllib.request.Request) -> str | None:
+    """None when the server took the request, else why not (never its URL, which holds the topic)."""
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
             response.read()
