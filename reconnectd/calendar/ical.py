@@ -47,14 +47,20 @@ def render(planned: Planned, stamp: datetime, alarm: timedelta = timedelta(0), c
     reminder.add("description", words.summary)
     reminder.add("trigger", -alarm)
     item.add_component(reminder)
-    calendar = icalendar.Calendar()
-    calendar.add("prodid", PRODID)
-    calendar.add("version", "2.0")
     zone = getattr(checkin.start.tzinfo, "key", None)
-    if zone:
-        calendar.add_component(_vtimezone(zone, checkin.start.year))
-    calendar.add_component(item)
-    return bytes(calendar.to_ical())
+    timezone = _vtimezone_text(zone, checkin.start.year) if zone else b""
+    return _HEAD + timezone + bytes(item.to_ical()) + _TAIL
+
+
+# A VCALENDAR as icalendar writes it (VERSION, PRODID, then the components in turn), put together
+# from parts: the VTIMEZONE, the same for every check-in of a year, is serialised once.
+_HEAD = f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:{PRODID}\r\n".encode()
+_TAIL = b"END:VCALENDAR\r\n"
+
+
+@functools.lru_cache(maxsize=64)
+def _vtimezone_text(zone: str, year: int) -> bytes:
+    return bytes(_vtimezone(zone, year).to_ical())
 
 
 def _writable(moment: datetime) -> datetime:
