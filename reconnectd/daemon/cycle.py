@@ -34,6 +34,10 @@ log = logging.getLogger(__name__)
 
 SYNC_KEY = "sync_token"
 LAST_FULL_POLL = "last_full_poll"
+# Answers to creates go to the store this many at a time, in one transaction (one sync to disk). Lost in
+# a crash, they are found again: the next create of the same name hears 412 and adopts what is there.
+# An update's answer is recorded at once (its new ETag, unrecorded, would read as the user's edit).
+ANSWERS_AT_ONCE = 50
 REFUSED = "refused_by_server"  # {uid: why}, so that a refusal is warned about once, not every cycle
 
 
@@ -275,6 +279,8 @@ def _write(
         client.delete(action.href, action.etag)
         return None
 
+    answers: list[tuple[str, str, str | None, str | None]] = []  # written, not yet in the store
+
     try:
         actions = _settle_unheard(store, calendar, actions, owned, bodies, now=now, zone=zone, report=report)
         for done, (action, outcome) in enumerate(
@@ -298,7 +304,10 @@ def _write(
                 report.deleted += 1
                 log.info("removed: the upcoming check-in with %s", action.checkin.person)
             elif isinstance(action, Create | Update) and isinstance(outcome, Written):
-                store.record_written(action.planned.checkin.uid, outcome.href, outcome.etag, action.fingerprint)
+                answers.append((action.planned.checkin.uid, outcome.href, outcome.etag, action.fingerprint))
+                if len(answers) >= ANSWERS_AT_ONCE or isinstance(action, Update):
+                    store.record_all_written(answers)
+                    answers.clear()
                 report.created += isinstance(action, Create)
                 report.updated += isinstance(action, Update)
                 repaired = isinstance(action, Update) and owned[action.planned.checkin.uid].repair is Repair.DUE
@@ -307,6 +316,8 @@ def _write(
     except CalendarError as failure:
         report.calendar_error = str(failure)
         return
+    finally:
+        store.record_all_written(answers)
     _warn_once(store, refused)
 
 
