@@ -12,13 +12,16 @@ method but the local floor talks to the server through the same counting proxy
   `vdirsyncer sync` (a filesystem storage paired with a caldav storage), as processes;
 - reconnectd: `reconnectd sync` as a process, from an empty state, as a new user runs it.
 
-The two processes are timed from start to exit, imports included.
+The two processes are timed from start to exit, imports included. Each row also gives the client's CPU
+time (the process's, or the bench thread's for the floor and the naive loop), which a busy machine
+blurs less than wall time.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -74,6 +77,7 @@ class PeerResult:
     wall: float  # seconds
     requests: int  # HTTP requests the server was sent (the proxy's count; the floor's own)
     connections: int  # TCP connections opened (the floor: 1, or one per request on Radicale)
+    cpu: float  # the client's CPU seconds, user and system: steadier than wall time on a busy machine
 
 
 def _environment(work: Path) -> dict[str, str]:
@@ -88,16 +92,22 @@ def _environment(work: Path) -> dict[str, str]:
     return env
 
 
-def _timed(argv: list[str], work: Path, what: str) -> float:
+def _children_cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def _timed(argv: list[str], work: Path, what: str) -> tuple[float, float]:
+    """Wall time and CPU time of one process, start to exit."""
     log = work / f"{what}.log"
     with log.open("wb") as out:
-        start = time.perf_counter()
+        cpu, start = _children_cpu(), time.perf_counter()
         done = subprocess.run(argv, stdout=out, stderr=out, env=_environment(work), timeout=TIMEOUT, check=False)
-        wall = time.perf_counter() - start
+        wall, cpu = time.perf_counter() - start, _children_cpu() - cpu
     if done.returncode != 0:
         tail = log.read_text(errors="replace")[-1500:]
         raise BenchError(f"{what} exited with {done.returncode}:\n{tail}")
-    return wall
+    return wall, cpu
 
 
 def vdirsyncer_config(work: Path, calendar_url: str) -> Path:
@@ -116,20 +126,21 @@ def vdirsyncer_config(work: Path, calendar_url: str) -> Path:
     return path
 
 
-def vdirsyncer_sync(command: list[str], calendar_url: str, events: list[tuple[str, bytes]], work: Path) -> float:
+def vdirsyncer_sync(
+    command: list[str], calendar_url: str, events: list[tuple[str, bytes]], work: Path
+) -> tuple[float, float]:
     """`vdirsyncer discover`, then `vdirsyncer sync`, of a vdir holding the events."""
     vdir = work / "vdir"
     vdir.mkdir(parents=True)
     for uid, body in events:
         (vdir / f"{uid}.ics").write_bytes(body)
     conf = vdirsyncer_config(work, calendar_url)
-    start = time.perf_counter()
-    _timed([*command, "--config", str(conf), "discover"], work, "vdirsyncer-discover")
-    _timed([*command, "--config", str(conf), "sync"], work, "vdirsyncer-sync")
-    return time.perf_counter() - start
+    found = _timed([*command, "--config", str(conf), "discover"], work, "vdirsyncer-discover")
+    synced = _timed([*command, "--config", str(conf), "sync"], work, "vdirsyncer-sync")
+    return found[0] + synced[0], found[1] + synced[1]
 
 
-def reconnectd_sync(server_url: str, n: int, work: Path) -> float:
+def reconnectd_sync(server_url: str, n: int, work: Path) -> tuple[float, float]:
     """`reconnectd sync` from an empty state: discovery, plan, writes, the read-back."""
     path = work / "config.yaml"
     path.write_text(config_yaml(n, today=NOW.date(), url=server_url))
@@ -145,23 +156,27 @@ def one(method: str, kind: str, n: int, *, latency: float | None, work: Path, co
         calendar_url = make_calendar(server.url, "Reconnect")  # setup, straight to the server
         events = rendered_events(config(n))
         if method == "floor":
+            cpu = time.thread_time()
             wall = floor_sync(calendar_url, events).wall
+            cpu = time.thread_time() - cpu
             requests, connections = n, n if kind == "radicale" else 1
         else:
             with LatencyProxy(server.port, latency or 0.0) as proxy:
                 far = calendar_url.replace(server.url, proxy.url, 1)
                 if method == "naive":
+                    cpu = time.thread_time()
                     wall = naive_sync(proxy.url, far, events).wall
+                    cpu = time.thread_time() - cpu
                 elif method == "vdirsyncer":
                     assert command is not None
-                    wall = vdirsyncer_sync(command, far, events, work)
+                    wall, cpu = vdirsyncer_sync(command, far, events, work)
                 else:
-                    wall = reconnectd_sync(proxy.url, n, work)
+                    wall, cpu = reconnectd_sync(proxy.url, n, work)
                 requests, connections = proxy.requests, proxy.connections
         stored = count_objects(calendar_url)
     if stored != n:
         raise BenchError(f"{kind} {method}: the calendar holds {stored} objects, expected {n}")
-    return PeerResult(wall, requests, connections)
+    return PeerResult(wall, requests, connections, cpu)
 
 
 def bench_peer(
@@ -191,7 +206,8 @@ def bench_peer(
                         got[method].append(result)
                         say(
                             f"peer {place} {kind} {n}: run {run + 1}/{runs} {method:10} {result.wall:7.2f} s,"
-                            f" {result.requests} requests on {result.connections} connections"
+                            f" {result.requests} requests on {result.connections} connections,"
+                            f" client CPU {result.cpu:.2f} s"
                         )
                 where = f"{ms:g} ms per round trip" if far else "local"
                 section = f"7. Beside vdirsyncer: first sync, {SERVER_NAMES[kind]}, {where}, {n:,} events"
@@ -212,6 +228,7 @@ def _add_rows(
         results.add(section, f"{method}: wall time", "s", walls[method])
         results.add(section, f"{method}: HTTP requests", "count", [r.requests for r in got[method]])
         results.add(section, f"{method}: TCP connections", "count", [r.connections for r in got[method]])
+        results.add(section, f"{method}: client CPU time", "s", [r.cpu for r in got[method]])
     summary = []
     for method in methods:
         ratios = [w / b for w, b in zip(walls[method], walls[base], strict=True)]
