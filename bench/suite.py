@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import statistics
 import sys
@@ -15,7 +16,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bench import history, loading, planning, unread
+from bench import history, loading, peer, planning, unread
 from bench.daemon import DaemonProcess, sample
 from bench.proxy import LatencyProxy
 from bench.report import ROOT, Results, Target, describe, load, machine, table
@@ -35,7 +36,7 @@ from bench.workload import (
 from reconnectd.policy.ledger import Ledger
 from reconnectd.policy.settings import Config
 
-SECTIONS = ("config", "commands", "planning", "local", "distant", "daemon", "history")
+SECTIONS = ("config", "commands", "planning", "local", "distant", "daemon", "history", "peer")
 REQUEST_SLACK = 10  # the "small constant" allowed on top of one request per event created
 
 
@@ -52,6 +53,7 @@ class Settings:
     distant_server: str
     sections: tuple[str, ...]
     quick: bool = False
+    peer: peer.PeerOptions = peer.DEFAULT
 
 
 def parse_args(argv: list[str] | None) -> tuple[Settings, Path, bool]:
@@ -70,6 +72,7 @@ def parse_args(argv: list[str] | None) -> tuple[Settings, Path, bool]:
     )
     parser.add_argument("--only", help=f"comma-separated sections to run, of: {', '.join(SECTIONS)}")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    peer.add_arguments(parser)
     args = parser.parse_args(argv)
     sections = tuple(s.strip() for s in args.only.split(",")) if args.only else SECTIONS
     unknown = [s for s in sections if s not in SECTIONS]
@@ -88,6 +91,7 @@ def parse_args(argv: list[str] | None) -> tuple[Settings, Path, bool]:
         distant_server=args.distant_server,
         sections=sections,
         quick=args.quick,
+        peer=peer.options(args, parser),
     )
     return settings, args.out, args.strict
 
@@ -638,7 +642,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1"  # never route loopback through a proxy
     say = Progress()
     info = machine()
-    results = Results(info, {k: v for k, v in settings.__dict__.items()})
+    results = Results(info, dataclasses.asdict(settings))
     sections: dict[str, Callable[[Results, Settings, Path, Progress], None]] = {
         "config": bench_config,
         "commands": bench_commands,
@@ -647,6 +651,9 @@ def main(argv: list[str] | None = None) -> int:
         "distant": bench_distant,
         "daemon": bench_daemon,
         "history": lambda r, s, w, p: history.bench_history(r, s.runs, s.quick, w, p),
+        "peer": lambda r, s, w, p: peer.bench_peer(
+            r, runs=s.runs, latency=s.latency, options=s.peer, work=w, say=p, rotated=rotated
+        ),
     }
     broken: list[str] = []
     with tempfile.TemporaryDirectory(prefix="reconnectd-bench-", ignore_cleanup_errors=True) as tmp:

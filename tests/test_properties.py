@@ -126,6 +126,7 @@ def test_whatever_check_accepts_plans_and_renders_valid_icalendar(document: dict
     for planned in the_plan.upcoming:
         data = ical.render(planned, NOW, config.schedule.alarm, config.calendar.component)
         parsed = icalendar.Calendar.from_ical(data)
+        assert parsed.to_ical() == data, "the bytes are icalendar's own, the VTIMEZONE spliced in as it writes it"
         (vevent,) = [c for c in parsed.walk() if c.name == "VEVENT"]
         assert moment_of(vevent, "DTEND") > moment_of(vevent, "DTSTART"), data
         assert ical.read(data, config.timezone) is not None, data

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import threading
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
@@ -47,14 +48,43 @@ def render(planned: Planned, stamp: datetime, alarm: timedelta = timedelta(0), c
     reminder.add("description", words.summary)
     reminder.add("trigger", -alarm)
     item.add_component(reminder)
-    calendar = icalendar.Calendar()
-    calendar.add("prodid", PRODID)
-    calendar.add("version", "2.0")
     zone = getattr(checkin.start.tzinfo, "key", None)
-    if zone:
-        calendar.add_component(_vtimezone(zone, checkin.start.year))
-    calendar.add_component(item)
-    return bytes(calendar.to_ical())
+    timezone = _vtimezone_text(zone, checkin.start.year) if zone else b""
+    return _HEAD + timezone + bytes(item.to_ical()) + _TAIL
+
+
+class Bodies:
+    """Each check-in's iCalendar, rendered when first asked for (then kept): a cycle's first write goes out
+    at once, from the thread that sends it, rather than after every object of the plan is rendered."""
+
+    def __init__(self, stamp: datetime, alarm: timedelta, component: Component) -> None:
+        self.stamp, self.alarm, self.component = stamp, alarm, component
+        self._rendered: dict[str, bytes] = {}  # by UID; two threads rendering one at once write the same bytes
+
+    def __call__(self, planned: Planned) -> bytes:
+        body = self._rendered.get(planned.checkin.uid)
+        if body is None:
+            body = self._rendered[planned.checkin.uid] = render(planned, self.stamp, self.alarm, self.component)
+        return body
+
+
+# A VCALENDAR as icalendar writes it (VERSION, PRODID, then the components in turn), put together
+# from parts: the VTIMEZONE, the same for every check-in of a year, is serialised once.
+_HEAD = f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:{PRODID}\r\n".encode()
+_TAIL = b"END:VCALENDAR\r\n"
+
+
+_ZONES_LOCK = threading.Lock()  # writes render in several threads: each zone's text is made once
+
+
+def _vtimezone_text(zone: str, year: int) -> bytes:
+    with _ZONES_LOCK:
+        return _vtimezone_bytes(zone, year)
+
+
+@functools.lru_cache(maxsize=64)
+def _vtimezone_bytes(zone: str, year: int) -> bytes:
+    return bytes(_vtimezone(zone, year).to_ical())
 
 
 def _writable(moment: datetime) -> datetime:

@@ -35,6 +35,10 @@ log = logging.getLogger(__name__)
 
 SYNC_KEY = "sync_token"
 LAST_FULL_POLL = "last_full_poll"
+# Answers to creates go to the store this many at a time, in one transaction (one sync to disk). Lost in
+# a crash, they are found again: the next create of the same name hears 412 and adopts what is there.
+# An update's answer is recorded at once (its new ETag, unrecorded, would read as the user's edit).
+ANSWERS_AT_ONCE = 50
 REFUSED = "refused_by_server"  # {uid: why}, so that a refusal is warned about once, not every cycle
 
 
@@ -272,20 +276,22 @@ def _write(
     fingerprints = {p.checkin.uid: ical.fingerprint(p, alarm, component) for p in the_plan.upcoming}
     owned = store.owned()
     actions = reconcile(the_plan, owned, fingerprints)
-    bodies = {id(a): ical.render(a.planned, now, alarm, component) for a in actions if not isinstance(a, Delete)}
+    body = ical.Bodies(now, alarm, component)
     refused: dict[str, str] = {}
     zone = config.timezone
 
     def send(action: Action, client: CalendarClient) -> Written | Taken | None:
         if isinstance(action, Create):
-            return client.create(action.planned.checkin.uid, bodies[id(action)])
+            return client.create(action.planned.checkin.uid, body(action.planned))
         if isinstance(action, Update):
-            return client.update(action.href, action.etag, bodies[id(action)])
+            return client.update(action.href, action.etag, body(action.planned))
         client.delete(action.href, action.etag)
         return None
 
+    answers: list[tuple[str, str, str | None, str | None]] = []  # written, not yet in the store
+
     try:
-        actions = _settle_unheard(store, calendar, actions, owned, bodies, now=now, zone=zone, report=report)
+        actions = _settle_unheard(store, calendar, actions, owned, body, now=now, zone=zone, report=report)
         for done, (action, outcome) in enumerate(
             calendar.run_all(actions, send, config.calendar.concurrency, interrupted), start=1
         ):
@@ -293,8 +299,8 @@ def _write(
                 progress(done, len(actions))
             if isinstance(outcome, Taken) and isinstance(action, Create):
                 there = (outcome.href, outcome.etag, outcome.data)
-                if not _settle(store, action, there, bodies[id(action)], now=now, zone=zone, report=report):
-                    _create_beside(store, calendar, action, bodies[id(action)], report)
+                if not _settle(store, action, there, body(action.planned), now=now, zone=zone, report=report):
+                    _create_beside(store, calendar, action, body(action.planned), report)
             elif isinstance(outcome, Conflict):
                 log.info("a check-in changed in the calendar while we wrote it; your edit wins")
                 report.conflicts += 1
@@ -312,7 +318,10 @@ def _write(
                     day = f"{gone.start.date():%a %d %b %Y}"
                     log.info("removed: %s: %s, %s", gone.person, gone.label, day)  # worded as when it was added
             elif isinstance(action, Create | Update) and isinstance(outcome, Written):
-                store.record_written(action.planned.checkin.uid, outcome.href, outcome.etag, action.fingerprint)
+                answers.append((action.planned.checkin.uid, outcome.href, outcome.etag, action.fingerprint))
+                if len(answers) >= ANSWERS_AT_ONCE or isinstance(action, Update):
+                    store.record_all_written(answers)
+                    answers.clear()
                 report.created += isinstance(action, Create)
                 report.updated += isinstance(action, Update)
                 repaired = isinstance(action, Update) and owned[action.planned.checkin.uid].repair is Repair.DUE
@@ -321,6 +330,8 @@ def _write(
     except CalendarError as failure:
         report.calendar_error = str(failure)
         return
+    finally:
+        store.record_all_written(answers)
     _warn_once(store, refused)
 
 
@@ -338,7 +349,7 @@ def _settle_unheard(
     calendar: CalendarClient,
     actions: list[Action],
     owned: Mapping[str, Owned],
-    bodies: Mapping[int, bytes],
+    body: ical.Bodies,
     *,
     now: datetime,
     zone: ZoneInfo,
@@ -356,7 +367,7 @@ def _settle_unheard(
     for href, update in unheard.items():
         if href in found:
             etag, data = found[href]
-            if _settle(store, update, (href, etag, data), bodies[id(update)], now=now, zone=zone, report=report):
+            if _settle(store, update, (href, etag, data), body(update.planned), now=now, zone=zone, report=report):
                 settled.add(id(update))
     return [a for a in actions if id(a) not in settled]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -226,11 +226,16 @@ class Store(OutboxRecords, MeetingRecords):
         }
 
     def record_written(self, uid: str, href: str, etag: str | None, fingerprint: str | None) -> None:
+        self.record_all_written([(uid, href, etag, fingerprint)])
+
+    def record_all_written(self, written: Sequence[tuple[str, str, str | None, str | None]]) -> None:
+        """Many answers to our writes, (uid, href, ETag, fingerprint) each, in one transaction: one sync to
+        disk for them all, where a transaction each cost one sync each (about 5 ms apiece on a busy disk)."""
         with self.transaction(ledger=False) as db:
-            db.execute(
+            db.executemany(
                 "UPDATE checkins SET href = ?, etag = ?, fingerprint = ?,"
                 " repair = CASE repair WHEN ? THEN ? WHEN ? THEN NULL ELSE repair END WHERE uid = ?",
-                (href, etag, fingerprint, Repair.DUE, Repair.DONE, Repair.REZONED, uid),
+                [(h, e, f, Repair.DUE, Repair.DONE, Repair.REZONED, uid) for uid, h, e, f in written],
             )
 
     def record_seen(self, uid: str, href: str, etag: str) -> None:
