@@ -24,7 +24,7 @@ from reconnectd.errors import CalendarError
 from reconnectd.notify import outbox
 from reconnectd.notify.notifier import Notifier
 from reconnectd.policy import identity
-from reconnectd.policy.model import CheckInStatus, Owned, Repair, fold
+from reconnectd.policy.model import CheckIn, CheckInStatus, Owned, Repair, fold
 from reconnectd.policy.plan import Plan, Planned, plan
 from reconnectd.policy.settings import CalendarSettings, Config
 from reconnectd.sources import watched
@@ -311,12 +311,7 @@ def _write(
             elif isinstance(action, Delete):
                 store.record_removed(action.checkin.uid)
                 report.deleted += 1
-                gone = action.checkin
-                if gone.label is None:
-                    log.info("removed: the upcoming check-in with %s", gone.person)
-                else:
-                    day = f"{gone.start.date():%a %d %b %Y}"
-                    log.info("removed: %s: %s, %s", gone.person, gone.label, day)  # worded as when it was added
+                _say_removed(action.checkin)
             elif isinstance(action, Create | Update) and isinstance(outcome, Written):
                 answers.append((action.planned.checkin.uid, outcome.href, outcome.etag, action.fingerprint))
                 if len(answers) >= ANSWERS_AT_ONCE or isinstance(action, Update):
@@ -333,6 +328,13 @@ def _write(
     finally:
         store.record_all_written(answers)
     _warn_once(store, refused)
+
+
+def _say_removed(gone: CheckIn) -> None:
+    if gone.label is None:
+        log.info("removed: the upcoming check-in with %s", gone.person)
+    else:  # a date: worded as when it was added
+        log.info("removed: %s: %s, %s", gone.person, gone.label, f"{gone.start.date():%a %d %b %Y}")
 
 
 def _warn_once(store: Store, refused: dict[str, str]) -> None:
