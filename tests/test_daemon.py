@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import textwrap
-import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -16,6 +15,7 @@ from servers import HttpReceiver, RadicaleServer, XandikosServer
 from waiting import HANG_GUARD
 
 from reconnectd.cli import main
+from reconnectd.daemon.flags import Wake
 from reconnectd.daemon.loop import Daemon
 from reconnectd.daemon.runtime import open_runtime, read_config
 from reconnectd.daemon.sdnotify import SystemdNotifier
@@ -129,7 +129,7 @@ def test_a_bad_reload_keeps_the_last_good_config_and_says_so(life: Life) -> None
 
 
 def test_done_wakes_a_sleeping_daemon_at_once(tmp_path: Path) -> None:
-    event = threading.Event()
+    event = Wake()
     listener = WakeListener(wake_address(tmp_path), event)
     listener.start()
     try:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import random
 import signal
-import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -18,6 +17,7 @@ from types import FrameType
 from typing import Any
 
 from reconnectd.daemon.cycle import CycleReport, run_cycle
+from reconnectd.daemon.flags import Flag, Wake
 from reconnectd.daemon.runtime import Runtime
 from reconnectd.daemon.sdnotify import SystemdNotifier
 from reconnectd.daemon.wake import WakeListener, wake_address
@@ -43,9 +43,10 @@ class Requests:
     once start-up is over (not the default action, which ends the process)."""
 
     def __init__(self) -> None:
-        self.wake = threading.Event()
-        self.stopping = threading.Event()
-        self.reload_requested = threading.Event()
+        self.wake = Wake()
+        self.stopping = Flag()
+        self.reload_requested = Flag()
+        self.received: list[str] = []  # signal names, logged by the loop: a handler writes no log line
         self._previous: dict[signal.Signals, SignalHandler] | None = None
 
     def install(self) -> None:
@@ -53,13 +54,13 @@ class Requests:
         if self._previous is not None:  # installed already
             return
 
-        def stop(signum: int, _frame: FrameType | None) -> None:
-            log.info("received %s; stopping", signal.Signals(signum).name)
+        def stop(signum: int, _frame: FrameType | None) -> None:  # no lock, no log line: see flags.py
+            self.received.append(signal.Signals(signum).name)
             self.stopping.set()
             self.wake.set()
 
         def reload(_signum: int, _frame: FrameType | None) -> None:
-            log.info("received SIGHUP; reloading the config")
+            self.received.append("SIGHUP")
             self.reload_requested.set()
             self.wake.set()
 
@@ -69,6 +70,12 @@ class Requests:
             signal.signal(signum, handler)
         # None is a handler set outside Python, which cannot be put back from here.
         self._previous = {signum: handler for signum, handler in previous.items() if handler is not None}
+
+    def say(self) -> None:
+        """Log the signals received since the last time, in the loop's own time."""
+        while self.received:
+            name = self.received.pop(0)
+            log.info("received %s; %s", name, "reloading the config" if name == "SIGHUP" else "stopping")
 
     def restore(self) -> None:
         for signum, handler in (self._previous or {}).items():
@@ -111,6 +118,7 @@ class Daemon:
     def step(self) -> datetime:
         """Run one cycle now; return when the next one is wanted."""
         now = self.clock()
+        self.requests.say()
         if self.reload_requested.is_set():
             self.reload_requested.clear()
             self.reload()
@@ -236,6 +244,7 @@ class Daemon:
                 self.systemd.watchdog()
                 self._sleep_until(wake_at)
         finally:
+            self.requests.say()
             self.systemd.stopping()
             listener.stop()
             log.info("stopped")

@@ -10,6 +10,8 @@ import logging
 import socket
 import threading
 
+from reconnectd.daemon.flags import Flag
+
 log = logging.getLogger("reconnectd.daemon.loop")
 
 
@@ -28,7 +30,7 @@ def poke(state_dir: object) -> None:
 class WakeListener:
     """Sets `event` whenever a datagram arrives on the daemon's wake-up socket."""
 
-    def __init__(self, address: str, event: threading.Event) -> None:
+    def __init__(self, address: str, event: Flag) -> None:
         self.address = address
         self.event = event
         self.stopped = False
