@@ -9,10 +9,10 @@ import yaml
 
 from reconnectd.config.nodes import Node, Reader, join
 from reconnectd.config.schema import CONTACTS_KEYS, GROUP_KEYS
-from reconnectd.config.sections import dav_url, password_source
+from reconnectd.config.sections import dav_url, login
 from reconnectd.config.values import parse_cadence, parse_channel, parse_name, parse_path, parse_style
 from reconnectd.policy.model import fold
-from reconnectd.policy.settings import ContactsSettings, GroupRule, Secret
+from reconnectd.policy.settings import ContactsSettings, GroupRule
 
 SOURCE_EXAMPLE = 'url: "https://dav.example.com/remote.php/dav/addressbooks/users/sam/contacts/", or path: ~/contacts'
 
@@ -35,14 +35,7 @@ def read_contacts(reader: Reader, node: Node) -> ContactsSettings | None:
         for key in ("username", *(k for k in keys if k.startswith("password")), "verify_tls"):
             if key in keys:
                 reader.problem(keys[key], join("contacts", key), "only goes with url: (a local path needs no login)")
-    if "username" in keys:
-        values["username"] = reader.text(keys["username"], "contacts.username")
-    if "password" in keys:
-        password = reader.text(keys["password"], "contacts.password")
-        values["password"] = Secret(password) if password is not None else None
-    values["password_source"] = password_source(reader, keys, "contacts")
-    if "verify_tls" in keys:
-        values["verify_tls"] = reader.boolean(keys["verify_tls"], "contacts.verify_tls")
+    values.update(login(reader, keys, "contacts"))
     if "groups" in keys:
         values["groups"] = _groups(reader, keys["groups"])
     if values.get("url", "") is None or values.get("path", "") is None:

@@ -59,17 +59,11 @@ from reconnectd.policy.settings import (
 def read_calendar(reader: Reader, node: Node) -> CalendarSettings:
     keys = reader.mapping(node, "calendar", CALENDAR_KEYS)
     values: dict[str, Any] = {}
-    for key in ("username", "name"):
-        if key in keys:
-            values[key] = reader.text(keys[key], join("calendar", key))
+    if "name" in keys:
+        values["name"] = reader.text(keys["name"], "calendar.name")
     if "url" in keys:
         values["url"] = dav_url(reader, keys["url"], "calendar.url")
-    if "password" in keys:
-        password = reader.text(keys["password"], "calendar.password")
-        values["password"] = Secret(password) if password is not None else None
-    values["password_source"] = password_source(reader, keys, "calendar")
-    if "verify_tls" in keys:
-        values["verify_tls"] = reader.boolean(keys["verify_tls"], "calendar.verify_tls")
+    values.update(login(reader, keys, "calendar"))
     if "listen" in keys:
         values["listen"] = reader.parsed(keys["listen"], "calendar.listen", parse_listen)
     if "component" in keys:
@@ -124,6 +118,20 @@ def _watch(reader: Reader, node: Node) -> dict[str, Any]:
     items = enumerate(reader.sequence(node, "calendar.watch"))
     names = [reader.parsed(n, join("calendar.watch", i), parse_name) for i, n in items]
     return {"watch": tuple(n.strip() for n in names if n)} if all(names) else {}
+
+
+def login(reader: Reader, keys: dict[str, Node], section: str) -> dict[str, Any]:
+    """A DAV section's login (`calendar` or `contacts`): username, password or where it comes from, verify_tls."""
+    values: dict[str, Any] = {}
+    if "username" in keys:
+        values["username"] = reader.text(keys["username"], join(section, "username"))
+    if "password" in keys:
+        password = reader.text(keys["password"], join(section, "password"))
+        values["password"] = Secret(password) if password is not None else None
+    values["password_source"] = password_source(reader, keys, section)
+    if "verify_tls" in keys:
+        values["verify_tls"] = reader.boolean(keys["verify_tls"], join(section, "verify_tls"))
+    return values
 
 
 def password_source(reader: Reader, keys: dict[str, Node], section: str) -> PasswordSource | None:
