@@ -56,7 +56,7 @@ class AddressBook(Discovered):
     )
     media_type = "text/vcard; charset=utf-8"
     suffix = ".vcf"
-    multiget = ("urn:ietf:params:xml:ns:carddav", "addressbook-multiget", "address-data")
+    multiget = ("addressbook-multiget", "address-data")
     thread_prefix = "carddav"
     namespace = "urn:ietf:params:xml:ns:carddav"
     home_set = "addressbook-home-set"

@@ -41,7 +41,7 @@ class CalendarClient(Discovered):
     )
     media_type = "text/calendar; charset=utf-8"
     suffix = ".ics"
-    multiget = ("urn:ietf:params:xml:ns:caldav", "calendar-multiget", "calendar-data")
+    multiget = ("calendar-multiget", "calendar-data")
     thread_prefix = "caldav"
     namespace = "urn:ietf:params:xml:ns:caldav"
     home_set = "calendar-home-set"

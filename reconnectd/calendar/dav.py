@@ -64,7 +64,8 @@ class DavCollection:
     words: ClassVar[Words]
     media_type: ClassVar[str]  # the Content-Type of what we PUT
     suffix: ClassVar[str]  # of the names we give new objects: ".ics"
-    multiget: ClassVar[tuple[str, str, str]]  # the REPORT's namespace, its element, and the data property
+    namespace: ClassVar[str]  # of the protocol's own elements: "urn:ietf:params:xml:ns:caldav"
+    multiget: ClassVar[tuple[str, str]]  # the multiget REPORT's element and its data property, in that namespace
     thread_prefix: ClassVar[str]  # of the threads that write in parallel
 
     def __init__(
@@ -190,10 +191,10 @@ class DavCollection:
         """The data of the given objects: href to (ETag, text). One multiget REPORT."""
         if not hrefs:
             return {}
-        namespace, report, data = self.multiget
+        report, data = self.multiget
         body = (
             '<?xml version="1.0" encoding="utf-8"?>'
-            f'<c:{report} xmlns:d="DAV:" xmlns:c="{namespace}">'
+            f'<c:{report} xmlns:d="DAV:" xmlns:c="{self.namespace}">'
             f"<d:prop><d:getetag/><c:{data}/></d:prop>"
             + "".join(f"<d:href>{escape(h)}</d:href>" for h in hrefs)
             + f"</c:{report}>"

@@ -41,7 +41,6 @@ class _Found:
 class Discovered(DavCollection):
     """A collection found by discovery; a subclass says which kind (calendar or address book)."""
 
-    namespace: ClassVar[str]  # "urn:ietf:params:xml:ns:caldav"
     home_set: ClassVar[str]  # the principal's property naming the home: "calendar-home-set"
     collection_type: ClassVar[str]  # the resource type of one collection: "calendar"
     plural: ClassVar[str]  # of the collections, in messages: "calendars"
