@@ -14,11 +14,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from command import run_command
 from ntfyserver import NtfyServer, button, press
 from peer import Peer, Stored
 from servers import RadicaleServer
 
-from reconnectd.cli import main
 from reconnectd.config.load import load_config
 from reconnectd.daemon.loop import Daemon
 from reconnectd.daemon.runtime import open_runtime, read_config
@@ -84,9 +84,7 @@ class Phone:
         )
 
     def cli(self, *args: str) -> int:
-        with pytest.raises(SystemExit) as exited:
-            main(["--config", str(self.config), "--state-dir", str(self.state), *args])
-        return int(exited.value.code or 0)
+        return run_command(self.config, self.state, *args)
 
     def sync(self, now: str) -> None:
         assert self.cli("sync", "--now", now) == 0

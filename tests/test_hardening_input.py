@@ -14,9 +14,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from command import run_command
 from conftest import RadicaleServer
 
-from reconnectd.cli import main
 from reconnectd.daemon.rehearsal import rehearse
 from reconnectd.errors import ConfigError
 from reconnectd.notify.notifier import Notifier
@@ -49,9 +49,7 @@ def write_config(tmp_path: Path, server: RadicaleServer, people: str = PEOPLE) -
 
 
 def run(config: Path, state: Path, *args: str) -> int:
-    with pytest.raises(SystemExit) as exited:
-        main(["--config", str(config), "--state-dir", str(state), *args])
-    return int(exited.value.code or 0)
+    return run_command(config, state, *args)
 
 
 # -- 1. dates: one supported span, refused at the edge, skipped in the store ----------------------

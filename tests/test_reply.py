@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
+from command import run_command
 from conftest import CalDAVServerInfo
 from faultproxy import FaultProxy
 from peer import Peer, Stored, edited, foreign_event
@@ -24,7 +25,6 @@ from servers import HttpReceiver, RecordedRequest
 
 from reconnectd.calendar.client import CalendarClient
 from reconnectd.calendar.session import Conflict
-from reconnectd.cli import main
 from reconnectd.config.load import load_config
 from reconnectd.daemon.cycle import run_cycle
 from reconnectd.notify.notifier import Notifier
@@ -66,9 +66,7 @@ class User:
         )
 
     def cli(self, *args: str) -> int:
-        with pytest.raises(SystemExit) as exited:
-            main(["--config", str(self.config), "--state-dir", str(self.state), *args])
-        return int(exited.value.code or 0)
+        return run_command(self.config, self.state, *args)
 
     def sync(self, now: str) -> None:
         assert self.cli("sync", "--now", now) == 0

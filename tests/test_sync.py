@@ -10,6 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from command import run_command
 from conftest import CalDAVServerInfo
 from peer import Peer, foreign_event
 from servers import HttpReceiver
@@ -58,9 +59,7 @@ class Setup:
         self.config.write_text(text)
 
     def run(self, *args: str) -> int:
-        with pytest.raises(SystemExit) as exited:
-            main(["--config", str(self.config), "--state-dir", str(self.state), *args])
-        return int(exited.value.code or 0)
+        return run_command(self.config, self.state, *args)
 
     def sync(self, now: str) -> int:
         return self.run("sync", "--now", now)

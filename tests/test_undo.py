@@ -16,10 +16,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from command import run_command
 from peer import Peer
 from servers import RadicaleServer
-
-from reconnectd.cli import main
 
 LONDON = ZoneInfo("Europe/London")
 PEOPLE = """\
@@ -51,9 +50,7 @@ class World:
         self.peer = Peer(server.url, "me", "x") if server else None
 
     def cli(self, *args: str) -> int:
-        with pytest.raises(SystemExit) as exited:
-            main(["--config", str(self.config), "--state-dir", str(self.state), *args])
-        return int(exited.value.code or 0)
+        return run_command(self.config, self.state, *args)
 
     def priyas_next(self, after: datetime) -> datetime:
         assert self.peer is not None
