@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from servers import RadicaleServer
 
 HEAVY = ("caldav", "apprise", "niquests", "radicale")
 
@@ -72,3 +73,24 @@ def test_with_an_address_book_the_views_read_its_cache_without_vobject(
     assert "Kit" in done.stdout
     loaded = set(done.stdout.splitlines()[-1].split())
     assert loaded.isdisjoint({*HEAVY, "vobject"}), sorted(loaded & {*HEAVY, "vobject"})
+
+
+def test_a_sync_loads_neither_the_embedded_server_nor_apprise_when_it_needs_neither(
+    tmp_path: Path, radicale: RadicaleServer
+) -> None:
+    """Radicale is only for the embedded calendar, Apprise only for notify.urls: a first sync to a
+    calendar of the user's own, with no notification URL, imports neither."""
+    config = tmp_path / "config.yaml"
+    people = CONFIG[CONFIG.index("people:") :]
+    config.write_text(
+        f"timezone: Europe/London\ncalendar:\n  url: {radicale.url}\n  username: ana\n  password: x\n{people}"
+    )
+    args = ("--config", str(config), "--state-dir", str(tmp_path / "state"), "sync")
+    done = subprocess.run(
+        [sys.executable, "-c", WRAPPER, *args], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert "1 created" in done.stderr
+    loaded = set(done.stdout.splitlines()[-1].split())
+    assert "caldav" in loaded  # the wrapper did see the sync
+    assert loaded.isdisjoint({"radicale", "apprise"}), sorted(loaded & {"radicale", "apprise"})

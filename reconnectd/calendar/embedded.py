@@ -21,9 +21,6 @@ import threading
 import time
 from pathlib import Path
 
-import radicale.config
-import radicale.server
-
 from reconnectd.errors import PortTaken
 
 log = logging.getLogger(__name__)
@@ -73,6 +70,9 @@ class EmbeddedCalendar:
                 _announced.add(self.url)
                 log.info("the embedded calendar is already served at %s; using it", self.url)
             return
+        import radicale.config  # noqa: PLC0415  (only to serve: a sync with a calendar URL never loads Radicale)
+        import radicale.server  # noqa: PLC0415
+
         logging.getLogger("radicale").setLevel(logging.ERROR)
         self.storage.mkdir(parents=True, exist_ok=True)
         write_token(self.storage)

@@ -15,14 +15,15 @@ import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-import apprise
+from typing import TYPE_CHECKING, Any
 
 from reconnectd.logs import url_secrets
 from reconnectd.notify import ntfy
 from reconnectd.notify.presses import buttons, sequence_of
 from reconnectd.policy.settings import NotifySettings, Reply, Secret
+
+if TYPE_CHECKING:
+    import apprise
 
 log = logging.getLogger(__name__)
 nudge_log = logging.getLogger("reconnectd.nudge")
@@ -207,6 +208,8 @@ def _is_host(text: str) -> bool:
 
 
 def _service(url: Secret) -> apprise.Apprise | None:
+    import apprise  # noqa: PLC0415  (only with a URL to read: a config without notify.urls never loads Apprise)
+
     service = apprise.Apprise()
     level, apprise_log.level = apprise_log.level, logging.CRITICAL  # we report a bad URL ourselves, at its line
     try:
@@ -217,6 +220,8 @@ def _service(url: Secret) -> apprise.Apprise | None:
 
 def _from_apprise_config(path: Path) -> list[tuple[Secret, frozenset[str]]]:
     """The services an Apprise config file (YAML or TEXT) defines, as full URLs with their tags."""
+    import apprise  # noqa: PLC0415
+
     config = apprise.AppriseConfig()
     config.add(str(path))
     found = []
