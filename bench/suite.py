@@ -640,6 +640,7 @@ def bench_daemon(results: Results, s: Settings, work: Path, say: Progress) -> No
 def main(argv: list[str] | None = None) -> int:
     settings, out, strict = parse_args(argv)
     os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1"  # never route loopback through a proxy
+    loading.compile_package()  # every timed reconnectd process starts as an installed one does
     say = Progress()
     info = machine()
     results = Results(info, dataclasses.asdict(settings))
