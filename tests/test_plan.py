@@ -353,3 +353,18 @@ def test_paused_and_let_go_people_get_nothing(who: list[str], standing: str, day
     result = plan(make_config(listing), Ledger(), now)
     assert result.upcoming == ()
     assert result.nudges == ()
+
+
+def test_a_checkin_that_would_fall_after_the_planned_years_is_not_planned_and_the_others_are() -> None:
+    """A last contact at the end of the span (2999) with a yearly rhythm puts the next check-in in 3000,
+    which no calendar read-back accepts: that person has nothing ahead, everyone else is planned as usual."""
+    config = parse_config(
+        "timezone: Africa/Abidjan\npeople:\n"
+        "  - name: Far\n    every: yearly\n    last_contact: 2999-01-01\n"
+        "  - name: Ana\n    every: weekly\n",
+        "late.yaml",
+    )
+    now = datetime(2026, 12, 3, 9, tzinfo=ZoneInfo("UTC"))
+    planned = plan(config, Ledger(), now).upcoming
+    assert [p.checkin.person for p in planned] == ["Ana"]
+    assert planned[0].checkin.start.year == 2026

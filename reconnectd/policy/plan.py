@@ -5,7 +5,8 @@ The rules, in order:
 1. A scheduled check-in whose start has come is *due*: it gets exactly one nudge and stays
    in the calendar as history. An upcoming check-in whose person left the config is
    *withdrawn* (removed from the calendar); their past ones stay.
-2. Each active person then has exactly one upcoming check-in. Its earliest day is one cadence
+2. Each active person then has exactly one upcoming check-in (none once it would fall after the years
+   reconnectd plans in, bounds.py). Its earliest day is one cadence
    after whichever is later: the last contact, or the last check-in that passed or was skipped.
    So an unanswered check-in is followed by the next one a full cadence later, never by a pile.
 3. If that day is already behind us (or nothing is known yet), the check-in takes the next
@@ -40,6 +41,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from reconnectd.policy import milestones
+from reconnectd.policy.bounds import within
 from reconnectd.policy.digest import digest_moment, digest_nudge
 from reconnectd.policy.ledger import Ledger
 from reconnectd.policy.library import Library
@@ -144,12 +146,15 @@ def _plan(config: Config, ledger: Ledger, now: datetime) -> Plan:
     placed: dict[str, CheckIn] = dict(kept)
     for earliest, order, person, basis, seq in sorted(needed, key=lambda n: (n[0], n[1])):
         start = slots.take(earliest)
+        if not within(start):  # past the years reconnectd plans in (bounds.py): nothing ahead to write
+            continue
         end = later(start, config.schedule.duration)
         placed[names[order]] = CheckIn(person.name, seq, start, end, basis)
 
     upcoming = tuple(
         Planned(placed[key], worded_later(config, person, placed[key], ledger))
         for person, key in zip(active, names, strict=True)
+        if key in placed
     )
     dates = _milestones(config, ledger, now, active_people)
     # Never two nudges about one person on one day (a birthday says more than a check-in), and
